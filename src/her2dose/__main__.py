@@ -1,0 +1,3 @@
+from her2dose.cli import main
+
+main()

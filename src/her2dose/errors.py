@@ -1,0 +1,47 @@
+"""Typed errors and exit codes. Every error a user can cause is a Her2DoseError whose
+message names the bad input and how to fix it; the CLI prints it on one line."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FINDINGS = 1  # completed, but the answer is "no" (check mismatch, failed batch rows)
+    USAGE = 2  # bad input or usage
+    REGIMENS = 3  # the regimens file is invalid
+    INTERRUPTED = 130
+
+
+class Her2DoseError(Exception):
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class InputError(Her2DoseError, ValueError):
+    """A value given on the command line or in a batch row is unusable."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class UnknownNameError(InputError, LookupError):
+    """A drug, product, indication or other name that the regimens file does not know."""
+
+
+class OutputError(Her2DoseError, OSError):
+    """The output cannot be written."""
+
+
+class RegimenFileError(Her2DoseError):
+    """The regimens file is invalid. Carries every problem found, not just the first."""
+
+    exit_code = ExitCode.REGIMENS
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"invalid regimens file {path}: {len(problems)} {noun}\n{listing}")

@@ -1,0 +1,135 @@
+"""The one unit registry, and turning user or file text into checked Quantities.
+
+Every string with a unit is parsed here, once, and its dimension is checked where it
+enters. Magnitudes are Decimal so that 5.4 mg/kg x 72 kg is exactly 388.8 mg.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from her2dose.errors import InputError
+
+if TYPE_CHECKING:  # pint is imported lazily: `her2dose --help` must not pay for it
+    import pint
+
+# Kinds of quantity her2dose accepts, as (description, Pint dimensionality, examples).
+KINDS: dict[str, tuple[str, str, str]] = {
+    "mass": ("a mass", "[mass]", "'72 kg' or '158 lb'"),
+    "volume": ("a volume", "[volume]", "'250 mL'"),
+    "time": ("a duration", "[time]", "'90 min' or '24 h'"),
+    "concentration": ("a concentration", "[mass] / [volume]", "'20 mg/mL'"),
+    "dose_per_mass": ("a dose per body weight", "", "'5.4 mg/kg'"),
+}
+
+_NUMBER_AND_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(.*?)\s*$")
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    import pint
+
+    definitions = resources.files("her2dose").joinpath("data/units.txt")
+    with resources.as_file(definitions) as path:
+        return pint.UnitRegistry(str(path), non_int_type=Decimal, cache_folder=None)
+
+
+@cache
+def unit(text: str) -> pint.Unit:
+    """Parse a unit string once; a batch of a million rows parses 'kg' one time."""
+    return registry().parse_units(text)
+
+
+def quantity(magnitude: Decimal | int | str, unit_text: str) -> pint.Quantity:
+    return registry().Quantity(Decimal(magnitude), unit(unit_text))
+
+
+def describe_dimension(q: Any) -> str:
+    """Words for what a quantity is, for error messages ('a volume')."""
+    if _is_mass_per_mass(q.units):
+        return KINDS["dose_per_mass"][0]
+    for description, dims, _ in KINDS.values():
+        if dims and q.dimensionality == registry().get_dimensionality(dims):
+            return description
+    if q.dimensionless:
+        return "a ratio or plain number"
+    return f"in {q.units:~}"
+
+
+def _is_mass_per_mass(u: pint.Unit) -> bool:
+    # Pint treats mg/kg as dimensionless, so check numerator and denominator apart:
+    # 'mL/L' or '%' must not pass for a dose per body weight.
+    reg = registry()
+    up = [(name, exp) for name, exp in u._units.items() if exp > 0]
+    down = [(name, -exp) for name, exp in u._units.items() if exp < 0]
+    mass = reg.get_dimensionality("[mass]")
+
+    def dims(parts: list[tuple[str, Any]]) -> Any:
+        result = reg.get_dimensionality("")
+        for name, exp in parts:
+            result = result * reg.get_dimensionality(name) ** exp
+        return result
+
+    return bool(up) and bool(down) and dims(up) == mass and dims(down) == mass
+
+
+def is_bare_number(text: str) -> bool:
+    """True for '72' (no unit), which callers may read in a default unit and say so."""
+    match = _NUMBER_AND_UNIT.match(str(text))
+    return bool(match) and not match.group(2)
+
+
+def parse_quantity(
+    text: str,
+    kind: str,
+    field: str,
+    *,
+    default_unit: str | None = None,
+) -> pint.Quantity:
+    """Turn '72 kg' into a Quantity of the given kind, or raise InputError naming `field`.
+
+    A bare number takes `default_unit` if one is given; otherwise a unit is required.
+    """
+    description, dims, examples = KINDS[kind]
+    raw = str(text)
+    match = _NUMBER_AND_UNIT.match(raw)
+    if not match:
+        raise InputError(
+            field,
+            f"{field} '{raw}' is not a number with a unit; expected {description} such as "
+            f"{examples}",
+        )
+    number_text, unit_text = match.groups()
+    try:
+        magnitude = Decimal(number_text)
+    except InvalidOperation:  # pragma: no cover - the regex only admits valid numbers
+        raise InputError(field, f"{field} '{raw}' is not a number") from None
+    if not unit_text:
+        if default_unit is None:
+            raise InputError(
+                field, f"{field} '{raw}' has no unit; expected {description} such as {examples}"
+            )
+        unit_text = default_unit
+    try:
+        parsed_unit = unit(unit_text)
+    except Exception:  # pint raises several types for unknown or malformed units
+        raise InputError(
+            field,
+            f"{field} '{raw}': unknown unit '{unit_text}'; expected {description} such as "
+            f"{examples}",
+        ) from None
+    q = registry().Quantity(magnitude, parsed_unit)
+    ok = _is_mass_per_mass(parsed_unit) if kind == "dose_per_mass" else (
+        q.dimensionality == registry().get_dimensionality(dims)
+    )
+    if not ok:
+        raise InputError(
+            field,
+            f"{field} '{raw}' is {describe_dimension(q)}, expected {description} such as "
+            f"{examples}",
+        )
+    return q

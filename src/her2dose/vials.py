@@ -1,0 +1,75 @@
+"""Which vials cover a dose: exhaustive search, least leftover, then fewest vials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+from functools import lru_cache
+
+from her2dose import units
+from her2dose.model import Quantity, Vial
+
+
+@dataclass(frozen=True, slots=True)
+class VialCount:
+    vial: Vial
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class VialPlan:
+    counts: tuple[VialCount, ...]  # largest strength first, zero counts left out
+    total: Quantity  # mg in the vials used
+    leftover: Quantity  # mg left in them after the dose is drawn
+
+    @property
+    def vial_count(self) -> int:
+        return sum(c.count for c in self.counts)
+
+
+def plan_vials(dose: Quantity, vials: tuple[Vial, ...]) -> VialPlan:
+    strengths = tuple(v.strength.m_as("mg") for v in vials)
+    counts = _best_counts(dose.m_as("mg"), strengths)
+    used = tuple(
+        VialCount(v, n)
+        for v, n in sorted(zip(vials, counts, strict=True), key=lambda p: -p[0].strength)
+        if n
+    )
+    total = sum((s * n for s, n in zip(strengths, counts, strict=True)), Decimal(0))
+    return VialPlan(
+        used, units.quantity(total, "mg"), units.quantity(total - dose.m_as("mg"), "mg")
+    )
+
+
+@lru_cache(maxsize=4096)
+def _best_counts(dose_mg: Decimal, strengths: tuple[Decimal, ...]) -> tuple[int, ...]:
+    """Counts per strength minimising (leftover, vial count), trying every combination.
+
+    Greedy picking fails (168 mg from 100 and 160 mg vials is 2 x 100, not 160 + 100), so
+    every count of each size up to what alone would cover the dose is tried.
+    """
+    best: tuple[Decimal, int, tuple[int, ...]] | None = None
+
+    def search(i: int, remaining: Decimal, chosen: tuple[int, ...]) -> None:
+        nonlocal best
+        if i == len(strengths) - 1:
+            size = strengths[i]
+            combo = (*chosen, _vials_to_cover(remaining, size))
+            total = sum((s * c for s, c in zip(strengths, combo, strict=True)), Decimal(0))
+            key = (total - dose_mg, sum(combo), combo)
+            if best is None or key[:2] < best[:2]:
+                best = key
+            return
+        size = strengths[i]
+        for n in range(_vials_to_cover(remaining, size) + 1):
+            search(i + 1, remaining - size * n, (*chosen, n))
+
+    search(0, dose_mg, ())
+    assert best is not None
+    return best[2]
+
+
+def _vials_to_cover(amount: Decimal, size: Decimal) -> int:
+    if amount <= 0:
+        return 0
+    return int((amount / size).to_integral_value(rounding=ROUND_CEILING))
