@@ -181,6 +181,15 @@ def list_regimens(
             render.catalogue_table(book, stdout_console())
 
 
+# --- issue 3: levels, adjust, check ------------------------------------------------------
+
+
+# --- issue 5: schedule, next -------------------------------------------------------------
+
+
+# --- issue 6: batch ----------------------------------------------------------------------
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

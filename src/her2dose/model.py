@@ -6,6 +6,7 @@ Quantities are Pint quantities with Decimal magnitudes; nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 Quantity = Any  # pint.Quantity; kept as Any so importing this module does not import pint
@@ -127,13 +128,26 @@ class Regimen:
         return len(self.levels) > 1
 
 
+DOSE_WEIGHT_CHOICES = ("current", "baseline_until_threshold")
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """Institutional settings ([policy] in regimens.toml); CLI flags may override them."""
+
     weight_warn_below: Quantity
     weight_warn_above: Quantity
     weight_reject_above: Quantity
     bare_weight_unit: str
     source: str
+    # `check`: how far (percent) a dose may be from a level and still match it
+    dose_tolerance_pct: Decimal = Decimal(5)
+    # vial rounding: 0 = off; a dose within this percent of a whole-vial total is rounded to it
+    round_to_vial_pct: Decimal = Decimal(0)
+    round_to_vial_exclude: tuple[str, ...] = ()  # molecule ids never vial-rounded
+    round_increment_mg: Decimal = Decimal(0)  # 0 = off; else round the dose to this many mg
+    weight_change_pct: Decimal = Decimal(10)  # at or beyond: "recalculate the dose"
+    dose_weight: str = "current"  # one of DOSE_WEIGHT_CHOICES
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +160,11 @@ class RegimenBook:
     regimens: dict[str, Regimen]
     # normalised name -> ("product" | "molecule", id)
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Sections added by later features, each parsed by its own _Checker method:
+    adverse_events: dict[str, Any] = field(default_factory=dict)  # issue 3, by molecule id
+    storage: dict[str, Any] = field(default_factory=dict)  # issue 4, by product/molecule id
+    courses: dict[str, Any] = field(default_factory=dict)  # issue 5, by regimen id
+    missed_doses: dict[str, Any] = field(default_factory=dict)  # issue 5, by molecule id
 
     def products_of(self, molecule_id: str) -> list[Product]:
         return [p for p in self.products.values() if p.molecule_id == molecule_id]

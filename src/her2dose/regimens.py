@@ -22,6 +22,7 @@ from her2dose import units
 from her2dose.errors import InputError, RegimenFileError, UnknownNameError
 from her2dose.model import (
     BASES,
+    DOSE_WEIGHT_CHOICES,
     PHASE_NAMES,
     Level,
     MaxDose,
@@ -140,6 +141,19 @@ class _Checker:
             return ()
         return tuple(value)
 
+    def number(self, table: dict[str, Any], key: str, where: str) -> Decimal | None:
+        """An optional plain number (a percent, a count): finite and not negative."""
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problem(f"{where}.{key}", f"must be a number, got {value!r}")
+            return None
+        if not math.isfinite(value) or value < 0:
+            self.problem(f"{where}.{key}", f"must be zero or more, got {value!r}")
+            return None
+        return Decimal(str(value))
+
     def quantity(
         self, table: dict[str, Any], key: str, kind: str, where: str, *, required: bool = True
     ) -> Quantity | None:
@@ -169,7 +183,12 @@ class _Checker:
     # -- sections -----------------------------------------------------------------------
 
     def book(self, data: dict[str, Any], path: str, sha256: str) -> RegimenBook | None:
-        self.allowed(data, {"schema_version", "policy", "molecules", "products", "regimens"}, "file")
+        self.allowed(
+            data,
+            {"schema_version", "policy", "molecules", "products", "regimens", "adverse_events",
+             "storage", "courses", "missed_doses"},
+            "file",
+        )
         version = data.get("schema_version")
         if version != SUPPORTED_SCHEMA:
             self.problem("schema_version", f"must be {SUPPORTED_SCHEMA}, got {version!r}")
@@ -191,18 +210,49 @@ class _Checker:
         }
         names = self.name_index(molecules, products)
         self.cross_checks(molecules, products, regimens)
+        adverse_events = self.adverse_events(
+            self.table(data, "adverse_events", "file", required=False) or {}, molecules, regimens
+        )
+        storage = self.storage(
+            self.table(data, "storage", "file", required=False) or {}, molecules, products
+        )
+        courses = self.courses(
+            self.table(data, "courses", "file", required=False) or {}, regimens
+        )
+        missed_doses = self.missed_doses(
+            self.table(data, "missed_doses", "file", required=False) or {}, molecules
+        )
         if self.problems or policy is None:
             return None
-        return RegimenBook(path, sha256, policy, molecules, products, regimens, names)
+        return RegimenBook(
+            path, sha256, policy, molecules, products, regimens, names,
+            adverse_events=adverse_events, storage=storage, courses=courses,
+            missed_doses=missed_doses,
+        )
 
     def policy(self, table: dict[str, Any]) -> Policy | None:
         where = "policy"
         self.allowed(
             table,
             {"weight_warn_below", "weight_warn_above", "weight_reject_above", "bare_weight_unit",
-             "source"},
+             "source", "dose_tolerance_pct", "round_to_vial_pct", "round_to_vial_exclude",
+             "round_increment_mg", "weight_change_pct", "dose_weight"},
             where,
         )
+        settings = {
+            key: value
+            for key in ("dose_tolerance_pct", "round_to_vial_pct", "round_increment_mg",
+                        "weight_change_pct")
+            if (value := self.number(table, key, where)) is not None
+        }
+        dose_weight = table.get("dose_weight", "current")
+        if dose_weight not in DOSE_WEIGHT_CHOICES:
+            self.problem(
+                f"{where}.dose_weight",
+                f"'{dose_weight}' is not one of {', '.join(DOSE_WEIGHT_CHOICES)}",
+            )
+            dose_weight = "current"
+        exclude = self.texts(table, "round_to_vial_exclude", where)
         below = self.quantity(table, "weight_warn_below", "mass", where)
         above = self.quantity(table, "weight_warn_above", "mass", where)
         reject = self.quantity(table, "weight_reject_above", "mass", where)
@@ -219,7 +269,8 @@ class _Checker:
             self.problem(where, "need weight_warn_below < weight_warn_above <= weight_reject_above")
         if None in (below, above, reject, bare, source):
             return None
-        return Policy(below, above, reject, bare, source)
+        return Policy(below, above, reject, bare, source, round_to_vial_exclude=exclude,
+                      dose_weight=dose_weight, **settings)
 
     def sourced(self, table: dict[str, Any] | None, where: str, text_key: str) -> Sourced | None:
         if table is None:
@@ -514,6 +565,32 @@ class _Checker:
         if interval is None or source is None or not phases:
             return None
         return Schedule(name, interval, phases, source)
+
+    # -- sections added by later features (each one method, each with its own tests) ----
+
+    def adverse_events(
+        self, section: dict[str, Any], molecules: dict[str, Molecule],
+        regimens: dict[str, Regimen],
+    ) -> dict[str, Any]:
+        """[adverse_events.MOLECULE]: dose-modification rules (issue 3)."""
+        return {}
+
+    def storage(
+        self, section: dict[str, Any], molecules: dict[str, Molecule],
+        products: dict[str, Product],
+    ) -> dict[str, Any]:
+        """[storage.ID]: use-by times after reconstitution and dilution (issue 4)."""
+        return {}
+
+    def courses(self, section: dict[str, Any], regimens: dict[str, Regimen]) -> dict[str, Any]:
+        """[courses.REGIMEN]: course length, fixed cycles or weeks (issue 5)."""
+        return {}
+
+    def missed_doses(
+        self, section: dict[str, Any], molecules: dict[str, Molecule]
+    ) -> dict[str, Any]:
+        """[missed_doses.MOLECULE]: what to give after a missed or late dose (issue 5)."""
+        return {}
 
     # -- whole-file checks --------------------------------------------------------------
 
