@@ -376,3 +376,21 @@ def test_every_command_has_help_and_takes_regimens(run, command):
     assert result.exit_code == 0
     assert "Usage:" in result.stdout
     assert "--regimens" in result.stdout
+
+
+def test_unencoded_preparation_never_claims_no_filter_is_needed(run):
+    # MARGENZA's diluent, bag and filter are unverified (labels.md §5, §8): the worksheet
+    # must say "not encoded", not "no in-line filter requirement"
+    result = run("plan", "margenza", "--weight", "70 kg")
+    assert result.exit_code == 0
+    assert "no in-line filter requirement" not in result.stdout
+    filter_line = next(line for line in result.stdout.splitlines() if "Filter" in line)
+    assert "not encoded" in filter_line
+    assert "filter" in result.stderr and "not encoded" in result.stderr
+    data = plan_json(run, "plan", "margenza", "--weight", "70 kg")
+    assert data["filter"] is None
+    assert any("filter" in w and "not encoded" in w for w in data["warnings"])
+    # trastuzumab's preparation is encoded and its labels require no filter
+    result = run("plan", "ogivri", "--indication", "gastric", "--phase", "loading",
+                 "--weight", "70 kg")
+    assert "no in-line filter requirement in the label" in result.stdout

@@ -154,6 +154,7 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     from rich.table import Table
 
     d = plan_dict(plan)
+    prep_known = plan.infusion.preparation is not None
     title = f"{plan.product.brand} ({plan.molecule.name}) — {plan.regimen.indication}"
     table = Table(title=title, show_header=False, title_justify="left", expand=False)
     table.add_column("item", style="bold", no_wrap=True)
@@ -201,7 +202,10 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     row("Total volume", text_number(d["total_volume_ml"], "mL"))
     row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion)")
     row("Rate", text_number(d["rate_ml_per_h"], "mL/h"))
-    row("Filter", d["filter"] or "no in-line filter requirement in the label")
+    # no encoded preparation means the filter is unknown, not that none is required
+    row("Filter", d["filter"] or (
+        "no in-line filter requirement in the label" if prep_known
+        else "not encoded: check the current prescribing information"))
     row("Next reduction", plan.next_step + (
         f" = {text_number(d['next_level_dose_mg'], 'mg')}" if d["next_level_dose_mg"] else ""
     ))
