@@ -258,3 +258,24 @@ def test_implausible_weights_warn(book, weight):
 def test_plausible_weights_do_not_warn(book, weight):
     p = plan_of(book, "enhertu", weight, indication="breast")
     assert p.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("weight", "shown"),
+    [
+        ("34.99 kg", "weight 34.99 kg is outside"),  # not "35.0 kg is outside 35 to 200 kg"
+        ("200.04 kg", "weight 200.04 kg is outside"),  # not "200.0 kg"
+        ("60 lb", "weight 27.2155422 kg is outside"),  # 60 x 0.45359237, exactly
+    ],
+)
+def test_weight_warning_shows_the_weight_without_rounding_it_across_the_bound(
+    book, weight, shown
+):
+    p = plan_of(book, "margenza", weight)
+    assert any(shown in w for w in p.warnings), p.warnings
+
+
+def test_weight_refusal_shows_the_weight_without_rounding_it_onto_the_limit(book):
+    with pytest.raises(InputError) as info:
+        plan_of(book, "margenza", "650.01 kg")
+    assert "(650.01 kg) is above 650 kg" in str(info.value)
