@@ -394,3 +394,10 @@ def test_unencoded_preparation_never_claims_no_filter_is_needed(run):
     result = run("plan", "ogivri", "--indication", "gastric", "--phase", "loading",
                  "--weight", "70 kg")
     assert "no in-line filter requirement in the label" in result.stdout
+
+
+def test_overflowing_unit_is_bad_input_not_an_internal_error(run):
+    result = run(*ENHERTU_72[:4], "--weight", "72 kg**99999999")
+    assert result.exit_code == 2
+    assert "internal error" not in result.stderr
+    assert "weight '72 kg**99999999'" in result.stderr

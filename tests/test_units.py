@@ -130,3 +130,13 @@ def test_registry_is_the_small_shipped_one():
         reg.parse_units(name)
     # far fewer names than Pint's default registry (over a thousand units)
     assert len(list(reg._units)) < 80
+
+
+@pytest.mark.parametrize("text", ["72 kg**99999999", "72 lb**999999",
+                                  "72 kg**99999999*g**-99999998"])
+def test_a_unit_whose_conversion_overflows_is_an_input_error(text):
+    # these parse, but converting them overflows Decimal; they must be refused at the
+    # boundary, not surface later as an internal error
+    with pytest.raises(InputError) as info:
+        units.parse_quantity(text, "mass", "weight")
+    assert f"'{text}'" in str(info.value)
