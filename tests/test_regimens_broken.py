@@ -226,3 +226,26 @@ def test_environment_variable_selects_a_broken_file(cli, tmp_path, monkeypatch):
     result = cli("plan", "margenza", "--weight", "70 kg")
     assert result.exit_code == 3
     assert str(path) in result.stderr
+
+
+def test_a_bad_starting_dose_is_one_problem_not_two(tmp_path):
+    # the reductions are fine; only the starting dose is wrong, and only that is reported
+    path = broken_copy(tmp_path, [(PHASE_54 + 'dose = "5.4 mg/kg"', PHASE_54 + 'dose = "5.4 mg"')])
+    with pytest.raises(RegimenFileError) as info:
+        regimens.load(path)
+    assert len(info.value.problems) == 1, info.value.problems
+    assert "phases.standard.dose" in info.value.problems[0]
+
+
+def test_reductions_on_a_regimen_with_several_doses_are_refused(tmp_path):
+    # trastuzumab has loading and maintenance doses: dose levels would be ambiguous
+    path = broken_copy(tmp_path, [(
+        '[regimens.trastuzumab-gastric.schedules.q3w]\n',
+        '[[regimens.trastuzumab-gastric.reductions]]\nname = "first dose reduction"\n'
+        'dose = "4 mg/kg"\nsource = "made up"\n\n'
+        '[regimens.trastuzumab-gastric.schedules.q3w]\n',
+    )])
+    with pytest.raises(RegimenFileError) as info:
+        regimens.load(path)
+    assert any("regimens.trastuzumab-gastric.reductions" in p and "exactly one dose" in p
+               for p in info.value.problems), info.value.problems

@@ -468,10 +468,17 @@ class _Checker:
         if not isinstance(raw_reductions, list):
             self.problem(f"{where}.reductions", "must be an array of tables ([[reductions]])")
             raw_reductions = []
+        # doses the file declares, parsed or not: a bad starting dose is its own problem,
+        # not a sign that the reductions belong to a regimen with several doses
+        raw_schedules = table.get("schedules")
+        declared = sum(
+            len(s["phases"]) for s in raw_schedules.values()
+            if isinstance(s, dict) and isinstance(s.get("phases"), dict)
+        ) if isinstance(raw_schedules, dict) else 0
         if len(phases) == 1:
             only = phases[0]
             levels.append(Level(0, LEVEL_NAMES[0], only.dose, only.source))
-        elif raw_reductions:
+        elif raw_reductions and declared != 1:
             self.problem(
                 f"{where}.reductions",
                 "dose reductions need a regimen with exactly one dose (one schedule, one phase)",
