@@ -249,3 +249,21 @@ def test_reductions_on_a_regimen_with_several_doses_are_refused(tmp_path):
         regimens.load(path)
     assert any("regimens.trastuzumab-gastric.reductions" in p and "exactly one dose" in p
                for p in info.value.problems), info.value.problems
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ('form = "solution, single-dose vial (no reconstitution)"\nsource = "MARGENZA US PI §3"\n',
+         'form = "solution, single-dose vial (no reconstitution)"\n', "products.margenza.source"),
+        ('[products.margenza]\nbrand = "MARGENZA"\n', "[products.margenza]\n",
+         "products.margenza.brand"),
+    ],
+)
+def test_a_product_missing_a_field_is_one_problem_not_a_missing_product(tmp_path, old, new,
+                                                                         where):
+    path = broken_copy(tmp_path, [(old, new)])
+    with pytest.raises(RegimenFileError) as info:
+        regimens.load(path)
+    assert len(info.value.problems) == 1, info.value.problems
+    assert info.value.problems[0].startswith(f"{where}: missing")

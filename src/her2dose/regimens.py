@@ -417,11 +417,13 @@ class _Checker:
             self.problem(f"{where}.vials", "all vials of one product must share a concentration")
         brand = self.text(table, "brand", where)
         source = self.text(table, "source", where)
-        if brand is None or molecule_id is None or source is None:
+        if molecule_id is None:
             return None
+        # a missing brand or source is already a problem; keep the product so that its
+        # molecule is not also reported as having no product
         return Product(
             id=pid,
-            brand=brand,
+            brand=brand or pid,
             molecule_id=molecule_id,
             aliases=self.texts(table, "aliases", where),
             form=self.text(table, "form", where, required=False) or "",
@@ -430,7 +432,7 @@ class _Checker:
                 self.table(table, "preparation", where, required=False), f"{where}.preparation"
             ),
             reminders=self.reminders(table.get("reminders"), f"{where}.reminders"),
-            source=source,
+            source=source or "",
         )
 
     def regimen(self, rid: str, table: Any, molecules: dict[str, Molecule]) -> Regimen | None:
