@@ -401,3 +401,23 @@ def test_overflowing_unit_is_bad_input_not_an_internal_error(run):
     assert result.exit_code == 2
     assert "internal error" not in result.stderr
     assert "weight '72 kg**99999999'" in result.stderr
+
+
+def test_brackets_in_data_and_paths_print_as_written(run, tmp_path, monkeypatch):
+    # text from the regimens file and its path are data, not Rich markup: '[b]' must not
+    # vanish (or embolden) and '[/x]' must not crash the worksheet
+    folder = tmp_path / "x[/y]" / "[old]"
+    folder.mkdir(parents=True)
+    path = folder / "regimens.toml"
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        'text = "Do not substitute ENHERTU for or with trastuzumab or ado-trastuzumab emtansine."',
+        'text = "Do not substitute ENHERTU [b]for or with[/b] trastuzumab [/x]."', 1)
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "500")  # no wrapping inside the strings looked for
+    result = run(*ENHERTU_72, "--regimens", str(path))
+    assert result.exit_code == 0
+    assert "Do not substitute ENHERTU [b]for or with[/b] trastuzumab [/x]." in result.stdout
+    assert f"Regimens file: {path} (sha256" in result.stdout
+    result = run("regimens", "--regimens", str(path))
+    assert result.exit_code == 0
+    assert f"Regimens in {path}" in result.stdout
