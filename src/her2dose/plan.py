@@ -98,8 +98,8 @@ def compute_plan(book: RegimenBook, request: PlanRequest) -> Plan:
     infusion = plan_infusion(dose, vial_plan, preparation, phase, which)
     if preparation is None or preparation.bag_volume is None:
         warnings.append(
-            f"diluent and bag for {product.brand} are not encoded (not verified): "
-            "check the current prescribing information before preparing"
+            f"diluent, bag and in-line filter for {product.brand} are not encoded "
+            "(not verified): check the current prescribing information before preparing"
         )
 
     reminders = molecule.reminders + product.reminders

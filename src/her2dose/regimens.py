@@ -417,11 +417,13 @@ class _Checker:
             self.problem(f"{where}.vials", "all vials of one product must share a concentration")
         brand = self.text(table, "brand", where)
         source = self.text(table, "source", where)
-        if brand is None or molecule_id is None or source is None:
+        if molecule_id is None:
             return None
+        # a missing brand or source is already a problem; keep the product so that its
+        # molecule is not also reported as having no product
         return Product(
             id=pid,
-            brand=brand,
+            brand=brand or pid,
             molecule_id=molecule_id,
             aliases=self.texts(table, "aliases", where),
             form=self.text(table, "form", where, required=False) or "",
@@ -430,7 +432,7 @@ class _Checker:
                 self.table(table, "preparation", where, required=False), f"{where}.preparation"
             ),
             reminders=self.reminders(table.get("reminders"), f"{where}.reminders"),
-            source=source,
+            source=source or "",
         )
 
     def regimen(self, rid: str, table: Any, molecules: dict[str, Molecule]) -> Regimen | None:
@@ -468,10 +470,17 @@ class _Checker:
         if not isinstance(raw_reductions, list):
             self.problem(f"{where}.reductions", "must be an array of tables ([[reductions]])")
             raw_reductions = []
+        # doses the file declares, parsed or not: a bad starting dose is its own problem,
+        # not a sign that the reductions belong to a regimen with several doses
+        raw_schedules = table.get("schedules")
+        declared = sum(
+            len(s["phases"]) for s in raw_schedules.values()
+            if isinstance(s, dict) and isinstance(s.get("phases"), dict)
+        ) if isinstance(raw_schedules, dict) else 0
         if len(phases) == 1:
             only = phases[0]
             levels.append(Level(0, LEVEL_NAMES[0], only.dose, only.source))
-        elif raw_reductions:
+        elif raw_reductions and declared != 1:
             self.problem(
                 f"{where}.reductions",
                 "dose reductions need a regimen with exactly one dose (one schedule, one phase)",

@@ -150,17 +150,23 @@ def plan_json(plan: Plan, book_path: str, sha256: str) -> str:
 
 
 def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> None:
-    """The worksheet a pharmacist reads: one table, then reminders and sources."""
+    """The worksheet a pharmacist reads: one table, then reminders and sources.
+
+    Every text from the regimens file or the command line goes out as rich.text.Text, never
+    as Rich markup: a '[...]' in a label sentence or a path must print as written.
+    """
     from rich.table import Table
+    from rich.text import Text
 
     d = plan_dict(plan)
+    prep_known = plan.infusion.preparation is not None
     title = f"{plan.product.brand} ({plan.molecule.name}) — {plan.regimen.indication}"
-    table = Table(title=title, show_header=False, title_justify="left", expand=False)
+    table = Table(title=Text(title), show_header=False, title_justify="left", expand=False)
     table.add_column("item", style="bold", no_wrap=True)
     table.add_column("value")
 
-    def row(label: str, value: str) -> None:
-        table.add_row(label, value)
+    def row(label: str, value: str, style: str = "") -> None:
+        table.add_row(label, Text(value, style=style))
 
     row("Regimen", f"{plan.regimen.id}: {plan.regimen.description}")
     row("Schedule", f"{plan.schedule.name} (every {d['interval_days']} days), phase {plan.phase.name}")
@@ -172,7 +178,7 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     given = plan.request.weight.strip()
     row("Weight", weight_kg if given.replace(" ", "") == weight_kg.replace(" ", "") else
         f"{given} = {weight_kg}")
-    row("Dose", f"[bold]{text_number(d['dose_mg'], 'mg')}[/bold]")
+    row("Dose", text_number(d["dose_mg"], "mg"), "bold")
     row("Vials", vial_text(plan) + f" = {text_number(d['vial_total_mg'], 'mg')}")
     leftover = f"{text_number(d['leftover_mg'], 'mg')}"
     if d["leftover_kept"]:
@@ -191,7 +197,7 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
         else:
             row("Reconstitute", f"{r['strength_mg']} mg vial: volume not encoded, see product label")
     row("Concentration", f"{d['concentration_mg_per_ml']} mg/mL")
-    row("Withdraw", f"[bold]{text_number(d['drug_volume_ml'], 'mL')}[/bold]")
+    row("Withdraw", text_number(d["drug_volume_ml"], "mL"), "bold")
     if d["diluent"]:
         row("Diluent", f"{d['diluent']}, {text_number(d['bag_volume_ml'], 'mL')} bag")
     else:
@@ -201,17 +207,21 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     row("Total volume", text_number(d["total_volume_ml"], "mL"))
     row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion)")
     row("Rate", text_number(d["rate_ml_per_h"], "mL/h"))
-    row("Filter", d["filter"] or "no in-line filter requirement in the label")
+    # no encoded preparation means the filter is unknown, not that none is required
+    row("Filter", d["filter"] or (
+        "no in-line filter requirement in the label" if prep_known
+        else "not encoded: check the current prescribing information"))
     row("Next reduction", plan.next_step + (
         f" = {text_number(d['next_level_dose_mg'], 'mg')}" if d["next_level_dose_mg"] else ""
     ))
     console.print(table)
     for r in plan.reminders:
-        console.print(f"[bold]{r.kind}:[/bold] {r.text} [dim]({r.source})[/dim]", highlight=False)
+        console.print(Text.assemble((f"{r.kind}:", "bold"), " ", r.text, " ",
+                                    (f"({r.source})", "dim")))
     for note in plan.notes:
-        console.print(f"note: {note}", highlight=False)
-    console.print(f"[dim]Sources: {'; '.join(plan.sources)}[/dim]", highlight=False)
-    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+        console.print(Text(f"note: {note}"))
+    console.print(Text(f"Sources: {'; '.join(plan.sources)}", style="dim"))
+    console.print(Text(f"Regimens file: {book_path} (sha256 {sha256})", style="dim"))
 
 
 @contextmanager
@@ -315,8 +325,9 @@ def catalogue_json(book: Any) -> str:
 
 def catalogue_table(book: Any, console: Console) -> None:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Regimens in {book.path}", title_justify="left")
+    table = Table(title=Text(f"Regimens in {book.path}"), title_justify="left")
     for column in ("drug", "products (vials)", "indication", "schedule: dose", "levels", "source"):
         table.add_column(column)
     for m in book.molecules.values():
@@ -333,6 +344,7 @@ def catalogue_table(book: Any, console: Console) -> None:
                 for s in r.schedules.values()
             )
             levels = " > ".join(str(_dose_value(lv.dose, r.basis)) for lv in r.levels) or "—"
-            table.add_row(f"{m.id} ({m.abbreviation})", products, r.indication, doses, levels,
-                          r.source)
+            cells = (f"{m.id} ({m.abbreviation})", products, r.indication, doses, levels,
+                     r.source)
+            table.add_row(*(Text(c) for c in cells))  # data, not Rich markup
     console.print(table)

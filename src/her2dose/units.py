@@ -41,7 +41,11 @@ def registry() -> pint.UnitRegistry:
 @cache
 def unit(text: str) -> pint.Unit:
     """Parse a unit string once; a batch of a million rows parses 'kg' one time."""
-    return registry().parse_units(text)
+    parsed = registry().parse_units(text)
+    # 'kg**99999999' parses, then overflows Decimal on any conversion (an internal error
+    # far from the input): convert once here so it is refused as an unusable unit
+    registry().Quantity(Decimal(1), parsed).to_root_units()
+    return parsed
 
 
 def quantity(magnitude: Decimal | int | str, unit_text: str) -> pint.Quantity:
