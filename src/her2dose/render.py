@@ -442,14 +442,15 @@ def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> No
     if cs.weight is not None:
         columns += ["mg", "vials", "minutes"]
     for column in columns:
-        table.add_column(column, justify="right" if column in ("#", "week", "mg", "minutes")
-                         else "left")
+        table.add_column(column, no_wrap=True,
+                         justify="right" if column in ("#", "week", "mg") else "left")
     for dose, row in zip(cs.doses, d["doses"], strict=True):
         cells = [str(row["number"]), row["date"], row["weekday"], str(row["week"]),
                  row["schedule"], row["phase"], row["dose"]]
         if cs.weight is not None:
             cells += [text_number(row["dose_mg"]), vial_text(dose.plan),
-                      f"{row['infusion_minutes']} ({row['infusion']})"]
+                      f"{row['infusion_minutes']}"
+                      + (" (first)" if row["infusion"] == "first" else "")]
         table.add_row(*cells)
     console.print(table)
     console.print(cs.end, highlight=False)
