@@ -187,6 +187,89 @@ def list_regimens(
 # --- issue 5: schedule, next -------------------------------------------------------------
 
 
+@app.command("schedule")
+def schedule_command(
+    drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation (herceptin, kadcyla, enhertu, perjeta, ...).")],
+    start: Annotated[str, typer.Option("--start", help="Date of the first dose, YYYY-MM-DD.")],
+    weight: Annotated[Optional[str], typer.Option("--weight", "-w", help="Body weight; adds mg, vials and infusion minutes per dose.")] = None,  # noqa: UP007
+    indication: Annotated[Optional[str], typer.Option(help="Indication (required when the drug has several).")] = None,  # noqa: UP007
+    product: Annotated[Optional[str], typer.Option(help="Product whose vials to use (with --weight), e.g. ogivri.")] = None,  # noqa: UP007
+    level: Annotated[Optional[str], typer.Option(help="Dose level: 0 (starting dose), -1, -2.")] = None,  # noqa: UP007
+    schedule: Annotated[Optional[str], typer.Option(help="q3w, weekly or adjuvant-weekly-then-q3w (when the regimen has several).")] = None,  # noqa: UP007
+    chemotherapy: Annotated[Optional[str], typer.Option(help="With adjuvant-weekly-then-q3w: paclitaxel, docetaxel or docetaxel-carboplatin.")] = None,  # noqa: UP007
+    cycles: Annotated[Optional[int], typer.Option(help="List this many doses (required for open-ended courses).")] = None,  # noqa: UP007
+    weeks: Annotated[Optional[int], typer.Option(help="List the doses of this many weeks (instead of --cycles).")] = None,  # noqa: UP007
+    output_format: FormatOption = TableOrJson.table,
+    regimens: RegimensOption = None,
+) -> None:
+    """Dated course: every dose with its date, weekday, phase and dose (mg, vials, minutes with --weight)."""
+    with user_errors():
+        from her2dose.courses import ScheduleRequest, compute_schedule
+
+        book = load_book(regimens)
+        result = compute_schedule(
+            book,
+            ScheduleRequest(drug=drug, start=start, weight=weight, indication=indication,
+                            product=product, level=level, schedule=schedule,
+                            chemotherapy=chemotherapy, cycles=cycles, weeks=weeks),
+        )
+        warn(result.warnings)
+        from her2dose import render
+
+        if output_format is TableOrJson.json:
+            typer.echo(render.schedule_json(result, book.path, book.sha256))
+        else:
+            render.schedule_table(result, stdout_console(), book.path, book.sha256)
+
+
+@app.command("next")
+def next_command(
+    drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation (herceptin, kadcyla, phesgo, ...).")],
+    last_dose: Annotated[str, typer.Option("--last-dose", help="Date the last dose was given, YYYY-MM-DD.")],
+    on: Annotated[Optional[str], typer.Option("--on", help="Date the patient is here, YYYY-MM-DD (default: today).")] = None,  # noqa: UP007
+    weight: Annotated[Optional[str], typer.Option("--weight", "-w", help="Body weight; adds mg, vials and infusion time.")] = None,  # noqa: UP007
+    indication: Annotated[Optional[str], typer.Option(help="Indication (required when the drug has several).")] = None,  # noqa: UP007
+    product: Annotated[Optional[str], typer.Option(help="Product whose vials to use (with --weight), e.g. ogivri.")] = None,  # noqa: UP007
+    level: Annotated[Optional[str], typer.Option(help="Dose level the patient is on: 0, -1, -2.")] = None,  # noqa: UP007
+    schedule: Annotated[Optional[str], typer.Option(help="Schedule the patient is on: q3w, weekly, or adjuvant-weekly-then-q3w (with --start).")] = None,  # noqa: UP007
+    chemotherapy: Annotated[Optional[str], typer.Option(help="With adjuvant-weekly-then-q3w: paclitaxel, docetaxel or docetaxel-carboplatin.")] = None,  # noqa: UP007
+    start: Annotated[Optional[str], typer.Option("--start", help="Date of the first dose of the course (checks the course end).")] = None,  # noqa: UP007
+    previous: Annotated[Optional[str], typer.Option(help="PHESGO only: the last dose was iv (pertuzumab and trastuzumab) or phesgo.")] = None,  # noqa: UP007
+    infusion: Annotated[Optional[str], typer.Option(help="first (default, the longer time) or subsequent.")] = None,  # noqa: UP007
+    output_format: FormatOption = TableOrJson.table,
+    regimens: RegimensOption = None,
+) -> None:
+    """What to give today: due date, days late, the dose (re-load or not) and the next due date.
+
+    Exit code 0 when a dose is to be given now; 1 when not (not yet due, course complete,
+    or the rule is not encoded: check the label).
+    """
+    with user_errors():
+        import datetime
+
+        from her2dose.missed_doses import NextRequest, compute_next
+
+        book = load_book(regimens)
+        result = compute_next(
+            book,
+            NextRequest(drug=drug, last_dose=last_dose, on=on, weight=weight,
+                        indication=indication, product=product, level=level, schedule=schedule,
+                        chemotherapy=chemotherapy, start=start, previous=previous,
+                        infusion=infusion),
+            today=datetime.date.today(),
+        )
+        warn(result.warnings)
+        from her2dose import render
+
+        if output_format is TableOrJson.json:
+            typer.echo(render.next_json(result, book.path, book.sha256))
+        else:
+            render.next_table(result, stdout_console(), book.path, book.sha256)
+    if not result.gives_dose:
+        raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+
 # --- issue 6: batch ----------------------------------------------------------------------
 
 

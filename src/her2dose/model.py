@@ -63,6 +63,9 @@ class Molecule:
     no_re_escalation: Sourced | None
     preparation: Preparation | None
     reminders: tuple[Reminder, ...]
+    # why `plan`/`schedule` do not apply (a subcutaneous fixed dose); such a molecule
+    # needs no product and has no regimen
+    not_planned: Sourced | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from her2dose import course_records as cr
 from her2dose import units
 from her2dose.errors import InputError, RegimenFileError, UnknownNameError
 from her2dose.model import (
@@ -220,7 +221,7 @@ class _Checker:
             self.table(data, "courses", "file", required=False) or {}, regimens
         )
         missed_doses = self.missed_doses(
-            self.table(data, "missed_doses", "file", required=False) or {}, molecules
+            self.table(data, "missed_doses", "file", required=False) or {}, molecules, regimens
         )
         if self.problems or policy is None:
             return None
@@ -318,7 +319,7 @@ class _Checker:
         self.allowed(
             table,
             {"name", "abbreviation", "aliases", "source", "no_re_escalation", "preparation",
-             "reminders"},
+             "reminders", "not_planned"},
             where,
         )
         name = self.text(table, "name", where)
@@ -337,6 +338,10 @@ class _Checker:
                 self.table(table, "preparation", where, required=False), f"{where}.preparation"
             ),
             reminders=self.reminders(table.get("reminders"), f"{where}.reminders"),
+            not_planned=self.sourced(
+                self.table(table, "not_planned", where, required=False),
+                f"{where}.not_planned", "text",
+            ),
         )
 
     def vial(self, item: Any, where: str) -> Vial | None:
@@ -593,13 +598,194 @@ class _Checker:
 
     def courses(self, section: dict[str, Any], regimens: dict[str, Regimen]) -> dict[str, Any]:
         """[courses.REGIMEN]: course length, fixed cycles or weeks (issue 5)."""
-        return {}
+        for regimen in regimens.values():  # `schedule` and `next` date every regimen's doses
+            for sched in regimen.schedules.values():
+                self.require_whole_days(
+                    sched.interval, f"regimens.{regimen.id}.schedules.{sched.name}.interval"
+                )
+        courses: dict[str, cr.Course] = {}
+        for rid, table in section.items():
+            where = f"courses.{rid}"
+            if not isinstance(table, dict):
+                self.problem(where, "must be a table")
+                continue
+            self.allowed(
+                table,
+                {"cycles", "duration", "until", "limit", "schedules", "patterns", "source"},
+                where,
+            )
+            regimen = regimens.get(rid)
+            if regimen is None:
+                known = ", ".join(sorted(regimens))
+                self.problem(where, f"unknown regimen '{rid}'; known: {known}")
+            cycles = table.get("cycles")
+            if cycles is not None and (
+                isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1
+            ):
+                self.problem(f"{where}.cycles",
+                             f"must be a whole number of at least 1, got {cycles!r}")
+                cycles = None
+            duration = self.whole_days(table, "duration", where)
+            until = self.text(table, "until", where, required=False)
+            lengths = [k for k in ("cycles", "duration", "until") if table.get(k) is not None]
+            if len(lengths) > 1:
+                self.problem(
+                    where, f"give only one of cycles, duration, until (got {', '.join(lengths)})"
+                )
+            patterns = {}
+            pattern_tables = self.table(table, "patterns", where, required=False) or {}
+            for name, ptable in pattern_tables.items():
+                pattern = self.pattern(name, ptable, f"{where}.patterns.{name}", regimen)
+                if pattern is not None:
+                    patterns[pattern.name] = pattern
+            shapes = tuple(normalise(s) for s in self.texts(table, "schedules", where))
+            if regimen is not None:
+                for shape in shapes:
+                    if shape not in regimen.schedules and shape not in patterns:
+                        self.problem(
+                            f"{where}.schedules",
+                            f"'{shape}' is neither a schedule of regimen '{rid}' "
+                            f"({', '.join(regimen.schedules)}) nor one of its patterns",
+                        )
+            source = self.text(table, "source", where)
+            if regimen is None or source is None:
+                continue
+            courses[rid] = cr.Course(
+                regimen_id=rid, cycles=cycles, duration=duration, until=until,
+                limit=self.text(table, "limit", where, required=False),
+                schedules=shapes, patterns=patterns, source=source,
+            )
+        return courses
+
+    def pattern(
+        self, name: str, table: Any, where: str, regimen: Regimen | None
+    ) -> cr.Pattern | None:
+        if not isinstance(table, dict):
+            self.problem(where, "must be a table")
+            return None
+        self.allowed(
+            table, {"description", "first", "then", "switch_after", "first_for", "source"}, where
+        )
+        first = self.text(table, "first", where)
+        then = self.text(table, "then", where)
+        if regimen is not None:
+            if name in regimen.schedules:
+                self.problem(where, f"pattern name '{name}' is also a schedule of '{regimen.id}'")
+            for key, sname in (("first", first), ("then", then)):
+                sched = regimen.schedules.get(sname) if sname else None
+                if sname and sched is None:
+                    self.problem(
+                        f"{where}.{key}",
+                        f"'{sname}' is not a schedule of regimen '{regimen.id}' "
+                        f"({', '.join(regimen.schedules)})",
+                    )
+                elif sched is not None and key == "then" and "maintenance" not in sched.phases:
+                    self.problem(f"{where}.then", f"schedule '{sname}' has no maintenance phase")
+        switch_after = self.whole_days(table, "switch_after", where, required=True)
+        first_for: dict[str, Quantity] = {}
+        options = self.table(table, "first_for", where)
+        for option in options or {}:
+            if (q := self.whole_days(options, option, f"{where}.first_for")) is not None:
+                first_for[normalise(option)] = q
+        if options is not None and not options:
+            self.problem(f"{where}.first_for", "needs at least one chemotherapy and its duration")
+        description = self.text(table, "description", where)
+        source = self.text(table, "source", where)
+        if None in (first, then, switch_after, description, source) or not first_for:
+            return None
+        return cr.Pattern(normalise(name), description, first, then, switch_after, first_for,
+                          source)
+
+    def whole_days(
+        self, table: dict[str, Any], key: str, where: str, *, required: bool = False
+    ) -> Quantity | None:
+        """A duration that dates can use: a whole number of days ('21 day', '52 week')."""
+        q = self.quantity(table, key, "time", where, required=required)
+        if q is not None and not self.require_whole_days(q, f"{where}.{key}"):
+            return None
+        return q
+
+    def require_whole_days(self, q: Quantity, where: str) -> bool:
+        days = q.m_as("day")
+        if days != days.to_integral_value():
+            self.problem(where, f"must be a whole number of days for dating doses, got {q:~}")
+            return False
+        return True
 
     def missed_doses(
-        self, section: dict[str, Any], molecules: dict[str, Molecule]
+        self, section: dict[str, Any], molecules: dict[str, Molecule],
+        regimens: dict[str, Regimen],
     ) -> dict[str, Any]:
         """[missed_doses.MOLECULE]: what to give after a missed or late dose (issue 5)."""
-        return {}
+        fields = {
+            cr.RELOAD: {"reload_after"},
+            cr.AS_SOON_AS_POSSIBLE: {"same_dose_and_rate"},
+            cr.FIXED_DOSE_TRANSITION: {"interval", "reload_at", "loading", "maintenance",
+                                       "own_missed_dose"},
+            cr.NOT_ENCODED: set(),
+        }
+        rules: dict[str, cr.MissedDoseRule] = {}
+        for mid, table in section.items():
+            where = f"missed_doses.{mid}"
+            if not isinstance(table, dict):
+                self.problem(where, "must be a table")
+                continue
+            if mid not in molecules:
+                known = ", ".join(sorted(molecules))
+                self.problem(where, f"unknown molecule '{mid}'; known: {known}")
+            rule = self.text(table, "rule", where)
+            if rule is not None and rule not in fields:
+                self.problem(f"{where}.rule", f"'{rule}' is not one of {', '.join(fields)}")
+                rule = None
+            self.allowed(table, {"rule", "text", "source"} | fields.get(rule, set()), where)
+            text = self.text(table, "text", where)
+            source = self.text(table, "source", where)
+            extra: dict[str, Any] = {}
+            if rule == cr.RELOAD:
+                extra["reload_after"] = self.whole_days(table, "reload_after", where,
+                                                        required=True)
+                for r in regimens.values():
+                    for sched in r.schedules.values() if r.molecule_id == mid else ():
+                        if "loading" not in sched.phases:
+                            self.problem(
+                                where,
+                                f"rule 'reload' needs a loading dose, but regimen '{r.id}' "
+                                f"schedule '{sched.name}' has none",
+                            )
+            elif rule == cr.AS_SOON_AS_POSSIBLE:
+                extra["same_dose_and_rate"] = self.flag(table, "same_dose_and_rate", where)
+            elif rule == cr.FIXED_DOSE_TRANSITION:
+                extra["interval"] = self.whole_days(table, "interval", where, required=True)
+                extra["reload_at"] = self.whole_days(table, "reload_at", where, required=True)
+                extra["doses"] = {
+                    name: dose
+                    for name in ("loading", "maintenance")
+                    if (dose := self.fixed_dose(name, self.table(table, name, where),
+                                                f"{where}.{name}")) is not None
+                }
+                extra["own_missed_dose"] = self.sourced(
+                    self.table(table, "own_missed_dose", where), f"{where}.own_missed_dose", "text"
+                )
+            if None in (rule, text, source) or mid not in molecules or None in extra.values():
+                continue
+            if rule == cr.FIXED_DOSE_TRANSITION and len(extra["doses"]) < 2:
+                continue
+            rules[mid] = cr.MissedDoseRule(mid, rule, text, source, **extra)
+        return rules
+
+    def fixed_dose(
+        self, name: str, table: dict[str, Any] | None, where: str
+    ) -> cr.FixedDose | None:
+        if table is None:
+            return None
+        self.allowed(table, {"dose", "volume", "injection_time", "source"}, where)
+        dose = self.text(table, "dose", where)
+        volume = self.quantity(table, "volume", "volume", where)
+        minutes = self.quantity(table, "injection_time", "time", where)
+        source = self.text(table, "source", where)
+        if None in (dose, volume, minutes, source):
+            return None
+        return cr.FixedDose(name, dose, volume, minutes, source)
 
     # -- whole-file checks --------------------------------------------------------------
 
@@ -627,10 +813,14 @@ class _Checker:
         products: dict[str, Product],
         regimens: dict[str, Regimen],
     ) -> None:
-        for mid in molecules:
-            if not any(p.molecule_id == mid for p in products.values()):
-                self.problem(f"molecules.{mid}", "has no product")
+        for mid, molecule in molecules.items():
             mine = [r for r in regimens.values() if r.molecule_id == mid]
+            if molecule.not_planned is not None:  # e.g. a subcutaneous fixed-dose product
+                if mine:
+                    self.problem(f"molecules.{mid}.not_planned",
+                                 "a molecule with regimens is planned")
+            elif not any(p.molecule_id == mid for p in products.values()):
+                self.problem(f"molecules.{mid}", "has no product")
             seen: dict[str, str] = {}
             for r in mine:
                 for spelling in (r.indication, *r.indication_aliases):
@@ -696,6 +886,9 @@ def resolve_product(book: RegimenBook, molecule: Molecule, named: Product | None
 def resolve_regimen(book: RegimenBook, molecule: Molecule, indication: str | None) -> Regimen:
     """The regimen for an indication; required whenever the molecule has more than one."""
     mine = book.regimens_of(molecule.id)
+    if not mine:
+        reason = molecule.not_planned.text if molecule.not_planned else "no regimen is encoded"
+        raise InputError("drug", f"{molecule.name}: {reason}")
     if indication is None:
         if len(mine) == 1:
             return mine[0]

@@ -348,3 +348,252 @@ def catalogue_table(book: Any, console: Console) -> None:
                      r.source)
             table.add_row(*(Text(c) for c in cells))  # data, not Rich markup
     console.print(table)
+
+
+# --- issue 5: schedule, next -------------------------------------------------------------
+
+
+def _dose_words(rate: Any, basis: str) -> str:
+    """'6 mg/kg' or '840 mg' as the label writes it."""
+    unit = "mg/kg" if basis == "per_kg" else "mg"
+    return f"{text_number(_dose_value(rate, basis))} {unit}"
+
+
+def _vial_list(plan: Any) -> list[dict[str, Any]] | None:
+    if plan is None:
+        return None
+    return [
+        {"strength_mg": number(c.vial.strength, "mg"), "count": c.count,
+         "multiple_dose": c.vial.multiple_dose}
+        for c in plan.vials.counts
+    ]
+
+
+def schedule_dict(cs: Any) -> dict[str, Any]:
+    """The documented JSON object for `her2dose schedule`. Keys and order are stable."""
+    basis = cs.regimen.basis
+    course = cs.course
+    duration_days = int(course.duration.m_as("day")) if course and course.duration else None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drug": cs.molecule.id,
+        "drug_name": cs.molecule.name,
+        "product": cs.product.id if cs.product else None,
+        "brand": cs.product.brand if cs.product else None,
+        "regimen": cs.regimen.id,
+        "indication": cs.regimen.indication,
+        "schedule": cs.shape.name,
+        "chemotherapy": cs.shape.chemotherapy,
+        "start": cs.start.isoformat(),
+        "level": cs.level.level if cs.level is not None else None,
+        "course": (
+            {
+                "cycles": course.cycles,
+                "weeks": duration_days // 7 if duration_days is not None else None,
+                "until": course.until,
+                "limit": course.limit,
+                "source": course.source,
+            }
+            if course is not None
+            else None
+        ),
+        "requested_cycles": cs.request.cycles,
+        "requested_weeks": cs.request.weeks,
+        "weight_input": cs.request.weight,
+        "weight_kg": number(cs.weight, "kg"),
+        "doses": [
+            {
+                "number": d.number,
+                "date": d.date.isoformat(),
+                "weekday": d.weekday,
+                "week": d.week,
+                "day": d.day,
+                "schedule": d.schedule.name,
+                "interval_days": int(d.schedule.interval.m_as("day")),
+                "phase": d.phase.name,
+                "dose": _dose_words(d.dose_rate, basis),
+                "dose_mg_per_kg": ratio(d.dose_rate) if basis == "per_kg" else None,
+                "dose_mg": number(d.plan.dose, "mg") if d.plan else None,
+                "vials": _vial_list(d.plan),
+                "infusion": d.infusion,
+                "infusion_minutes": number(d.plan.infusion.minutes, "min") if d.plan else None,
+            }
+            for d in cs.doses
+        ],
+        "end": cs.end,
+        "warnings": list(cs.warnings),
+        "notes": list(cs.notes),
+        "sources": list(cs.sources),
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def schedule_json(cs: Any, book_path: str, sha256: str) -> str:
+    data = schedule_dict(cs)
+    data["regimens_file"] = book_path
+    data["regimens_sha256"] = sha256
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _drug_title(molecule: Any, product: Any) -> str:
+    if product is not None:
+        return f"{product.brand} ({molecule.name})"
+    return molecule.name
+
+
+def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> None:
+    from rich.table import Table
+
+    d = schedule_dict(cs)
+    shape = cs.shape.name + (f" with {cs.shape.chemotherapy}" if cs.shape.chemotherapy else "")
+    title = (f"{_drug_title(cs.molecule, cs.product)} — {cs.regimen.indication}, {shape}, "
+             f"from {d['start']}")
+    table = Table(title=title, title_justify="left")
+    columns = ["#", "date", "weekday", "week", "schedule", "phase", "dose"]
+    if cs.weight is not None:
+        columns += ["mg", "vials", "minutes"]
+    for column in columns:
+        table.add_column(column, no_wrap=True,
+                         justify="right" if column in ("#", "week", "mg") else "left")
+    for dose, row in zip(cs.doses, d["doses"], strict=True):
+        cells = [str(row["number"]), row["date"], row["weekday"], str(row["week"]),
+                 row["schedule"], row["phase"], row["dose"]]
+        if cs.weight is not None:
+            cells += [text_number(row["dose_mg"]), vial_text(dose.plan),
+                      f"{row['infusion_minutes']}"
+                      + (" (first)" if row["infusion"] == "first" else "")]
+        table.add_row(*cells)
+    console.print(table)
+    console.print(cs.end, highlight=False)
+    if cs.weight is not None:
+        console.print(f"Weight: {text_number(d['weight_kg'], 'kg')}", highlight=False)
+    for note in cs.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print(f"[dim]Sources: {'; '.join(cs.sources)}[/dim]", highlight=False)
+    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+
+
+def next_dict(nd: Any) -> dict[str, Any]:
+    """The documented JSON object for `her2dose next`. Keys and order are stable."""
+    plan = nd.plan
+    basis = nd.regimen.basis if nd.regimen is not None else None
+    fixed = nd.fixed_dose
+    product = nd.product
+    if fixed is not None:
+        dose_words = fixed.dose
+    elif nd.dose_rate is not None:
+        dose_words = _dose_words(nd.dose_rate, basis)
+    else:
+        dose_words = None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drug": nd.molecule.id,
+        "drug_name": nd.molecule.name,
+        "product": product.id if product else None,
+        "brand": product.brand if product else None,
+        "regimen": nd.regimen.id if nd.regimen is not None else None,
+        "indication": nd.regimen.indication if nd.regimen is not None else None,
+        "schedule": nd.shape.name if nd.shape is not None else None,
+        "chemotherapy": nd.shape.chemotherapy if nd.shape is not None else None,
+        "start": nd.start.isoformat() if nd.start else None,
+        "previous": nd.request.previous,
+        "last_dose": nd.last_dose.isoformat(),
+        "on": nd.on.isoformat(),
+        "due_date": nd.due_date.isoformat(),
+        "due_weekday": nd.due_weekday,
+        "days_since_last_dose": nd.days_since_last_dose,
+        "days_late": nd.days_late,
+        "days_until_due": nd.days_until_due,
+        "minimum_interval_days": nd.minimum_interval_days,
+        "earliest_date": nd.due_date.isoformat(),
+        "status": nd.status,
+        "give_now": nd.gives_dose,
+        "action": nd.action,
+        "message": nd.message,
+        "dose_schedule": nd.schedule.name if nd.schedule is not None else None,
+        "phase": nd.phase.name if nd.phase is not None else (fixed.name if fixed else None),
+        "level": nd.level.level if nd.level is not None and nd.gives_dose else None,
+        "dose": dose_words,
+        "dose_mg_per_kg": ratio(nd.dose_rate) if nd.dose_rate is not None and basis == "per_kg"
+        else None,
+        "weight_input": nd.request.weight,
+        "weight_kg": number(plan.weight, "kg") if plan else None,
+        "dose_mg": number(plan.dose, "mg") if plan else None,
+        "vials": _vial_list(plan),
+        "infusion": plan.infusion.which if plan else None,
+        "infusion_minutes": number(plan.infusion.minutes, "min") if plan else None,
+        "rate_ml_per_h": number(plan.infusion.rate, "mL/h") if plan else None,
+        "route": "subcutaneous" if fixed else ("intravenous" if nd.regimen else None),
+        "volume_ml": number(fixed.volume, "mL") if fixed else None,
+        "injection_minutes": number(fixed.injection_time, "min") if fixed else None,
+        "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
+        "rule": nd.rule_text,
+        "rule_source": nd.rule_source,
+        "reminders": [{"kind": r.kind, "text": r.text, "source": r.source}
+                      for r in nd.reminders],
+        "warnings": list(nd.warnings),
+        "notes": list(nd.notes),
+        "sources": list(nd.sources),
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def next_json(nd: Any, book_path: str, sha256: str) -> str:
+    data = next_dict(nd)
+    data["regimens_file"] = book_path
+    data["regimens_sha256"] = sha256
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
+    from rich.table import Table
+
+    d = next_dict(nd)
+    title = _drug_title(nd.molecule, nd.product)
+    if nd.fixed_dose is not None or nd.regimen is None:
+        title = f"{nd.molecule.abbreviation or nd.molecule.name} ({nd.molecule.name})"
+    else:
+        title += f" — {nd.regimen.indication}, {d['schedule']}"
+    table = Table(title=title, show_header=False, title_justify="left", expand=False)
+    table.add_column("item", style="bold", no_wrap=True)
+    table.add_column("value")
+    status = {"not-yet-due": "NOT YET DUE", "due": "DUE", "late": "LATE",
+              "not-encoded": "NOT ENCODED: check the label",
+              "course-complete": "COURSE COMPLETE"}[nd.status]
+    table.add_row("Answer", f"[bold]{status}[/bold]: {nd.message}")
+    table.add_row("Last dose", f"{d['last_dose']} ({d['days_since_last_dose']} days before "
+                  f"{d['on']})")
+    table.add_row("Due date", f"{d['due_date']} ({d['due_weekday']}), "
+                  f"{d['minimum_interval_days']} days after the last dose")
+    if nd.status == "not-yet-due":
+        table.add_row("Earliest date", f"{d['earliest_date']} (in {d['days_until_due']} days; "
+                      f"minimum interval {d['minimum_interval_days']} days)")
+    else:
+        table.add_row("Days late", str(d["days_late"]))
+    if nd.gives_dose:
+        dose = d["dose"] + (f" ({d['phase']})" if d["phase"] else "")
+        if d["level"] is not None:
+            dose += f", level {d['level']}"
+        table.add_row("Give", f"[bold]{dose}[/bold]")
+        if nd.plan is not None:
+            per = (f"for {text_number(d['weight_kg'], 'kg')}" if d["dose_mg_per_kg"] is not None
+                   else "flat dose, whatever the weight")
+            table.add_row("Dose", f"[bold]{text_number(d['dose_mg'], 'mg')}[/bold] {per}")
+            table.add_row("Vials", vial_text(nd.plan))
+            table.add_row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion), "
+                          f"{text_number(d['rate_ml_per_h'], 'mL/h')}")
+        if nd.fixed_dose is not None:
+            table.add_row("Volume", f"{text_number(d['volume_ml'], 'mL')}, ready to use")
+            table.add_row("Injection", f"subcutaneous, about {d['injection_minutes']} min")
+        table.add_row("Next due", d["next_due_date"] or "none: the course ends")
+    if d["rule"] and nd.status != "not-encoded":  # a not-encoded answer is the rule itself
+        table.add_row("Label rule", d["rule"])
+    console.print(table)
+    for r in nd.reminders:
+        console.print(f"[bold]{r.kind}:[/bold] {r.text} [dim]({r.source})[/dim]", highlight=False)
+    for note in nd.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print(f"[dim]Sources: {'; '.join(nd.sources)}[/dim]", highlight=False)
+    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)

@@ -1,0 +1,379 @@
+"""Treatment courses: the dated doses of a regimen from its first dose (`her2dose schedule`).
+
+Pure: dates in, dated doses out; no I/O and no clock (callers pass dates). Course lengths,
+intervals and the weekly-then-every-3-weeks pattern come from regimens.toml
+([courses.REGIMEN] and the regimen's schedules); mg, vials and infusion minutes come from
+`plan.compute_plan`, called once per distinct dose, never re-derived here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from her2dose import dosing, regimens
+from her2dose.course_records import Course, Pattern
+from her2dose.errors import InputError, UnknownNameError
+from her2dose.model import Level, Molecule, Phase, Product, Quantity, Regimen, RegimenBook, Schedule
+from her2dose.plan import Plan, PlanRequest, compute_plan
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# A bound on how long a printed list may get (--cycles / --weeks); a program limit, not a
+# clinical one: ten years of weekly doses.
+MAX_DOSES = 520
+MAX_WEEKS = 520
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(text: str, field: str) -> date:
+    """'2026-01-05' -> date; anything else is an InputError naming the option."""
+    raw = str(text).strip()
+    try:
+        if not _ISO_DATE.match(raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InputError(
+            field,
+            f"--{field} '{text}' is not a date; use ISO 8601 YYYY-MM-DD, for example 2026-01-05",
+        ) from None
+
+
+def days(q: Quantity) -> int:
+    """A whole-day duration as an int (the loader rejects fractional days)."""
+    return int(q.m_as("day"))
+
+
+def weekday(d: date) -> str:
+    return WEEKDAYS[d.weekday()]
+
+
+def opening_phase(schedule: Schedule) -> Phase:
+    """The first dose of a course on this schedule: its loading dose if it has one."""
+    return schedule.phases.get("loading") or continuing_phase(schedule)
+
+
+def continuing_phase(schedule: Schedule) -> Phase:
+    """Every later dose: maintenance, or the one dose of a schedule without loading."""
+    if "maintenance" in schedule.phases:
+        return schedule.phases["maintenance"]
+    return next(iter(schedule.phases.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """The shape of a course: one schedule, or a pattern of two (weekly, then q3w)."""
+
+    name: str
+    first: Schedule
+    then: Schedule | None = None
+    first_days: int | None = None  # how long `first` lasts, from the course start
+    switch_after_days: int | None = None
+    pattern: Pattern | None = None
+    chemotherapy: str | None = None
+
+    def schedule_of(self, given: date, start: date | None) -> Schedule:
+        """The schedule a dose given on `given` belongs to, judged by its date: in a pattern,
+        a dose before the end of the `first` period is a `first` dose, any later one a
+        `then` dose (a weekly dose given after the weekly period is taken as q3w)."""
+        if self.then is None:
+            return self.first
+        if start is None:  # pragma: no cover - callers check that a pattern has a start
+            raise InputError("start", f"--schedule {self.name} needs --start")
+        assert self.first_days is not None
+        return self.first if (given - start).days < self.first_days else self.then
+
+    def due_after(self, given: date, schedule: Schedule, start: date | None
+                  ) -> tuple[date, Schedule]:
+        """When the dose after one given on `given` on `schedule` is due, and its schedule.
+
+        In a pattern, a `first` dose is followed one `first` interval later if that still
+        falls within the `first` period; otherwise the `then` schedule starts
+        `switch_after` this last `first` dose.
+        """
+        if self.then is None or schedule.name != self.first.name:
+            return given + timedelta(days(schedule.interval)), schedule
+        assert start is not None
+        assert self.first_days is not None and self.switch_after_days is not None
+        candidate = given + timedelta(days(self.first.interval))
+        if (candidate - start).days < self.first_days:
+            return candidate, self.first
+        return given + timedelta(self.switch_after_days), self.then
+
+
+def shape_names(regimen: Regimen, course: Course | None) -> list[str]:
+    patterns = list(course.patterns) if course else []
+    return [*regimen.schedules, *patterns]
+
+
+def resolve_shape(
+    regimen: Regimen,
+    course: Course | None,
+    schedule: str | None,
+    chemotherapy: str | None,
+    *,
+    course_only: bool,
+) -> Shape:
+    """The schedule or pattern asked for. With `course_only` (the `schedule` command),
+    only the course shapes the label gives are allowed (adjuvant trastuzumab is never
+    weekly for a whole year); `next` accepts any schedule the patient may be on now."""
+    patterns = course.patterns if course else {}
+    allowed = (
+        list(course.schedules) if course_only and course and course.schedules
+        else shape_names(regimen, course)
+    )
+    if schedule is None:
+        if len(allowed) != 1:
+            raise InputError(
+                "schedule",
+                f"regimen '{regimen.id}' has several schedules; choose one with --schedule: "
+                f"{', '.join(allowed)}",
+            )
+        name = allowed[0]
+    else:
+        name = regimens.normalise(schedule)
+        if name not in regimen.schedules and name not in patterns:
+            raise UnknownNameError(
+                "schedule",
+                f"unknown schedule '{schedule}' for regimen '{regimen.id}'; choose one of: "
+                f"{', '.join(allowed)}",
+            )
+        if name not in allowed:
+            described = "; ".join(f"{p.name}: {p.description}" for p in patterns.values())
+            raise InputError(
+                "schedule",
+                f"regimen '{regimen.id}' has no course of '{name}' alone in the label; choose "
+                f"one of: {', '.join(allowed)}" + (f" ({described})" if described else ""),
+            )
+    pattern = patterns.get(name)
+    if pattern is None:
+        if chemotherapy is not None:
+            raise InputError(
+                "chemotherapy",
+                "--chemotherapy applies only to "
+                + (" or ".join(f"--schedule {p}" for p in patterns) or "a weekly-then-q3w pattern")
+                + f"; regimen '{regimen.id}' schedule '{name}' does not use it",
+            )
+        return Shape(name=name, first=regimen.schedules[name])
+    choices = ", ".join(pattern.first_for)
+    if chemotherapy is None:
+        raise InputError(
+            "chemotherapy",
+            f"--schedule {name} needs --chemotherapy (how long the weekly doses last "
+            f"depends on it): {choices}",
+        )
+    key = re.sub(r"[+/&]|\band\b", "-", regimens.normalise(chemotherapy))
+    key = re.sub(r"-+", "-", key).strip("-")
+    duration = pattern.first_for.get(key)
+    if duration is None:
+        raise UnknownNameError(
+            "chemotherapy",
+            f"unknown chemotherapy '{chemotherapy}' for {name}; choose one of: {choices}",
+        )
+    return Shape(
+        name=name,
+        first=regimen.schedules[pattern.first],
+        then=regimen.schedules[pattern.then],
+        first_days=days(duration),
+        switch_after_days=days(pattern.switch_after),
+        pattern=pattern,
+        chemotherapy=key,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledDose:
+    number: int  # 1-based
+    date: date
+    day: int  # days since the first dose
+    schedule: Schedule
+    phase: Phase
+    infusion: str  # "first" for the first dose of its phase and schedule, else "subsequent"
+    dose_rate: Quantity  # mg/kg (per_kg) or mg (flat), at the chosen level
+    plan: Plan | None = None  # with --weight: the plan for this dose
+
+    @property
+    def week(self) -> int:
+        return self.day // 7 + 1
+
+    @property
+    def weekday(self) -> str:
+        return weekday(self.date)
+
+
+def dated_doses(
+    shape: Shape, start: date, *, stop_day: int | None, count: int
+) -> list[tuple[date, Schedule, Phase]]:
+    """Doses from `start`: at most `count`, none on or after day `stop_day`."""
+    out: list[tuple[date, Schedule, Phase]] = []
+    when, schedule, phase = start, shape.first, opening_phase(shape.first)
+    while len(out) < count:
+        if stop_day is not None and (when - start).days >= stop_day:
+            break
+        out.append((when, schedule, phase))
+        when, schedule = shape.due_after(when, schedule, start)
+        phase = continuing_phase(schedule)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRequest:
+    """What a user asked for, as typed."""
+
+    drug: str
+    start: str
+    weight: str | None = None
+    indication: str | None = None
+    product: str | None = None
+    level: str | int | None = None
+    schedule: str | None = None
+    chemotherapy: str | None = None
+    cycles: int | None = None
+    weeks: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CourseSchedule:
+    request: ScheduleRequest
+    molecule: Molecule
+    product: Product | None  # known when named or when --weight made plans
+    regimen: Regimen
+    course: Course | None
+    shape: Shape
+    level: Level | None
+    start: date
+    doses: tuple[ScheduledDose, ...]
+    end: str  # why the list stops, in words
+    weight: Quantity | None = None
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = field(default=())
+
+
+def _check_length(cycles: int | None, weeks: int | None) -> None:
+    if cycles is not None and weeks is not None:
+        raise InputError("cycles", "give --cycles or --weeks, not both")
+    if cycles is not None and not 1 <= cycles <= MAX_DOSES:
+        raise InputError("cycles", f"--cycles {cycles} must be from 1 to {MAX_DOSES}")
+    if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
+        raise InputError("weeks", f"--weeks {weeks} must be from 1 to {MAX_WEEKS}")
+
+
+def course_length_text(course: Course) -> str:
+    if course.cycles is not None:
+        return f"{course.cycles} cycles"
+    if course.duration is not None:
+        return f"{days(course.duration) // 7} weeks" if days(course.duration) % 7 == 0 else (
+            f"{days(course.duration)} days"
+        )
+    return f"until {course.until}"
+
+
+def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSchedule:
+    molecule, named_product = regimens.resolve_drug(book, request.drug)
+    regimen = regimens.resolve_regimen(book, molecule, request.indication)
+    course = book.courses.get(regimen.id)
+    shape = resolve_shape(regimen, course, request.schedule, request.chemotherapy,
+                          course_only=True)
+    level = dosing.select_level(regimen, dosing.parse_level(request.level))
+    start = parse_date(request.start, "start")
+    _check_length(request.cycles, request.weeks)
+
+    fixed = course is not None and course.until is None
+    user_stop = request.weeks * 7 if request.weeks is not None else None
+    user_count = request.cycles
+    if not fixed and user_stop is None and user_count is None:
+        why = f"is given until {course.until}" if course else "has no course length encoded"
+        raise InputError(
+            "cycles",
+            f"regimen '{regimen.id}' {why}: give --cycles N or --weeks N for how many "
+            "doses to list",
+        )
+    course_stop = days(course.duration) if fixed and course.duration is not None else None
+    course_count = course.cycles if fixed and course.cycles is not None else MAX_DOSES
+
+    def smallest(*values: int | None) -> int | None:
+        present = [v for v in values if v is not None]
+        return min(present) if present else None
+
+    rows = dated_doses(shape, start, stop_day=smallest(course_stop, user_stop),
+                       count=smallest(course_count, user_count, MAX_DOSES))
+    warnings: list[str] = []
+    notes: list[str] = []
+    if fixed:
+        assert course is not None
+        full = dated_doses(shape, start, stop_day=course_stop, count=course_count)
+        length = course_length_text(course)
+        limit = f" {course.limit}" if course.limit else ""
+        if len(rows) < len(full):
+            end = (f"Showing the first {len(rows)} of the {len(full)} doses of the course "
+                   f"({length}).{limit}")
+        else:
+            after = (f" (no dose on or after {(start + timedelta(course_stop)).isoformat()})"
+                     if course_stop is not None else "")
+            end = f"The course stops here: {length} in total{after}.{limit}"
+            unlimited = dated_doses(shape, start, stop_day=user_stop,
+                                    count=smallest(user_count, MAX_DOSES))
+            if (user_stop is not None or user_count is not None) and len(unlimited) > len(full):
+                asked = f"--cycles {user_count}" if user_count is not None else (
+                    f"--weeks {request.weeks}")
+                warnings.append(
+                    f"{asked} goes beyond the label course ({length}); the schedule stops at "
+                    "the end of the course"
+                )
+    elif course is not None:
+        end = f"Given until {course.until}: this list shows {len(rows)} doses."
+    else:
+        end = (f"Course length not encoded for regimen '{regimen.id}': check the current "
+               f"prescribing information; this list shows {len(rows)} doses.")
+
+    seen: set[tuple[str, str]] = set()
+    plans: dict[tuple[str, str, str], Plan] = {}
+    doses: list[ScheduledDose] = []
+    weight = None
+    product = named_product
+    for number, (when, schedule, phase) in enumerate(rows, start=1):
+        which = "subsequent" if (schedule.name, phase.name) in seen else "first"
+        seen.add((schedule.name, phase.name))
+        plan = None
+        if request.weight is not None:
+            key = (schedule.name, phase.name, which)
+            if key not in plans:
+                plans[key] = compute_plan(book, PlanRequest(
+                    drug=request.drug, weight=request.weight, indication=regimen.indication,
+                    product=request.product, level=request.level, phase=phase.name,
+                    schedule=schedule.name, infusion=which,
+                ))
+            plan = plans[key]
+            weight, product = plan.weight, plan.product
+        doses.append(ScheduledDose(
+            number=number, date=when, day=(when - start).days, schedule=schedule, phase=phase,
+            infusion=which, dose_rate=level.dose if level is not None else phase.dose, plan=plan,
+        ))
+    if any(d.infusion == "subsequent" for d in doses):
+        notes.append(
+            "the first dose of each phase uses the first-infusion time; later doses use the "
+            "shorter time, which the labels allow only if earlier infusions were well tolerated"
+        )
+    for plan in plans.values():
+        warnings += [w for w in plan.warnings if w not in warnings]
+        notes += [n for n in plan.notes if n not in notes]
+
+    sources = [regimen.source]
+    if course is not None:
+        sources.append(course.source)
+    if shape.pattern is not None:
+        sources.append(shape.pattern.source)
+    for d in doses:
+        sources += [d.schedule.source, d.phase.source]
+    if level is not None:
+        sources.append(level.source)
+    for plan in plans.values():
+        sources += plan.sources
+    return CourseSchedule(
+        request=request, molecule=molecule, product=product, regimen=regimen, course=course,
+        shape=shape, level=level, start=start, doses=tuple(doses), end=end, weight=weight,
+        warnings=tuple(warnings), notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+    )

@@ -1,0 +1,394 @@
+"""What to give when the patient is here (`her2dose next`): on time, late, or not yet due.
+
+Pure: the dates come in (the caller supplies today), the answer goes out. The rules are
+data ([missed_doses.MOLECULE] in regimens.toml): trastuzumab re-loads when more than a
+week late; ENHERTU, KADCYLA and MARGENZA give the dose as soon as possible and keep the
+3-week interval from it; PHESGO follows the 6-week transition rule from intravenous
+pertuzumab and trastuzumab; unverified rules (PERJETA) answer "check the label".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from her2dose import courses, dosing, regimens
+from her2dose.course_records import (
+    AS_SOON_AS_POSSIBLE,
+    FIXED_DOSE_TRANSITION,
+    NOT_ENCODED,
+    RELOAD,
+    Course,
+    FixedDose,
+    MissedDoseRule,
+)
+from her2dose.errors import InputError
+from her2dose.model import (
+    Level,
+    Molecule,
+    Phase,
+    Product,
+    Quantity,
+    Regimen,
+    RegimenBook,
+    Reminder,
+    Schedule,
+)
+from her2dose.plan import Plan, PlanRequest, compute_plan
+
+NOT_YET_DUE = "not-yet-due"
+DUE = "due"
+LATE = "late"
+NOT_ENCODED_STATUS = "not-encoded"
+COURSE_COMPLETE = "course-complete"
+GIVE_NOW = (DUE, LATE)  # the statuses that say "give a dose today" (exit code 0)
+
+PREVIOUS_CHOICES = ("iv", "phesgo")
+
+
+@dataclass(frozen=True, slots=True)
+class NextRequest:
+    """What a user asked for, as typed; `on` None means today."""
+
+    drug: str
+    last_dose: str
+    on: str | None = None
+    weight: str | None = None
+    indication: str | None = None
+    product: str | None = None
+    level: str | int | None = None
+    schedule: str | None = None
+    chemotherapy: str | None = None
+    start: str | None = None
+    previous: str | None = None  # PHESGO: what the last dose was (iv or phesgo)
+    infusion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NextDose:
+    request: NextRequest
+    molecule: Molecule
+    regimen: Regimen | None  # None for a fixed-dose product (PHESGO)
+    shape: courses.Shape | None
+    rule: MissedDoseRule | None
+    last_dose: date
+    on: date
+    start: date | None
+    due_date: date
+    minimum_interval_days: int  # from the last dose to the due date
+    status: str  # NOT_YET_DUE, DUE, LATE, NOT_ENCODED_STATUS, COURSE_COMPLETE
+    action: str | None  # maintenance, standard, re-load, loading; None when nothing is given
+    message: str
+    product: Product | None = None  # when named (DRUG or --product with --weight)
+    schedule: Schedule | None = None  # the schedule of the dose given
+    phase: Phase | None = None
+    level: Level | None = None
+    dose_rate: Quantity | None = None  # mg/kg or flat mg
+    fixed_dose: FixedDose | None = None
+    next_due_date: date | None = None  # after the dose given on `on`
+    rule_text: str | None = None  # the label rule the answer applied, in its words
+    rule_source: str | None = None
+    plan: Plan | None = None
+    reminders: tuple[Reminder, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = field(default=())
+
+    @property
+    def days_since_last_dose(self) -> int:
+        return (self.on - self.last_dose).days
+
+    @property
+    def days_late(self) -> int:
+        return max(0, (self.on - self.due_date).days)
+
+    @property
+    def days_until_due(self) -> int:
+        return max(0, (self.due_date - self.on).days)
+
+    @property
+    def due_weekday(self) -> str:
+        return courses.weekday(self.due_date)
+
+    @property
+    def gives_dose(self) -> bool:
+        return self.status in GIVE_NOW
+
+
+def _dates(request: NextRequest, today: date) -> tuple[date, date]:
+    last = courses.parse_date(request.last_dose, "last-dose")
+    on = courses.parse_date(request.on, "on") if request.on is not None else today
+    if last > today:
+        raise InputError(
+            "last-dose",
+            f"--last-dose {last.isoformat()} is in the future (today is {today.isoformat()}); "
+            "give the date the last dose was actually given",
+        )
+    if on < last:
+        raise InputError(
+            "on",
+            f"--on {on.isoformat()} is before the last dose {last.isoformat()}; --on is the day "
+            "the patient is here (default today), on or after the last dose",
+        )
+    return last, on
+
+
+def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDose:
+    last, on = _dates(request, today)
+    molecule, named_product = regimens.resolve_drug(book, request.drug)
+    rule = book.missed_doses.get(molecule.id)
+    if rule is not None and rule.rule == FIXED_DOSE_TRANSITION:
+        return _fixed_dose_next(request, molecule, rule, last, on)
+    if request.previous is not None:
+        raise InputError("previous", "--previous applies only to PHESGO; leave it out")
+
+    regimen = regimens.resolve_regimen(book, molecule, request.indication)
+    course = book.courses.get(regimen.id)
+    shape = courses.resolve_shape(regimen, course, request.schedule, request.chemotherapy,
+                                  course_only=False)
+    level = dosing.select_level(regimen, dosing.parse_level(request.level))
+    start = courses.parse_date(request.start, "start") if request.start is not None else None
+    if start is not None and start > last:
+        raise InputError(
+            "start",
+            f"--start {start.isoformat()} is after the last dose {last.isoformat()}; --start is "
+            "the date of the first dose of the course",
+        )
+    if shape.pattern is not None and start is None:
+        raise InputError(
+            "start",
+            f"--schedule {shape.name} needs --start DATE (the first dose of the course) to "
+            "know when the weekly doses end",
+        )
+    notes: list[str] = []
+    if course is not None and start is None and course.until is None:
+        how = ("give --start to check where it ends" if course.duration is not None
+               else "count the doses given")
+        notes.append(f"the course is {courses.course_length_text(course)} in total ({how})."
+                     + (f" {course.limit}" if course.limit else ""))
+    if course is not None and shape.pattern is None and course.schedules and (
+        shape.name not in course.schedules
+    ):
+        patterns = ", ".join(course.patterns)
+        notes.append(
+            f"in {regimen.id} the {shape.name} schedule is part of {patterns}; use "
+            f"--schedule {patterns} --start DATE --chemotherapy ... to have the switch dated"
+        )
+
+    last_schedule = shape.schedule_of(last, start)
+    due, due_schedule = shape.due_after(last, last_schedule, start)
+    if shape.pattern is not None and shape.then is not None and start is not None:
+        assert shape.first_days is not None and shape.switch_after_days is not None
+        since_start = (last - start).days
+        if shape.first_days <= since_start < shape.first_days + courses.days(shape.then.interval):
+            switch = last + timedelta(shape.switch_after_days)
+            notes.append(
+                f"the last dose ({last.isoformat()}, week {since_start // 7 + 1}) is taken as "
+                f"the first {shape.then.name} dose; if it was instead the last {shape.first.name} "
+                f"dose given late, the {shape.then.name} doses start on {switch.isoformat()}"
+            )
+    interval = (due - last).days
+    sources = [regimen.source, due_schedule.source]
+    if course is not None:
+        sources.append(course.source)
+    if shape.pattern is not None:
+        sources.append(shape.pattern.source)
+    base = {
+        "request": request, "molecule": molecule, "regimen": regimen, "shape": shape,
+        "rule": rule, "last_dose": last, "on": on, "start": start, "due_date": due,
+        "minimum_interval_days": interval, "level": level, "product": named_product,
+    }
+
+    end = _course_end(course, start)
+    if end is not None and due >= end:
+        assert course is not None
+        return NextDose(
+            **base, status=COURSE_COMPLETE, action=None,
+            message=(f"the course is complete: {courses.course_length_text(course)} in total "
+                     f"from {start}, no dose on or after {end.isoformat()}; give no further dose."
+                     + (f" {course.limit}" if course.limit else "")),
+            notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+        )
+
+    late = (on - due).days
+    if late < 0:
+        return NextDose(
+            **base, status=NOT_YET_DUE, action=None,
+            message=(f"the next dose is due on {due.isoformat()} ({courses.weekday(due)}), "
+                     f"{interval} days after the last dose; do not give it before then "
+                     f"(minimum interval {interval} days)."),
+            notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+        )
+
+    next_due, next_schedule = shape.due_after(on, due_schedule, start)
+    then = f"the next dose {courses.days(next_schedule.interval)} days later"
+    if next_due != on + timedelta(courses.days(next_schedule.interval)):
+        then = f"the next dose on {next_due.isoformat()}"
+    give = courses.continuing_phase(due_schedule)
+    dose_rate = level.dose if level is not None else give.dose
+
+    def words(phase: Phase) -> str:
+        return dosing.dose_text(level.dose if level is not None else phase.dose, regimen.basis)
+
+    if late == 0:
+        status, action = DUE, give.name
+        message = f"give the {give.name} dose, {words(give)}, today; {then}"
+    elif rule is None or rule.rule == NOT_ENCODED:
+        text = rule.text if rule is not None else (
+            f"what to give after a late dose of {molecule.name} is not encoded: check the "
+            "current prescribing information")
+        if rule is not None:
+            sources.append(rule.source)
+        return NextDose(
+            **base, status=NOT_ENCODED_STATUS, action=None,
+            message=f"{_days(late)} late: {text}",
+            rule_text=text, rule_source=rule.source if rule is not None else None,
+            notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+        )
+    elif rule.rule == RELOAD:
+        assert rule.reload_after is not None
+        limit = courses.days(rule.reload_after)
+        sources.append(rule.source)
+        status = LATE
+        if late <= limit:
+            action = give.name
+            message = (f"{_days(late)} late ({limit} or fewer): give the {give.name} dose, "
+                       f"{words(give)}, now and re-time the schedule from it; {then}")
+        else:
+            maintenance = give
+            give = due_schedule.phases["loading"]
+            dose_rate = give.dose
+            action = "re-load"
+            message = (f"{_days(late)} late (more than {limit}): re-load now with "
+                       f"{words(give)} (the loading dose), then {words(maintenance)} "
+                       f"maintenance: {then}")
+    elif rule.rule == AS_SOON_AS_POSSIBLE:
+        sources.append(rule.source)
+        status, action = LATE, give.name
+        how = (f"at the dose and rate tolerated in the most recent infusion ({words(give)} at "
+               "this level)" if rule.same_dose_and_rate else f"the scheduled dose, {words(give)}")
+        message = (f"{_days(late)} late: give the dose now, {how}; keep the "
+                   f"{courses.days(due_schedule.interval)}-day interval from this dose, "
+                   f"{then}; there is no re-loading dose")
+    else:  # pragma: no cover - the loader allows only the rules above
+        raise AssertionError(rule.rule)
+
+    if end is not None and next_due >= end:
+        notes.append(f"no further dose after this one: the course ends on {end.isoformat()}")
+        next_due = None
+    plan = None
+    warnings: list[str] = []
+    if request.weight is not None:
+        plan = compute_plan(book, PlanRequest(
+            drug=request.drug, weight=request.weight, indication=regimen.indication,
+            product=request.product, level=request.level,
+            phase=give.name, schedule=due_schedule.name, infusion=request.infusion,
+        ))
+        warnings += plan.warnings
+        notes += plan.notes
+        sources += plan.sources
+    sources += [give.source] + ([level.source] if level is not None else [])
+    if plan is not None:
+        base["product"] = plan.product
+    return NextDose(
+        **base, status=status, action=action, message=f"{message}.",
+        rule_text=rule.text if status == LATE else None,
+        rule_source=rule.source if status == LATE else None,
+        schedule=due_schedule, phase=give, dose_rate=dose_rate, next_due_date=next_due,
+        plan=plan, reminders=plan.reminders if plan is not None else molecule.reminders,
+        warnings=tuple(warnings), notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+    )
+
+
+def _course_end(course: Course | None, start: date | None) -> date | None:
+    if course is None or start is None or course.duration is None:
+        return None
+    return start + timedelta(courses.days(course.duration))
+
+
+def _fixed_dose_next(
+    request: NextRequest, molecule: Molecule, rule: MissedDoseRule, last: date, on: date
+) -> NextDose:
+    """PHESGO: a ready-to-use fixed dose; loading or maintenance by time since the last
+    intravenous pertuzumab and trastuzumab dose."""
+    name = molecule.abbreviation or molecule.name
+    for option, value in (("weight", request.weight), ("level", request.level),
+                          ("indication", request.indication), ("product", request.product),
+                          ("schedule", request.schedule), ("chemotherapy", request.chemotherapy),
+                          ("start", request.start), ("infusion", request.infusion)):
+        if value is not None:
+            raise InputError(
+                option, f"{name} is a fixed dose given every 3 weeks; leave out --{option}"
+            )
+    previous = None
+    if request.previous is not None:
+        previous = regimens.normalise(request.previous)
+        if previous not in PREVIOUS_CHOICES:
+            raise InputError(
+                "previous",
+                f"--previous '{request.previous}' must be iv (the last dose was intravenous "
+                f"pertuzumab and trastuzumab) or phesgo",
+            )
+    assert rule.interval is not None and rule.reload_at is not None
+    interval = courses.days(rule.interval)
+    threshold = courses.days(rule.reload_at)
+    due = last + timedelta(interval)
+    since = (on - last).days
+    base = {
+        "request": request, "molecule": molecule, "regimen": None, "shape": None,
+        "rule": rule, "last_dose": last, "on": on, "start": None, "due_date": due,
+        "minimum_interval_days": interval, "reminders": molecule.reminders,
+    }
+    if on < due:
+        return NextDose(
+            **base, status=NOT_YET_DUE, action=None,
+            message=(f"the next dose is due on {due.isoformat()} ({courses.weekday(due)}), "
+                     f"{interval} days after the last dose; do not give it before then "
+                     f"(minimum interval {interval} days)."),
+            sources=(rule.source,),
+        )
+    late = (on - due).days
+    threshold_text = _days_text(threshold)
+    if late > 0 and previous is None:
+        raise InputError(
+            "previous",
+            f"the {name} dose is {_days(late)} late: say what the last dose was with --previous iv "
+            f"(intravenous pertuzumab and trastuzumab: the label's transition rule, loading dose "
+            f"after {threshold_text} or more) or --previous phesgo",
+        )
+    if late > 0 and previous == "phesgo":
+        assert rule.own_missed_dose is not None
+        return NextDose(
+            **base, status=NOT_ENCODED_STATUS, action=None,
+            message=f"{_days(late)} late: {rule.own_missed_dose.text}",
+            rule_text=rule.own_missed_dose.text, rule_source=rule.own_missed_dose.source,
+            sources=(rule.own_missed_dose.source, rule.source),
+        )
+    status = DUE if late == 0 else LATE
+    then = f"then the maintenance dose every {interval} days"
+    if previous != "iv":
+        dose = rule.doses["maintenance"]
+        message = f"give the {name} maintenance dose today; {then}"
+    elif since >= threshold:
+        dose = rule.doses["loading"]
+        message = (f"{since} days since the last intravenous pertuzumab and trastuzumab dose "
+                   f"({threshold_text} or more): give the {name} loading (initial) dose; {then}")
+    else:
+        dose = rule.doses["maintenance"]
+        message = (f"{since} days since the last intravenous pertuzumab and trastuzumab dose "
+                   f"(less than {threshold_text}): give the {name} maintenance dose; {then}")
+    return NextDose(
+        **base, status=status, action=dose.name, message=f"{message}.",
+        rule_text=rule.text if previous == "iv" else None,
+        rule_source=rule.source if previous == "iv" else None,
+        fixed_dose=dose, next_due_date=on + timedelta(interval),
+        sources=tuple(dict.fromkeys((rule.source, dose.source))),
+    )
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def _days_text(n: int) -> str:
+    return f"{n // 7} weeks" if n % 7 == 0 else f"{n} days"
