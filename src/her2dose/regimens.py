@@ -92,6 +92,7 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.declared: dict[str, set[str]] = {}
 
     # -- primitives -------------------------------------------------------------------
 
@@ -194,6 +195,12 @@ class _Checker:
         if version != SUPPORTED_SCHEMA:
             self.problem("schema_version", f"must be {SUPPORTED_SCHEMA}, got {version!r}")
         policy = self.policy(self.table(data, "policy", "file") or {})
+        # Ids the file declares, built or not: a section that refers to an entry with its
+        # own problems must not report it again as "unknown".
+        self.declared = {
+            section: set(data[section]) if isinstance(data.get(section), dict) else set()
+            for section in ("molecules", "products", "regimens")
+        }
         molecules = {
             mid: m
             for mid, table in (self.table(data, "molecules", "file") or {}).items()
@@ -615,7 +622,7 @@ class _Checker:
                 where,
             )
             regimen = regimens.get(rid)
-            if regimen is None:
+            if regimen is None and rid not in self.declared["regimens"]:
                 known = ", ".join(sorted(regimens))
                 self.problem(where, f"unknown regimen '{rid}'; known: {known}")
             cycles = table.get("cycles")
@@ -730,7 +737,7 @@ class _Checker:
             if not isinstance(table, dict):
                 self.problem(where, "must be a table")
                 continue
-            if mid not in molecules:
+            if mid not in molecules and mid not in self.declared["molecules"]:
                 known = ", ".join(sorted(molecules))
                 self.problem(where, f"unknown molecule '{mid}'; known: {known}")
             rule = self.text(table, "rule", where)
