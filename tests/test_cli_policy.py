@@ -60,7 +60,7 @@ def test_table_shows_rounding_use_by_and_policy(cli, london, monkeypatch):
     assert result.exit_code == 0
     out = " ".join(result.stdout.split())
     assert "Rounding" in out and "ordered 388.8 mg -> 400 mg (+11.2 mg, +2.88%)" in out
-    assert "Use by: diluted bag" in out and "2026-03-29 03:00 (UTC+01:00)" in out
+    assert "Use by │ diluted bag: 2026-03-29 03:00 (UTC+01:00) if at room temperature" in out
     assert "round_to_vial_pct = 10% (request)" in out
 
 
@@ -102,3 +102,17 @@ def test_help_lists_the_new_flags(cli):
                  "--round-increment-mg", "--weight-change-pct", "--dose-weight",
                  "--no-benzyl-alcohol", "--open-vial-mg", "--open-vial-date", "--prepared-at"):
         assert flag in result.stdout
+
+
+def test_table_shows_the_remainder_kept_and_the_weight_change(cli, london, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")
+    result = cli("plan", "ogivri", "--indication", "adjuvant-breast", "--schedule", "q3w",
+                 "--phase", "loading", "--weight", "80 kg", "--baseline-weight", "76 kg",
+                 "--dose-weight", "baseline_until_threshold", "--prepared-at", "2026-06-10 09:00")
+    assert result.exit_code == 0
+    out = result.stdout
+    # 8 mg/kg x 76 kg = 608 mg: 420 + 2 x 150 = 720 mg, 112 mg (5.33 mL) kept in the 420 mg vial
+    assert "Remainder kept │ 112 mg (5.33 mL) in the new 420 mg multiple-dose vial" in out
+    assert "use by 2026-07-08 09:00 (UTC+01:00) (28 days from reconstitution)" in out
+    assert "Weight change  │ baseline 76 kg -> 80 kg: +4 kg (+5.26%), threshold 10%: below" in out
+    assert "dose_weight = baseline_until_threshold (request)" in out

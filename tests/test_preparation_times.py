@@ -93,3 +93,13 @@ def test_use_by_times_per_rule_and_stage_filter():
     ]
     only_bag = use_by_times(rules, start, stages=("diluted",))
     assert [t.what for t in only_bag] == ["diluted bag"]
+
+
+def test_local_zone_follows_tz_with_its_rules(monkeypatch):
+    from her2dose import clock
+
+    monkeypatch.setenv("TZ", ":America/New_York")
+    zone = clock.local_zone()
+    assert clock.zone_name(zone) == "America/New_York"
+    summer, winter = datetime(2026, 7, 1, 12, tzinfo=zone), datetime(2026, 1, 1, 12, tzinfo=zone)
+    assert summer.utcoffset() != winter.utcoffset()  # rules, not a fixed offset

@@ -321,7 +321,7 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     row("Prepared at", _clock(d["prepared_at"]) + ("" if d["prepared_at_given"] else
                                                    " (now: no --prepared-at given)"))
     for u in d["use_by"]:
-        row(f"Use by: {u['what']}", _use_by_text(u))
+        row("Use by", _use_by_text(u))
     if d["use_by_not_encoded"]:
         row("Use by", f"not encoded: {d['use_by_not_encoded']}")
     for e in d["policy"]:
@@ -388,7 +388,7 @@ def _use_by_text(u: dict[str, Any]) -> str:
     words = {"refrigerated": "refrigerated", "room_temperature": "at room temperature"}
     start = ("" if u["counted_from"] == "reconstitution" else
              " (counted here from the preparation time: later only if diluted later)")
-    return (f"{_clock(u['use_by'])} if {words[u['storage']]} ({u['condition']}): "
+    return (f"{u['what']}: {_clock(u['use_by'])} if {words[u['storage']]} ({u['condition']}): "
             f"{text_number(u['hold_hours'], 'h')} counted from {u['counted_from']}{start}")
 
 

@@ -25,15 +25,8 @@ class WeightChange:
     dose_weight: str  # the policy setting: "current" or "baseline_until_threshold"
     used: str  # CURRENT or BASELINE: the weight the dose is calculated on
     reason: str
-
-    @property
-    def change(self) -> Quantity:
-        return (self.current - self.baseline).to("kg")
-
-    @property
-    def change_pct(self) -> Decimal:
-        """Signed: a loss is negative."""
-        return self.change.m_as("kg") / self.baseline.m_as("kg") * Decimal(100)
+    change: Quantity  # kg, today's minus the baseline
+    change_pct: Decimal  # signed: a loss is negative
 
     @property
     def recalculate(self) -> bool:
@@ -57,8 +50,10 @@ class WeightChange:
 
 def assess(current: Quantity, baseline: Quantity, threshold_pct: Decimal,
            dose_weight: str) -> WeightChange:
-    change = WeightChange(current.to("kg"), baseline.to("kg"), threshold_pct, dose_weight,
-                          CURRENT, "")
+    current, baseline = current.to("kg"), baseline.to("kg")
+    difference = (current - baseline).to("kg")
+    change = WeightChange(current, baseline, threshold_pct, dose_weight, CURRENT, "",
+                          difference, difference.magnitude / baseline.magnitude * Decimal(100))
     if change.recalculate:
         return replace(change, reason="dose on today's weight: the change reached the threshold")
     if dose_weight == "baseline_until_threshold":
