@@ -143,6 +143,17 @@ def plan(
     phase: Annotated[Optional[str], typer.Option(help="loading or maintenance (for drugs with a loading dose).")] = None,  # noqa: UP007
     schedule: Annotated[Optional[str], typer.Option(help="q3w or weekly (for drugs with several schedules).")] = None,  # noqa: UP007
     infusion: Annotated[Optional[str], typer.Option(help="first (default, the longer time) or subsequent.")] = None,  # noqa: UP007
+    # --- issue 4: policy overrides, weight change, multiple-dose vials, use-by ---
+    baseline_weight: Annotated[Optional[str], typer.Option(help="Weight the course was planned on; the plan reports the change and flags 'recalculate the dose' at or beyond weight_change_pct.")] = None,  # noqa: UP007
+    round_to_vial_pct: Annotated[Optional[str], typer.Option(help="Override [policy] round_to_vial_pct: round to a whole-vial total within this percent (0 = off).")] = None,  # noqa: UP007
+    round_to_vial_exclude: Annotated[Optional[str], typer.Option(help="Override [policy] round_to_vial_exclude: drugs never vial-rounded, comma-separated ('none' clears).")] = None,  # noqa: UP007
+    round_increment_mg: Annotated[Optional[str], typer.Option(help="Override [policy] round_increment_mg: round the dose half-up to the nearest N mg (0 = off).")] = None,  # noqa: UP007
+    weight_change_pct: Annotated[Optional[str], typer.Option(help="Override [policy] weight_change_pct: the change that calls for recalculation.")] = None,  # noqa: UP007
+    dose_weight: Annotated[Optional[str], typer.Option(help="Override [policy] dose_weight: current or baseline_until_threshold.")] = None,  # noqa: UP007
+    no_benzyl_alcohol: Annotated[bool, typer.Option("--no-benzyl-alcohol", help="Benzyl alcohol hypersensitivity: reconstitute multiple-dose vials with sterile water (single-dose).")] = False,
+    open_vial_mg: Annotated[Optional[str], typer.Option(help="mg left in an opened multiple-dose vial, drawn first if still in date (needs --open-vial-date).")] = None,  # noqa: UP007
+    open_vial_date: Annotated[Optional[str], typer.Option(help="When that vial was reconstituted: 'YYYY-MM-DD HH:MM' (a bare date is read as 00:00).")] = None,  # noqa: UP007
+    prepared_at: Annotated[Optional[str], typer.Option(help="Reconstitution time 'YYYY-MM-DD HH:MM', local time (default: now); use-by times count from it.")] = None,  # noqa: UP007
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -154,7 +165,14 @@ def plan(
         result = compute_plan(
             book,
             PlanRequest(drug=drug, weight=weight, indication=indication, product=product,
-                        level=level, phase=phase, schedule=schedule, infusion=infusion),
+                        level=level, phase=phase, schedule=schedule, infusion=infusion,
+                        baseline_weight=baseline_weight, round_to_vial_pct=round_to_vial_pct,
+                        round_to_vial_exclude=round_to_vial_exclude,
+                        round_increment_mg=round_increment_mg,
+                        weight_change_pct=weight_change_pct, dose_weight=dose_weight,
+                        no_benzyl_alcohol=no_benzyl_alcohol or None,
+                        open_vial_mg=open_vial_mg, open_vial_date=open_vial_date,
+                        prepared_at=prepared_at),
         )
         warn(result.warnings)
         from her2dose import render

@@ -34,8 +34,10 @@ def plan_infusion(
     preparation: Preparation | None,
     phase: Phase,
     which: str,
+    concentration: Quantity | None = None,  # needed when no new vial is opened (issue 4)
 ) -> InfusionPlan:
-    concentration = vial_plan.counts[0].vial.concentration
+    if concentration is None:
+        concentration = vial_plan.counts[0].vial.concentration
     drug_volume = (dose / concentration).to("mL")
     bag = preparation.bag_volume if preparation is not None else None
     total = (bag + drug_volume).to("mL") if bag is not None else None

@@ -151,6 +151,8 @@ class Policy:
     round_increment_mg: Decimal = Decimal(0)  # 0 = off; else round the dose to this many mg
     weight_change_pct: Decimal = Decimal(10)  # at or beyond: "recalculate the dose"
     dose_weight: str = "current"  # one of DOSE_WEIGHT_CHOICES
+    # ceiling on any rounding (percent of the ordered dose); the file alone sets it
+    rounding_max_pct: Decimal = Decimal(10)
 
 
 @dataclass(frozen=True, slots=True)

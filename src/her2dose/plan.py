@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from decimal import Decimal
 
-from her2dose import dosing, regimens, safety, units
+from her2dose import (
+    clock,
+    dosing,
+    multiple_dose,
+    policy,
+    preparation_times,
+    regimens,
+    rounding,
+    safety,
+    units,
+    weight_change,
+)
 from her2dose.errors import InputError
 from her2dose.infusion import InfusionPlan, plan_infusion
 from her2dose.model import (
@@ -12,6 +25,8 @@ from her2dose.model import (
     Level,
     Molecule,
     Phase,
+    Policy,
+    Preparation,
     Product,
     Quantity,
     Regimen,
@@ -19,7 +34,12 @@ from her2dose.model import (
     Reminder,
     Schedule,
 )
+from her2dose.multiple_dose import KeptRemainder, OpenVial
+from her2dose.policy import PolicyEffect
+from her2dose.preparation_times import StorageFacts, UseBy
+from her2dose.rounding import Rounding
 from her2dose.vials import VialPlan, plan_vials
+from her2dose.weight_change import WeightChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +54,17 @@ class PlanRequest:
     phase: str | None = None
     schedule: str | None = None
     infusion: str | None = None
+    # issue 4: named like the CLI flags; overrides of [policy] settings of the same name
+    baseline_weight: str | None = None
+    round_to_vial_pct: str | None = None
+    round_to_vial_exclude: str | None = None
+    round_increment_mg: str | None = None
+    weight_change_pct: str | None = None
+    dose_weight: str | None = None
+    no_benzyl_alcohol: str | bool | None = None
+    open_vial_mg: str | None = None
+    open_vial_date: str | None = None
+    prepared_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +87,22 @@ class Plan:
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
     sources: tuple[str, ...] = field(default=())
+    # issue 4: rounding, weight change, multiple-dose vials, use-by times
+    dosing_weight: Quantity | None = None  # the weight the dose is calculated on (kg)
+    rounding: Rounding | None = None
+    weight_change: WeightChange | None = None
+    no_benzyl_alcohol: bool = False
+    open_vial: OpenVial | None = None
+    remainders: tuple[KeptRemainder, ...] = ()
+    prepared_at: datetime | None = None
+    prepared_at_given: bool = False
+    use_by: tuple[UseBy, ...] = ()
+    use_by_not_encoded: str | None = None
+    policy_effects: tuple[PolicyEffect, ...] = ()
+
+    @property
+    def dose_weight(self) -> Quantity:
+        return self.dosing_weight if self.dosing_weight is not None else self.weight
 
 
 def parse_weight(text: str, book: RegimenBook) -> tuple[Quantity, list[str], list[str]]:
@@ -71,7 +118,48 @@ def parse_weight(text: str, book: RegimenBook) -> tuple[Quantity, list[str], lis
     return weight.to("kg"), warnings, notes
 
 
-def compute_plan(book: RegimenBook, request: PlanRequest) -> Plan:
+# PlanRequest fields that `resolve` reads: everything but the patient's weights and times.
+# A caller planning many patients (batch) may cache `resolve` on these fields' values.
+RESOLVE_FIELDS = (
+    "drug", "indication", "product", "level", "phase", "schedule", "infusion",
+    "no_benzyl_alcohol", *policy.OVERRIDABLE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRequest:
+    """The patient-independent part of a plan: names, rules, product, policy in force."""
+
+    molecule: Molecule
+    product: Product  # as prepared (without benzyl alcohol, if asked)
+    regimen: Regimen
+    schedule: Schedule
+    phase: Phase
+    level: Level | None
+    dose_rate: Quantity
+    which: str  # "first" or "subsequent" infusion
+    minutes: Quantity
+    concentration: Quantity
+    preparation: Preparation | None
+    policy: Policy  # [policy] with this request's overrides
+    policy_origins: dict[str, str]
+    vial_rounding_excluded: bool
+    storage: StorageFacts | None
+    no_benzyl_alcohol: bool
+    reminders: tuple[Reminder, ...]
+    next_level: Level | None
+    next_step: str
+    warnings: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def compute_plan(book: RegimenBook, request: PlanRequest, *, now: datetime | None = None,
+                 zone: tzinfo | None = None) -> Plan:
+    """The plan for one request. `now` and `zone` default to the clock and the local zone."""
+    return plan_patient(book, resolve(book, request), request, now=now, zone=zone)
+
+
+def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
     molecule, named_product = regimens.resolve_drug(book, request.drug)
     regimen = regimens.resolve_regimen(book, molecule, request.indication)
     schedule = regimens.resolve_schedule(regimen, request.schedule)
@@ -84,54 +172,287 @@ def compute_plan(book: RegimenBook, request: PlanRequest) -> Plan:
         raise InputError(
             "infusion", f"infusion '{request.infusion}' must be one of {', '.join(INFUSION_CHOICES)}"
         )
-    weight, warnings, notes = parse_weight(request.weight, book)
+    warnings: list[str] = []
+    notes: list[str] = []
     if request.infusion is None:
         notes.append(
             "infusion time is for a first infusion (the longer, safer duration); "
             "use --infusion subsequent for later, well-tolerated infusions"
         )
+    in_force, origins = policy.with_overrides(
+        book.policy, {name: getattr(request, name) for name in policy.OVERRIDABLE}
+    )
+    storage = preparation_times.storage_for(book.storage, product.id, molecule.id)
+    no_benzyl_alcohol = parse_flag(request.no_benzyl_alcohol, "no_benzyl_alcohol")
+    if no_benzyl_alcohol:
+        product, changed = multiple_dose.without_benzyl_alcohol(
+            product, storage.without_benzyl_alcohol if storage is not None else None
+        )
+        notes.extend(changed)
 
-    dose_rate = level.dose if level is not None else phase.dose
-    dose = dosing.dose_for(dose_rate, regimen.basis, weight)
-    vial_plan = plan_vials(dose, product.vials)
     preparation = product.preparation or molecule.preparation
-    infusion = plan_infusion(dose, vial_plan, preparation, phase, which)
     if preparation is None or preparation.bag_volume is None:
         warnings.append(
             f"diluent, bag and in-line filter for {product.brand} are not encoded "
             "(not verified): check the current prescribing information before preparing"
         )
-
     reminders = molecule.reminders + product.reminders
     if molecule.no_re_escalation is not None and level is not None and level.level < 0:
         reminders += (Reminder("no re-escalation", molecule.no_re_escalation.text,
                                molecule.no_re_escalation.source),)
-    lower = dosing.level_after(regimen, level)
-    sources = tuple(dict.fromkeys(
-        s for s in (
-            regimen.source, schedule.source,
-            level.source if level is not None else phase.source,
-            product.source, *(c.vial.source for c in vial_plan.counts),
-            preparation.source if preparation is not None else None,
-        ) if s
-    ))
-    return Plan(
-        request=request,
+    return ResolvedRequest(
         molecule=molecule,
         product=product,
         regimen=regimen,
         schedule=schedule,
         phase=phase,
         level=level,
-        dose_rate=dose_rate,
+        dose_rate=level.dose if level is not None else phase.dose,
+        which=which,
+        minutes=(phase.infusion_first if which == "first" else phase.infusion_subsequent).to("min"),
+        concentration=product.vials[0].concentration,  # the loader makes a product's vials agree
+        preparation=preparation,
+        policy=in_force,
+        policy_origins=origins,
+        vial_rounding_excluded=molecule.id in _excluded_molecules(book, in_force),
+        storage=storage,
+        no_benzyl_alcohol=no_benzyl_alcohol,
+        reminders=reminders,
+        next_level=dosing.level_after(regimen, level),
+        next_step=dosing.next_step(regimen, level),
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+    )
+
+
+def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequest, *,
+                 now: datetime | None = None, zone: tzinfo | None = None) -> Plan:
+    """The per-patient part: weights, dose, rounding, vials, volumes, times."""
+    r = resolved
+    zone = zone if zone is not None else clock.local_zone()
+    weight, warnings, notes = parse_weight(request.weight, book)
+    warnings.extend(r.warnings)
+    notes.extend(r.notes)
+    effects: list[PolicyEffect] = []
+
+    def effect(setting: str, value: str, what: str) -> None:
+        effects.append(PolicyEffect(setting, value, r.policy_origins[setting], what))
+
+    # Weight change and the weight the dose is calculated on
+    cap = max_dose_for(r.regimen, weight)
+    change = None
+    if _given(request.baseline_weight):
+        baseline, baseline_warnings = parse_baseline_weight(request.baseline_weight, book)
+        warnings.extend(baseline_warnings)
+        change = weight_change.assess(weight, baseline, r.policy.weight_change_pct,
+                                      r.policy.dose_weight)
+        if (change.used == weight_change.BASELINE and cap is not None
+                and dosing.dose_for(r.dose_rate, r.regimen.basis, change.baseline) > cap):
+            change = weight_change.to_current_for_cap(
+                change, dosing.dose_text(r.regimen.max_dose.dose, r.regimen.basis)
+            )
+        if (warning := change.warning()) is not None:
+            warnings.append(warning)
+            effect("weight_change_pct", policy.percent_text(change.threshold_pct),
+                   "the weight change reached the threshold: recalculate the dose")
+        if change.used == weight_change.BASELINE:
+            effect("dose_weight", change.dose_weight,
+                   "the dose is calculated on the baseline weight, not today's")
+    elif r.policy.dose_weight == "baseline_until_threshold":
+        notes.append("dose_weight is baseline_until_threshold but no baseline weight was given: "
+                     "the dose is calculated on today's weight")
+    dosing_weight = change.weight_used if change is not None else weight
+    ordered = dosing.dose_for(r.dose_rate, r.regimen.basis, dosing_weight)
+
+    # Preparation time, and an opened multiple-dose vial to draw from first
+    if _given(request.prepared_at):
+        prepared_at, time_notes = preparation_times.parse_local_time(
+            request.prepared_at, "prepared_at", zone
+        )
+        notes.extend(time_notes)
+    else:
+        prepared_at = clock.now(zone) if now is None else now.astimezone(zone)
+        notes.append(
+            f"prepared_at not given: use-by times count from now, "
+            f"{prepared_at.isoformat(timespec='minutes')} local time ({clock.zone_name(zone)}); "
+            "give --prepared-at for the real time of reconstitution"
+        )
+    opened = None
+    if _given(request.open_vial_mg) or _given(request.open_vial_date):
+        opened = _open_vial(r, request, zone, prepared_at, ordered, notes)
+        if not opened.usable:
+            warnings.append(
+                f"the opened {_mg_text(opened.vial.strength)} vial (opened "
+                f"{opened.opened.isoformat(timespec='minutes')}) expired at "
+                f"{opened.use_by.isoformat(timespec='minutes')}, before this preparation: "
+                "discard it; this plan does not use it"
+            )
+
+    # Rounding (vial, then increment), never above the label maximum
+    vial_pct = r.policy.round_to_vial_pct
+    if r.vial_rounding_excluded and vial_pct > 0:
+        effect("round_to_vial_exclude", ", ".join(r.policy.round_to_vial_exclude),
+               f"{r.molecule.name} is excluded from vial rounding: not vial-rounded")
+        vial_pct = Decimal(0)
+    step = r.policy.round_increment_mg
+    outcome = rounding.apply_rounding(
+        ordered, r.product.vials,
+        vial_pct=vial_pct,
+        increment=units.quantity(step, "mg") if step > 0 else None,
+        max_pct=r.policy.rounding_max_pct,
+        cap=cap,
+        offset=opened.remainder if opened is not None and opened.usable else None,
+    )
+    notes.extend(outcome.notes)
+    dose = outcome.dose
+    done = outcome.rounding
+    if done is not None:
+        setting = "round_to_vial_pct" if done.method == "vial" else "round_increment_mg"
+        value = (policy.percent_text(r.policy.round_to_vial_pct) if done.method == "vial"
+                 else _mg_text(done.increment))
+        effect(setting, value, f"{done.reason}: {_mg_text(done.ordered)} -> {_mg_text(done.final)}")
+    if opened is not None:
+        opened = multiple_dose.open_vial(r.product, opened.remainder, opened.opened,
+                                         prepared_at, dose)
+
+    # Vials, volumes, remainders kept, use-by times
+    fresh = (dose - opened.drawn).to("mg") if opened is not None else dose
+    if fresh.magnitude > 0:
+        vial_plan = plan_vials(fresh, r.product.vials)
+    else:
+        vial_plan = VialPlan((), units.quantity(0, "mg"), units.quantity(0, "mg"))
+    infusion = plan_infusion(dose, vial_plan, r.preparation, r.phase, r.which,
+                             concentration=r.concentration)
+    remainders = multiple_dose.kept_remainders(vial_plan, prepared_at, opened)
+    if any(k.origin == multiple_dose.NEW for k in remainders) and any(
+        not c.vial.multiple_dose for c in vial_plan.counts
+    ):
+        notes.append("draw the single-dose vials empty first, so that what is left stays in "
+                     "the multiple-dose vial")
+    rules = r.storage.use_by if r.storage is not None else ()
+    stages = preparation_times.STAGES if vial_plan.counts else ("diluted",)
+    use_by = preparation_times.use_by_times(rules, prepared_at, stages=stages)
+    if r.storage is not None and r.storage.not_encoded is not None:
+        not_encoded = r.storage.not_encoded.text
+    elif not rules:
+        not_encoded = (f"use-by times for {r.product.brand} are not encoded: check the current "
+                       "prescribing information, section 2")
+    else:
+        not_encoded = None
+
+    sources = tuple(dict.fromkeys(
+        s for s in (
+            r.regimen.source, r.schedule.source,
+            r.level.source if r.level is not None else r.phase.source,
+            r.product.source, *(c.vial.source for c in vial_plan.counts),
+            *(k.vial.source for k in remainders),
+            r.preparation.source if r.preparation is not None else None,
+            r.regimen.max_dose.source if done is not None and r.regimen.max_dose else None,
+            book.policy.source if effects else None,
+            *(u.source for u in use_by),
+            (r.storage.not_encoded.source
+             if r.storage is not None and r.storage.not_encoded is not None else None),
+        ) if s
+    ))
+    return Plan(
+        request=request,
+        molecule=r.molecule,
+        product=r.product,
+        regimen=r.regimen,
+        schedule=r.schedule,
+        phase=r.phase,
+        level=r.level,
+        dose_rate=r.dose_rate,
         weight=weight,
         dose=dose,
         vials=vial_plan,
         infusion=infusion,
-        next_level=lower,
-        next_step=dosing.next_step(regimen, level),
-        reminders=reminders,
+        next_level=r.next_level,
+        next_step=r.next_step,
+        reminders=r.reminders,
         warnings=tuple(warnings),
         notes=tuple(notes),
         sources=sources,
+        dosing_weight=dosing_weight,
+        rounding=done,
+        weight_change=change,
+        no_benzyl_alcohol=r.no_benzyl_alcohol,
+        open_vial=opened,
+        remainders=remainders,
+        prepared_at=prepared_at,
+        prepared_at_given=_given(request.prepared_at),
+        use_by=use_by,
+        use_by_not_encoded=not_encoded,
+        policy_effects=tuple(effects),
     )
+
+
+# -- helpers for the issue-4 steps --------------------------------------------------------
+
+
+def _given(value: object) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def parse_flag(value: str | bool | None, field: str) -> bool:
+    """A yes/no value as typed: a CLI flag (bool) or a batch cell ('yes', 'true', '1', '')."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("", "0", "false", "no", "n", "off"):
+        return False
+    if text in ("1", "true", "yes", "y", "on"):
+        return True
+    raise InputError(field, f"{field} '{value}' must be yes or no (true/false, 1/0)")
+
+
+def parse_baseline_weight(text: str, book: RegimenBook) -> tuple[Quantity, list[str]]:
+    """Like parse_weight, with every message naming the baseline weight."""
+    try:
+        baseline, warnings, _ = parse_weight(text, book)
+    except InputError as error:
+        raise InputError("baseline_weight", f"baseline {error}") from None
+    return baseline, [f"baseline {w}" for w in warnings]
+
+
+def max_dose_for(regimen: Regimen, weight: Quantity) -> Quantity | None:
+    """The label maximum in mg for this patient, on today's weight (None: no maximum)."""
+    if regimen.max_dose is None:
+        return None
+    return dosing.dose_for(regimen.max_dose.dose, regimen.basis, weight)
+
+
+def _excluded_molecules(book: RegimenBook, in_force: Policy) -> set[str]:
+    excluded = set()
+    for name in in_force.round_to_vial_exclude:
+        try:
+            molecule, _ = regimens.resolve_drug(book, name)
+        except InputError as error:
+            raise InputError("round_to_vial_exclude", f"round_to_vial_exclude: {error}") from None
+        excluded.add(molecule.id)
+    return excluded
+
+
+def _open_vial(r: ResolvedRequest, request: PlanRequest, zone: tzinfo, prepared_at: datetime,
+               dose: Quantity, notes: list[str]) -> OpenVial:
+    if not (_given(request.open_vial_mg) and _given(request.open_vial_date)):
+        missing = "open_vial_date" if _given(request.open_vial_mg) else "open_vial_mg"
+        raise InputError(missing, "an opened vial needs both --open-vial-mg (what is left in "
+                                  "it) and --open-vial-date (when it was reconstituted)")
+    if r.no_benzyl_alcohol:
+        raise InputError(
+            "open_vial_mg",
+            "an opened multiple-dose vial was reconstituted with bacteriostatic water, which "
+            "contains benzyl alcohol: it cannot be used with --no-benzyl-alcohol",
+        )
+    remainder = units.parse_quantity(str(request.open_vial_mg), "mass", "open_vial_mg",
+                                     default_unit="mg")
+    opened_at, time_notes = preparation_times.parse_local_time(
+        request.open_vial_date, "open_vial_date", zone, date_only_ok=True
+    )
+    notes.extend(time_notes)
+    return multiple_dose.open_vial(r.product, remainder, opened_at, prepared_at, dose)
+
+
+def _mg_text(q: Quantity) -> str:
+    return rounding.mg(q.m_as("mg"))

@@ -40,6 +40,7 @@ from her2dose.model import (
     Sourced,
     Vial,
 )
+from her2dose.policy import range_problems
 
 ENV_VAR = "HER2DOSE_REGIMENS"
 SUPPORTED_SCHEMA = 1
@@ -217,6 +218,9 @@ class _Checker:
             if (r := self.regimen(rid, table, molecules)) is not None
         }
         names = self.name_index(molecules, products)
+        for name in policy.round_to_vial_exclude if policy is not None else ():
+            if normalise(name) not in names:
+                self.problem("policy.round_to_vial_exclude", f"unknown drug '{name}'")
         self.cross_checks(molecules, products, regimens)
         adverse_events = self.adverse_events(
             self.table(data, "adverse_events", "file", required=False) or {}, molecules, regimens
@@ -244,13 +248,13 @@ class _Checker:
             table,
             {"weight_warn_below", "weight_warn_above", "weight_reject_above", "bare_weight_unit",
              "source", "dose_tolerance_pct", "round_to_vial_pct", "round_to_vial_exclude",
-             "round_increment_mg", "weight_change_pct", "dose_weight"},
+             "round_increment_mg", "weight_change_pct", "dose_weight", "rounding_max_pct"},
             where,
         )
         settings = {
             key: value
             for key in ("dose_tolerance_pct", "round_to_vial_pct", "round_increment_mg",
-                        "weight_change_pct")
+                        "weight_change_pct", "rounding_max_pct")
             if (value := self.number(table, key, where)) is not None
         }
         dose_weight = table.get("dose_weight", "current")
@@ -277,8 +281,11 @@ class _Checker:
             self.problem(where, "need weight_warn_below < weight_warn_above <= weight_reject_above")
         if None in (below, above, reject, bare, source):
             return None
-        return Policy(below, above, reject, bare, source, round_to_vial_exclude=exclude,
-                      dose_weight=dose_weight, **settings)
+        policy = Policy(below, above, reject, bare, source, round_to_vial_exclude=exclude,
+                        dose_weight=dose_weight, **settings)
+        for key, message in range_problems(policy):  # issue 4: limits shared with CLI overrides
+            self.problem(f"{where}.{key}", message)
+        return policy
 
     def sourced(self, table: dict[str, Any] | None, where: str, text_key: str) -> Sourced | None:
         if table is None:
@@ -601,7 +608,77 @@ class _Checker:
         products: dict[str, Product],
     ) -> dict[str, Any]:
         """[storage.ID]: use-by times after reconstitution and dilution (issue 4)."""
-        return {}
+        from her2dose import preparation_times as pt
+
+        out: dict[str, pt.StorageFacts] = {}
+        for ident, table in section.items():
+            where = f"storage.{ident}"
+            if ident not in products and ident not in molecules:
+                self.problem(where, f"'{ident}' is neither a product nor a molecule id")
+                continue
+            if not isinstance(table, dict):
+                self.problem(where, "must be a table")
+                continue
+            self.allowed(table, {"use_by", "not_encoded", "without_benzyl_alcohol"}, where)
+            rules: list[pt.UseByRule] = []
+            items = table.get("use_by", [])
+            if not isinstance(items, list):
+                self.problem(f"{where}.use_by", "must be an array of tables ([[...use_by]])")
+                items = []
+            for i, item in enumerate(items):
+                w = f"{where}.use_by[{i}]"
+                if not isinstance(item, dict):
+                    self.problem(w, "must be a table")
+                    continue
+                self.allowed(item, {"stage", "storage", "condition", "hold", "counted_from",
+                                    "source"}, w)
+                choices = {"stage": pt.STAGES, "storage": pt.STORAGE_KINDS,
+                           "counted_from": pt.CLOCK_STARTS}
+                picked = {}
+                for key, allowed in choices.items():
+                    value = self.text(item, key, w)
+                    if value is not None and value not in allowed:
+                        self.problem(f"{w}.{key}", f"'{value}' is not one of {', '.join(allowed)}")
+                        value = None
+                    picked[key] = value
+                if picked["stage"] == "reconstituted" and picked["counted_from"] == "dilution":
+                    self.problem(f"{w}.counted_from", "a reconstituted vial's clock cannot start "
+                                 "at dilution")
+                hold = self.quantity(item, "hold", "time", w)
+                condition = self.text(item, "condition", w)
+                source = self.text(item, "source", w)
+                if None in (*picked.values(), hold, condition, source):
+                    continue
+                if any((r.stage, r.storage) == (picked["stage"], picked["storage"])
+                       for r in rules):
+                    self.problem(w, f"a second {picked['stage']} / {picked['storage']} entry")
+                    continue
+                rules.append(pt.UseByRule(picked["stage"], picked["storage"], condition, hold,
+                                          picked["counted_from"], source))
+            not_encoded = self.sourced(
+                self.table(table, "not_encoded", where, required=False),
+                f"{where}.not_encoded", "text",
+            )
+            alternative = None
+            alt = self.table(table, "without_benzyl_alcohol", where, required=False)
+            if alt is not None:
+                w = f"{where}.without_benzyl_alcohol"
+                self.allowed(alt, {"strength", "reconstitute_with", "fluid", "text", "source"}, w)
+                strength = self.quantity(alt, "strength", "mass", w)
+                volume = self.quantity(alt, "reconstitute_with", "volume", w)
+                fluid, text, source = (self.text(alt, k, w) for k in ("fluid", "text", "source"))
+                product = products.get(ident)
+                if product is None:
+                    self.problem(w, "belongs to a product (it names one of its vials)")
+                elif strength is not None and not any(
+                    v.multiple_dose and v.strength == strength for v in product.vials
+                ):
+                    self.problem(f"{w}.strength", f"{product.brand} has no multiple-dose vial "
+                                 f"of {strength:~}")
+                elif None not in (strength, volume, fluid, text, source):
+                    alternative = pt.SterileWaterAlternative(strength, volume, fluid, text, source)
+            out[ident] = pt.StorageFacts(ident, tuple(rules), not_encoded, alternative)
+        return out
 
     def courses(self, section: dict[str, Any], regimens: dict[str, Regimen]) -> dict[str, Any]:
         """[courses.REGIMEN]: course length, fixed cycles or weeks (issue 5)."""

@@ -132,14 +132,116 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "next_level": lower.level if lower is not None else None,
         "next_level_mg_per_kg": ratio(lower.dose) if lower is not None and per_kg else None,
         "next_level_dose_mg": (
-            number(lower.dose * plan.weight, "mg") if lower is not None and per_kg else None
+            number(lower.dose * plan.dose_weight, "mg") if lower is not None and per_kg else None
         ),
         "next_step": plan.next_step,
+        **issue4_dict(plan),
         "source": plan.sources[0] if plan.sources else None,
         "sources": list(plan.sources),
         "regimens_file": None,  # filled by the caller, which knows the book
         "regimens_sha256": None,
     }
+
+
+def _time(value: Any) -> str | None:
+    """ISO 8601 to the minute, with the UTC offset: 2026-03-29T11:00+01:00."""
+    return value.isoformat(timespec="minutes") if value is not None else None
+
+
+def _pct(value: Decimal) -> int | float:
+    return plain(value, 2)
+
+
+def _exact(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def issue4_dict(plan: Plan) -> dict[str, Any]:
+    """Keys for policy, rounding, weight change, multiple-dose vials and use-by (issue 4)."""
+    done = plan.rounding
+    change = plan.weight_change
+    opened = plan.open_vial
+    return {
+        "prepared_at": _time(plan.prepared_at),
+        "prepared_at_given": plan.prepared_at_given,
+        "policy": [
+            {"setting": e.setting, "value": e.value, "origin": e.origin, "effect": e.effect}
+            for e in plan.policy_effects
+        ],
+        "rounding": None if done is None else {
+            "method": done.method,
+            "ordered_dose_mg": number(done.ordered, "mg"),
+            "final_dose_mg": number(done.final, "mg"),
+            "difference_mg": number(done.difference, "mg"),
+            "difference_pct": _pct(done.difference_pct),
+            "direction": done.direction,
+            "threshold_pct": _pct(done.threshold_pct) if done.threshold_pct is not None else None,
+            "increment_mg": number(done.increment, "mg"),
+            "vials_before": done.vials_before,
+            "vials_after": done.vials_after,
+            "vials_saved": done.vials_saved,
+            "reason": done.reason,
+        },
+        "weight_change": None if change is None else {
+            "baseline_kg": number(change.baseline, "kg"),
+            "current_kg": number(change.current, "kg"),
+            "change_kg": number(change.change, "kg"),
+            "change_pct": _exact(shown_change_pct(change)),
+            "threshold_pct": _pct(change.threshold_pct),
+            "recalculate": change.recalculate,
+            "dose_weight": change.dose_weight,
+            "weight_used": change.used,
+            "weight_used_kg": number(change.weight_used, "kg"),
+            "reason": change.reason,
+        },
+        "no_benzyl_alcohol": plan.no_benzyl_alcohol,
+        "open_vial": None if opened is None else {
+            "strength_mg": number(opened.vial.strength, "mg"),
+            "remainder_mg": number(opened.remainder, "mg"),
+            "opened": _time(opened.opened),
+            "use_by": _time(opened.use_by),
+            "used": opened.usable,
+            "status": "used" if opened.usable else "expired",
+            "drawn_mg": number(opened.drawn, "mg"),
+            "drawn_ml": number(opened.drawn_volume, "mL"),
+            "left_mg": number(opened.left, "mg"),
+        },
+        "remainders": [
+            {
+                "vial": k.origin,
+                "strength_mg": number(k.vial.strength, "mg"),
+                "remainder_mg": number(k.amount, "mg"),
+                "remainder_ml": number(k.volume, "mL"),
+                "in_use_days": plain(Decimal(k.vial.in_use.m_as("day")), 2),
+                "storage": k.vial.in_use_storage,
+                "counted_from": "reconstitution",
+                "opened": _time(k.opened),
+                "use_by": _time(k.use_by),
+                "source": k.vial.source,
+            }
+            for k in plan.remainders
+        ],
+        "use_by": [
+            {
+                "what": u.what,
+                "storage": u.storage,
+                "condition": u.condition,
+                "hold_hours": plain(Decimal(u.hold.m_as("h")), 2),
+                "counted_from": u.counted_from,
+                "starts": _time(u.starts),
+                "use_by": _time(u.use_by),
+                "source": u.source,
+            }
+            for u in plan.use_by
+        ],
+        "use_by_not_encoded": plan.use_by_not_encoded,
+    }
+
+
+def shown_change_pct(change: Any) -> Decimal:
+    from her2dose.weight_change import shown_pct
+
+    return shown_pct(change.change_pct, change.threshold_pct)
 
 
 def plan_json(plan: Plan, book_path: str, sha256: str) -> str:
@@ -178,8 +280,17 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     given = plan.request.weight.strip()
     row("Weight", weight_kg if given.replace(" ", "") == weight_kg.replace(" ", "") else
         f"{given} = {weight_kg}")
+    if d["weight_change"] is not None:
+        row("Weight change", _weight_change_text(d["weight_change"]))
     row("Dose", text_number(d["dose_mg"], "mg"), "bold")
-    row("Vials", vial_text(plan) + f" = {text_number(d['vial_total_mg'], 'mg')}")
+    if d["rounding"] is not None:
+        row("Rounding", _rounding_text(d["rounding"]))
+    if d["open_vial"] is not None:
+        row("Opened vial", _open_vial_text(d["open_vial"]))
+    if plan.vials.counts:
+        row("Vials", vial_text(plan) + f" = {text_number(d['vial_total_mg'], 'mg')}")
+    else:
+        row("Vials", "no new vial: the whole dose comes from the opened vial")
     leftover = f"{text_number(d['leftover_mg'], 'mg')}"
     if d["leftover_kept"]:
         kept = d["leftover_kept"]
@@ -214,6 +325,16 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     row("Next reduction", plan.next_step + (
         f" = {text_number(d['next_level_dose_mg'], 'mg')}" if d["next_level_dose_mg"] else ""
     ))
+    for k in d["remainders"]:
+        row("Remainder kept", _remainder_text(k))
+    row("Prepared at", _clock(d["prepared_at"]) + ("" if d["prepared_at_given"] else
+                                                   " (now: no --prepared-at given)"))
+    for u in d["use_by"]:
+        row("Use by", _use_by_text(u))
+    if d["use_by_not_encoded"]:
+        row("Use by", f"not encoded: {d['use_by_not_encoded']}")
+    for e in d["policy"]:
+        row("Policy", f"{e['setting']} = {e['value']} ({e['origin']}): {e['effect']}")
     console.print(table)
     for r in plan.reminders:
         console.print(Text.assemble((f"{r.kind}:", "bold"), " ", r.text, " ",
@@ -222,6 +343,63 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
         console.print(Text(f"note: {note}"))
     console.print(Text(f"Sources: {'; '.join(plan.sources)}", style="dim"))
     console.print(Text(f"Regimens file: {book_path} (sha256 {sha256})", style="dim"))
+
+
+def _clock(iso: str | None) -> str:
+    """'2026-03-29T11:00+01:00' -> '2026-03-29 11:00 (UTC+01:00)' for the worksheet."""
+    if iso is None:
+        return "—"
+    day, rest = iso.split("T")
+    return f"{day} {rest[:5]} (UTC{rest[5:] or '+00:00'})"
+
+
+def _signed(value: int | float, unit: str) -> str:
+    return f"{'+' if value > 0 else ''}{text_number(value, unit)}".replace(" %", "%")
+
+
+def _rounding_text(r: dict[str, Any]) -> str:
+    how = (f"vial rounding within {r['threshold_pct']}%" if r["method"] == "vial"
+           else f"to the nearest {text_number(r['increment_mg'], 'mg')}")
+    return (
+        f"{how}: ordered {text_number(r['ordered_dose_mg'], 'mg')} -> "
+        f"{text_number(r['final_dose_mg'], 'mg')} ({_signed(r['difference_mg'], 'mg')}, "
+        f"{_signed(r['difference_pct'], '%')}); vials {r['vials_before']} -> "
+        f"{r['vials_after']}, saved {r['vials_saved']}"
+    )
+
+
+def _weight_change_text(w: dict[str, Any]) -> str:
+    flag = "RECALCULATE THE DOSE" if w["recalculate"] else "below the threshold"
+    return (
+        f"baseline {text_number(w['baseline_kg'], 'kg')} -> {text_number(w['current_kg'], 'kg')}: "
+        f"{_signed(w['change_kg'], 'kg')} ({_signed(w['change_pct'], '%')}), threshold "
+        f"{w['threshold_pct']}%: {flag}; {w['reason']} "
+        f"({text_number(w['weight_used_kg'], 'kg')})"
+    )
+
+
+def _open_vial_text(o: dict[str, Any]) -> str:
+    if not o["used"]:
+        return (f"{text_number(o['remainder_mg'], 'mg')} in a {o['strength_mg']} mg vial opened "
+                f"{_clock(o['opened'])}: EXPIRED at {_clock(o['use_by'])}; not used, discard it")
+    return (f"draw {text_number(o['drawn_mg'], 'mg')} ({text_number(o['drawn_ml'], 'mL')}) first "
+            f"from the {o['strength_mg']} mg vial opened {_clock(o['opened'])} (use by "
+            f"{_clock(o['use_by'])}); {text_number(o['left_mg'], 'mg')} left in it")
+
+
+def _remainder_text(k: dict[str, Any]) -> str:
+    which = "the opened" if k["vial"] == "opened vial" else "the new"
+    return (f"{text_number(k['remainder_mg'], 'mg')} ({text_number(k['remainder_ml'], 'mL')}) in "
+            f"{which} {k['strength_mg']} mg multiple-dose vial: keep {k['storage']}, use by "
+            f"{_clock(k['use_by'])} ({k['in_use_days']} days from reconstitution)")
+
+
+def _use_by_text(u: dict[str, Any]) -> str:
+    words = {"refrigerated": "refrigerated", "room_temperature": "at room temperature"}
+    start = ("" if u["counted_from"] == "reconstitution" else
+             " (counted here from the preparation time: later only if diluted later)")
+    return (f"{u['what']}: {_clock(u['use_by'])} if {words[u['storage']]} ({u['condition']}): "
+            f"{text_number(u['hold_hours'], 'h')} counted from {u['counted_from']}{start}")
 
 
 @contextmanager

@@ -1,0 +1,151 @@
+"""Use-by times for reconstituted vials, diluted bags and opened multiple-dose vials.
+
+Hold times are elapsed time ("24 hours"), so they are added on the UTC time line and shown
+in the local zone: 24 h from 10:00 on the day clocks go forward ends at 11:00 local time.
+A local time that does not exist (skipped by a clock change) is refused; one that occurs
+twice is read as the earlier, which gives the earlier (safer) use-by. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from her2dose.errors import InputError
+from her2dose.model import Quantity, Sourced
+
+STAGES = ("reconstituted", "diluted")
+STORAGE_KINDS = ("refrigerated", "room_temperature")
+CLOCK_STARTS = ("reconstitution", "dilution")
+STAGE_WORDS = {"reconstituted": "reconstituted vials", "diluted": "diluted bag"}
+STORAGE_WORDS = {"refrigerated": "refrigerated", "room_temperature": "room temperature"}
+
+_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class UseByRule:
+    """One label hold time: how long a stage may be kept, how, and from when."""
+
+    stage: str  # one of STAGES
+    storage: str  # one of STORAGE_KINDS
+    condition: str  # the label's words: "2 to 8 °C, protected from light; do not freeze"
+    hold: Quantity  # time
+    counted_from: str  # one of CLOCK_STARTS
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class SterileWaterAlternative:
+    """A multiple-dose vial reconstituted with sterile water (no benzyl alcohol): single-dose."""
+
+    strength: Quantity  # which vial of the product
+    reconstitute_with: Quantity
+    fluid: str
+    text: str  # the label sentence
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class StorageFacts:
+    """[storage.ID] of regimens.toml, for a product or a molecule."""
+
+    id: str
+    use_by: tuple[UseByRule, ...] = ()
+    not_encoded: Sourced | None = None  # what is deliberately left out, and where to look
+    without_benzyl_alcohol: SterileWaterAlternative | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UseBy:
+    what: str  # "reconstituted vials", "diluted bag", "opened multiple-dose vial (420 mg)"
+    storage: str  # one of STORAGE_KINDS
+    condition: str
+    hold: Quantity
+    counted_from: str  # one of CLOCK_STARTS
+    starts: datetime
+    use_by: datetime
+    source: str
+
+
+def storage_for(storage: dict[str, StorageFacts], product_id: str,
+                molecule_id: str) -> StorageFacts | None:
+    """The product's facts, each field falling back to the molecule's."""
+    own, shared = storage.get(product_id), storage.get(molecule_id)
+    if own is None or shared is None:
+        return own or shared
+    return StorageFacts(
+        id=own.id,
+        use_by=own.use_by or shared.use_by,
+        not_encoded=own.not_encoded or shared.not_encoded,
+        without_benzyl_alcohol=own.without_benzyl_alcohol,
+    )
+
+
+def parse_local_time(text: str, field: str, zone: tzinfo, *,
+                     date_only_ok: bool = False) -> tuple[datetime, list[str]]:
+    """'YYYY-MM-DD HH:MM' in `zone` -> an aware datetime, and notes on how it was read.
+
+    An explicit offset ('2026-03-29T10:00+01:00') is honoured and shown in `zone`.
+    """
+    raw = str(text).strip()
+    example = "'2026-03-29 14:30'"
+    if not raw:
+        raise InputError(field, f"{field} is empty; use a local date and time such as {example}")
+    notes = []
+    date_only = bool(_DATE_ONLY.match(raw))
+    if date_only and not date_only_ok:
+        raise InputError(field, f"{field} '{raw}' has no time of day; use e.g. {example}")
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InputError(
+            field, f"{field} '{raw}' is not a date and time; use YYYY-MM-DD HH:MM, e.g. {example}"
+        ) from None
+    if date_only:
+        notes.append(f"{field} '{raw}' has no time: read as 00:00 that day, the earliest it "
+                     "could have been, so its use-by is never later than the label allows")
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(zone), notes
+    local = parsed.replace(tzinfo=zone, fold=0)
+    back = local.astimezone(UTC).astimezone(zone)
+    if back.replace(tzinfo=None) != parsed:
+        raise InputError(
+            field,
+            f"{field} '{raw}' does not exist in the local time zone (the clocks skip it); "
+            "check the time",
+        )
+    if local.replace(fold=1).utcoffset() != local.utcoffset():
+        notes.append(f"{field} '{raw}' occurs twice (the clocks go back): read as the earlier "
+                     "one, so use-by times are never later than the label allows")
+    return local, notes
+
+
+def after(start: datetime, hold: Quantity) -> datetime:
+    """`start` plus an elapsed time, in the zone of `start` (DST-safe)."""
+    elapsed = timedelta(seconds=float(hold.m_as("s")))
+    return (start.astimezone(UTC) + elapsed).astimezone(start.tzinfo)
+
+
+def use_by_times(rules: tuple[UseByRule, ...], prepared_at: datetime, *,
+                 stages: tuple[str, ...] = STAGES) -> tuple[UseBy, ...]:
+    """Use-by times for each rule, counting every clock from `prepared_at`.
+
+    `prepared_at` is taken as the time of reconstitution and of dilution alike: a bag
+    diluted later than that has a later true use-by, never an earlier one.
+    """
+    return tuple(
+        UseBy(
+            what=STAGE_WORDS[rule.stage],
+            storage=rule.storage,
+            condition=rule.condition,
+            hold=rule.hold,
+            counted_from=rule.counted_from,
+            starts=prepared_at,
+            use_by=after(prepared_at, rule.hold),
+            source=rule.source,
+        )
+        for rule in rules
+        if rule.stage in stages
+    )
