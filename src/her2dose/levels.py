@@ -72,19 +72,19 @@ def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
             product=request.product, infusion="first", **choice,
         ))
 
-    rows: list[LevelRow] = []
     if regimen.levels:
         schedule = regimens.resolve_schedule(regimen, None)
         phase = regimens.resolve_phase(regimen, schedule, None)
-        for lv in regimen.levels:
-            rows.append(LevelRow(lv, schedule, phase, lv.dose, lv.source, planned(level=lv.level)))
+        rows = [
+            LevelRow(lv, schedule, phase, lv.dose, lv.source, planned(level=lv.level))
+            for lv in regimen.levels
+        ]
     else:
-        for schedule in regimen.schedules.values():
-            for phase in schedule.phases.values():
-                rows.append(LevelRow(
-                    None, schedule, phase, phase.dose, phase.source,
-                    planned(schedule=schedule.name, phase=phase.name),
-                ))
+        rows = [
+            LevelRow(None, s, p, p.dose, p.source, planned(schedule=s.name, phase=p.name))
+            for s in regimen.schedules.values()
+            for p in s.phases.values()
+        ]
     plans = [r.plan for r in rows if r.plan is not None]
     return LevelTable(
         request=request,

@@ -60,7 +60,9 @@ class Range:
     text: str
 
     def contains(self, value: Decimal) -> bool:
-        if self.low is not None and (value < self.low or (value == self.low and not self.low_inclusive)):
+        if self.low is not None and (
+            value < self.low or (value == self.low and not self.low_inclusive)
+        ):
             return False
         return not (
             self.high is not None
@@ -248,7 +250,8 @@ def parse_grade(text: str | int) -> int:
     grade = int(match.group(1)) if match else None
     if grade not in CTCAE_GRADES:
         raise InputError(
-            "grade", f"grade '{text}' is not a CTCAE grade; use 1, 2, 3 or 4 (5 where the label uses it)"
+            "grade",
+            f"grade '{text}' is not a CTCAE grade; use 1, 2, 3 or 4 (5 where the label uses it)",
         )
     return grade
 
@@ -259,7 +262,9 @@ def parse_percent(text: str, field: str, *, positive: bool = True) -> Decimal:
     try:
         value = Decimal(raw.removesuffix("%").strip())
     except InvalidOperation:
-        raise InputError(field, f"--{field} '{text}' is not a number of percent, e.g. '42'") from None
+        raise InputError(
+            field, f"--{field} '{text}' is not a number of percent, e.g. '42'"
+        ) from None
     if not value.is_finite() or value > 100 or value < 0 or (positive and value == 0):
         low = "more than 0" if positive else "0"
         raise InputError(field, f"--{field} '{text}' must be from {low} to 100 (percent)")
@@ -475,7 +480,9 @@ def outcome(
         if lower is not None:
             return made(lower, False, f"reduce one level to {level_words(lower, regimen.basis)}")
         after = regimen.further_reduction
-        said = f" (label: further reduction required: {after.text}; {after.source})" if after else ""
+        said = (
+            f" (label: further reduction required: {after.text}; {after.source})" if after else ""
+        )
         last = f"level {level.level} is the last level" if level is not None else "no lower level"
         return made(None, True, f"permanently discontinue: {last}{said}")
     if step == "not-stated":
@@ -538,7 +545,8 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
         if grade is None:
             valid = ", ".join(str(g) for g in valid_grades(event.entries_for(regimen.id)))
             raise InputError(
-                "grade", f"--grade is required for {event.name} (CTCAE grade; in the table: {valid})"
+                "grade",
+                f"--grade is required for {event.name} (CTCAE grade; in the table: {valid})",
             )
         entry = entry_for_grade(event, regimen, grade, brand)
     elif event.input == "lvef":

@@ -806,14 +806,18 @@ class _Checker:
                 below = None
             chf = self.flag(cond, "symptomatic_chf", wi)
             if chf and len(cond) > 1:
-                self.problem(wi, "symptomatic_chf = true stands alone (the label's row has no values)")
+                self.problem(
+                    wi, "symptomatic_chf = true stands alone (the label's row has no values)"
+                )
             if "symptomatic_chf" in cond and not chf:
                 self.problem(f"{wi}.symptomatic_chf", "leave it out rather than set it to false")
             out.append(LvefCondition(lvef, drop, below, chf))
         return tuple(out)
 
+    # '<40', '>=16', '≥16', '40-45' (both ends included), optionally with '%'
     _RANGE = re.compile(
-        r"^\s*(?:(<=|>=|<|>|≤|≥)\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?))\s*%?\s*$"
+        r"^\s*(?:(<=|>=|<|>|≤|≥)\s*(\d+(?:\.\d+)?)"
+        r"|(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?))\s*%?\s*$"
     )
 
     def _ae_range(self, cond: dict[str, Any], key: str, where: str) -> Any:

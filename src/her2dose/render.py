@@ -444,13 +444,17 @@ def levels_table(table: Any, console: Console, book_path: str, sha256: str) -> N
     console.print(out)
     if d["no_re_escalation"]:
         rule = d["no_re_escalation"]
-        console.print(f"[bold]no re-escalation:[/bold] {rule['text']} [dim]({rule['source']})[/dim]",
-                      highlight=False)
+        console.print(
+            f"[bold]no re-escalation:[/bold] {rule['text']} [dim]({rule['source']})[/dim]",
+            highlight=False,
+        )
     if d["no_reductions"]:
         console.print(f"[bold]{d['no_reductions']}[/bold]", highlight=False)
     if d["max_dose_mg_per_kg"] is not None:
-        console.print(f"maximum: {d['max_dose_mg_per_kg']} mg/kg [dim]({d['max_dose_source']})[/dim]",
-                      highlight=False)
+        console.print(
+            f"maximum: {d['max_dose_mg_per_kg']} mg/kg [dim]({d['max_dose_source']})[/dim]",
+            highlight=False,
+        )
     for note in table.notes:
         console.print(f"note: {note}", highlight=False)
     sources = dict.fromkeys(
@@ -630,8 +634,10 @@ def adjustment_table(adj: Any, console: Console, book_path: str, sha256: str) ->
     console.print(out)
     if d["no_re_escalation"]:
         rule = d["no_re_escalation"]
-        console.print(f"[bold]no re-escalation:[/bold] {rule['text']} [dim]({rule['source']})[/dim]",
-                      highlight=False)
+        console.print(
+            f"[bold]no re-escalation:[/bold] {rule['text']} [dim]({rule['source']})[/dim]",
+            highlight=False,
+        )
     for note in adj.notes:
         console.print(f"note: {note}", highlight=False)
     console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
@@ -782,8 +788,10 @@ def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) 
         )
     console.print(rows)
     if d["max_dose_mg_per_kg"] is not None:
-        console.print(f"maximum: {d['max_dose_mg_per_kg']} mg/kg [dim]({d['max_dose_source']})[/dim]",
-                      highlight=False)
+        console.print(
+            f"maximum: {d['max_dose_mg_per_kg']} mg/kg [dim]({d['max_dose_source']})[/dim]",
+            highlight=False,
+        )
     for note in check.notes:
         console.print(f"note: {note}", highlight=False)
     console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
