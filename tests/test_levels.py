@@ -86,6 +86,13 @@ def test_generic_trastuzumab_with_weight_needs_a_product(book):
     assert levels(book, "trastuzumab", indication="gastric").rows  # no weight: no vials needed
 
 
+def test_named_product_is_checked_even_without_weight(book):
+    table = levels(book, "trastuzumab", indication="gastric", product="ogivri")
+    assert table.product.id == "ogivri"
+    with pytest.raises(InputError, match="unknown product 'enhertu'"):
+        levels(book, "trastuzumab", indication="gastric", product="enhertu")
+
+
 def test_several_indications_need_one(book):
     with pytest.raises(InputError, match="choose one with --indication"):
         levels(book, "enhertu")

@@ -303,6 +303,14 @@ def test_margenza_uses_the_labels_50_percent_when_no_limit_is_given(book):
     assert above.answer == ANSWER_NO_ROW  # 49% is not below the institution's 45%
 
 
+def test_lower_limit_note_only_when_it_decides(book):
+    adj = adjust(book, drug="margenza", event="lvef", lvef="60", lvef_drop="17")
+    assert adj.answer == ANSWER_RULE and not any("lower limit" in n for n in adj.notes)
+    enhertu = adjust(book, drug="enhertu", indication="breast", level="0", event="lvef",
+                     lvef="42", lvef_drop="12", lvef_lln="50")
+    assert any("--lvef-lln was not used" in n for n in enhertu.notes)
+
+
 def test_symptomatic_chf_without_a_chf_row_uses_the_values_and_says_so(book):
     adj = adjust(book, drug="herceptin", indication="gastric", event="chf", lvef="40",
                  lvef_drop="20", symptomatic_chf=True)

@@ -60,8 +60,14 @@ class LevelTable:
 
 
 def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
-    molecule, _ = regimens.resolve_drug(book, request.drug)
+    molecule, named = regimens.resolve_drug(book, request.drug)
     regimen = regimens.resolve_regimen(book, molecule, request.indication)
+    # A product only matters for vials (with a weight), but one that was named is checked
+    # and shown either way rather than silently ignored.
+    product = (
+        regimens.resolve_product(book, molecule, named, request.product)
+        if request.product is not None else None
+    )
 
     def planned(**choice: object) -> Plan | None:
         if request.weight is None:
@@ -90,7 +96,7 @@ def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
         request=request,
         molecule=molecule,
         regimen=regimen,
-        product=plans[0].product if plans else None,
+        product=plans[0].product if plans else product,
         rows=tuple(rows),
         further_reduction=regimen.further_reduction if regimen.has_reductions else None,
         no_reductions=None if regimen.has_reductions else dosing.NO_REDUCTIONS,

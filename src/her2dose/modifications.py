@@ -375,10 +375,15 @@ def entry_for_grade(
     )
 
 
-def lvef_matches(
-    rules: list[Rule], reading: LvefReading
-) -> tuple[list[Rule], bool]:
-    """Rules whose values match, and whether the answer needed the lower limit of normal."""
+def uses_lln(rules: list[Rule]) -> bool:
+    return any(c.below_lln is not None for r in rules for c in r.when)
+
+
+def lvef_matches(rules: list[Rule], reading: LvefReading) -> tuple[list[Rule], bool]:
+    """Rules whose values match, and whether the lower limit of normal decides which.
+
+    When it decides and no limit is known, no rule is returned: the caller asks for one.
+    """
 
     def matching(below: bool | None) -> list[Rule]:
         return [
@@ -386,14 +391,13 @@ def lvef_matches(
             if any(c.matches(reading.lvef, reading.drop, below) for c in r.when)
         ]
 
-    uses_lln = any(c.below_lln is not None for r in rules for c in r.when)
-    if not uses_lln:
+    if not uses_lln(rules):
         return matching(None), False
-    if reading.lln is not None:
-        return matching(reading.lvef < reading.lln), True
-    if matching(True) != matching(False):
-        return [], True  # undecidable without the limit; the caller asks for it
-    return matching(False), False
+    below, not_below = matching(True), matching(False)
+    decides = below != not_below
+    if reading.lln is None:
+        return ([] if decides else not_below), decides
+    return (below if reading.lvef < reading.lln else not_below), decides
 
 
 def entry_for_lvef(
@@ -423,18 +427,20 @@ def entry_for_lvef(
             f"(--lvef 42) and its absolute decrease from baseline (--lvef-drop 12, or "
             f"--lvef-baseline 54){chf_hint}",
         )
-    matched, used_lln = lvef_matches(value_rules, reading)
-    if not matched and used_lln and reading.lln is None:
+    matched, decides = lvef_matches(value_rules, reading)
+    if decides and reading.lln is None:
         raise InputError(
             "lvef-lln",
             f"whether LVEF {reading.lvef}% is below the lower limit of normal decides the "
             f"{brand} row: give your institution's limit with --lvef-lln (e.g. --lvef-lln 50)",
         )
-    if used_lln and reading.lln_from == "label":
+    if decides and reading.lln_from == "label":
         notes.append(
             f"lower limit of normal taken as {reading.lln}% (the label's figure where no "
             "institutional limit is available); give --lvef-lln for your institution's"
         )
+    if reading.lln_from == "--lvef-lln" and not uses_lln(value_rules):
+        notes.append(f"--lvef-lln was not used: {brand}'s LVEF rows do not depend on it")
     if len(matched) > 1:  # the loader rejects overlapping rows; this is a bug if reached
         raise AssertionError(f"several LVEF rows match: {[r.criterion for r in matched]}")
     return (matched[0] if matched else None), notes
