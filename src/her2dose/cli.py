@@ -202,6 +202,109 @@ def list_regimens(
 # --- issue 3: levels, adjust, check ------------------------------------------------------
 
 
+@app.command()
+def levels(
+    drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation (enhertu, t-dxd, kadcyla, ...).")],
+    indication: Annotated[Optional[str], typer.Option(help="Indication, e.g. breast, gastric (required when the drug has several).")] = None,  # noqa: UP007
+    weight: Annotated[Optional[str], typer.Option("--weight", "-w", help="Body weight, e.g. '72 kg': adds the dose in mg, vials and volume at each level.")] = None,  # noqa: UP007
+    product: Annotated[Optional[str], typer.Option(help="Product whose vials to use with --weight (e.g. ogivri).")] = None,  # noqa: UP007
+    output_format: FormatOption = TableOrJson.table,
+    regimens: RegimensOption = None,
+) -> None:
+    """List a regimen's dose levels (0, -1, -2, ...) and what follows the last one."""
+    with user_errors():
+        from her2dose import render
+        from her2dose.levels import LevelsRequest, compute_levels
+
+        book = load_book(regimens)
+        result = compute_levels(
+            book, LevelsRequest(drug=drug, indication=indication, weight=weight, product=product)
+        )
+        warn(result.warnings)
+        if output_format is TableOrJson.json:
+            typer.echo(render.levels_json(result, book.path, book.sha256))
+        else:
+            render.levels_table(result, stdout_console(), book.path, book.sha256)
+
+
+@app.command()
+def adjust(
+    drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation.")],
+    event: Annotated[str, typer.Option("--event", "-e", help="Adverse event: ild, neutropenia, thrombocytopenia, lvef, infusion-reaction, ast, bilirubin, ... (synonyms accepted).")],
+    indication: Annotated[Optional[str], typer.Option(help="Indication (required when the drug has several).")] = None,  # noqa: UP007
+    level: Annotated[Optional[str], typer.Option(help="The level the patient is on now: 0, -1, -2 (required for drugs with reduction levels).")] = None,  # noqa: UP007
+    grade: Annotated[Optional[str], typer.Option(help="CTCAE grade 1 to 4 (5 where the label uses it).")] = None,  # noqa: UP007
+    resolved_days: Annotated[Optional[int], typer.Option("--resolved-days", help="Days from onset to resolution (ENHERTU grade 1 ILD: 28 or less keeps the dose).")] = None,  # noqa: UP007
+    lvef: Annotated[Optional[str], typer.Option("--lvef", help="LVEF events: the current LVEF in percent, e.g. 42.")] = None,  # noqa: UP007
+    lvef_drop: Annotated[Optional[str], typer.Option("--lvef-drop", help="LVEF events: absolute decrease from baseline in percentage points, e.g. 12.")] = None,  # noqa: UP007
+    lvef_baseline: Annotated[Optional[str], typer.Option("--lvef-baseline", help="LVEF events: baseline LVEF in percent (instead of --lvef-drop).")] = None,  # noqa: UP007
+    lvef_lln: Annotated[Optional[str], typer.Option("--lvef-lln", help="LVEF events: your institution's lower limit of normal, percent.")] = None,  # noqa: UP007
+    symptomatic_chf: Annotated[bool, typer.Option("--symptomatic-chf", help="LVEF events: the patient has symptomatic congestive heart failure.")] = False,
+    weight: Annotated[Optional[str], typer.Option("--weight", "-w", help="Body weight: adds the dose in mg at the resulting level.")] = None,  # noqa: UP007
+    output_format: FormatOption = TableOrJson.table,
+    regimens: RegimensOption = None,
+) -> None:
+    """Apply the label's dose-modification table to an adverse event.
+
+    Exit 0 with the label's answer; 1 when the label's row is not encoded (unverified) or no
+    row matches the LVEF values given.
+    """
+    with user_errors():
+        from her2dose import render
+        from her2dose.modifications import AdjustRequest, compute_adjustment
+
+        book = load_book(regimens)
+        result = compute_adjustment(book, AdjustRequest(
+            drug=drug, event=event, indication=indication, level=level, grade=grade,
+            resolved_days=resolved_days, lvef=lvef, lvef_drop=lvef_drop,
+            lvef_baseline=lvef_baseline, lvef_lln=lvef_lln, symptomatic_chf=symptomatic_chf,
+            weight=weight,
+        ))
+        warn(result.warnings)
+        if output_format is TableOrJson.json:
+            typer.echo(render.adjustment_json(result, book.path, book.sha256))
+        else:
+            render.adjustment_table(result, stdout_console(), book.path, book.sha256)
+        if not result.answered:
+            _stderr(f"warning: {render.adjustment_message(result)}")
+            raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+@app.command()
+def check(
+    drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation.")],
+    weight: Annotated[str, typer.Option("--weight", "-w", help="Body weight: '72 kg', '158.7 lb' (a bare number is kg).")],
+    dose: Annotated[str, typer.Option("--dose", "-d", help="The ordered or prepared dose: '389 mg' or '5.4 mg/kg'.")],
+    indication: Annotated[Optional[str], typer.Option(help="Indication (required when the drug has several).")] = None,  # noqa: UP007
+    level: Annotated[Optional[str], typer.Option(help="Check against this level only: 0, -1, -2.")] = None,  # noqa: UP007
+    schedule: Annotated[Optional[str], typer.Option(help="q3w or weekly (trastuzumab).")] = None,  # noqa: UP007
+    phase: Annotated[Optional[str], typer.Option(help="loading or maintenance (trastuzumab).")] = None,  # noqa: UP007
+    tolerance: Annotated[Optional[str], typer.Option(help="Percent a dose may differ from a level and still match it (default: [policy] dose_tolerance_pct).")] = None,  # noqa: UP007
+    output_format: FormatOption = TableOrJson.table,
+    regimens: RegimensOption = None,
+) -> None:
+    """Double-check a dose: which level it matches, the difference, and a verdict.
+
+    Exit 0 when the dose matches a level; 1 when it matches none or is above the label.
+    """
+    with user_errors():
+        from her2dose import render
+        from her2dose.dose_check import CheckRequest, compute_check
+
+        book = load_book(regimens)
+        result = compute_check(book, CheckRequest(
+            drug=drug, weight=weight, dose=dose, indication=indication, level=level,
+            schedule=schedule, phase=phase, tolerance=tolerance,
+        ))
+        warn(result.warnings)
+        if output_format is TableOrJson.json:
+            typer.echo(render.dose_check_json(result, book.path, book.sha256))
+        else:
+            render.dose_check_table(result, stdout_console(), book.path, book.sha256)
+        if not result.matched:
+            raise typer.Exit(int(ExitCode.FINDINGS))
+
+
 # --- issue 5: schedule, next -------------------------------------------------------------
 
 

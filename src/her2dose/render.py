@@ -775,3 +775,462 @@ def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
         console.print(f"note: {note}", highlight=False)
     console.print(f"[dim]Sources: {'; '.join(nd.sources)}[/dim]", highlight=False)
     console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+
+
+# --- issue 3: levels, adjust, check ------------------------------------------------------
+
+
+def percent(value: Decimal | None) -> int | float | None:
+    """A percent difference for display: one decimal place, half-up."""
+    return None if value is None else plain(value, 1)
+
+
+def signed(value: int | float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else ""
+    return f"{sign}{value:g}{unit}" if isinstance(value, int) else f"{sign}{value}{unit}"
+
+
+def _dose_words(rate: Any, basis: str) -> str:
+    return f"{_dose_value(rate, basis)} {'mg/kg' if basis == 'per_kg' else 'mg'}"
+
+
+def levels_dict(table: Any) -> dict[str, Any]:
+    """The documented JSON object for `her2dose levels`. Keys and their order are stable."""
+    per_kg = table.regimen.basis == "per_kg"
+    rows = []
+    for row in table.rows:
+        planned = plan_dict(row.plan) if row.plan is not None else None
+        rows.append({
+            "level": row.level.level if row.level is not None else None,
+            "name": row.level.name if row.level is not None else f"{row.phase.name} dose",
+            "schedule": row.schedule.name,
+            "phase": row.phase.name,
+            "dose_mg_per_kg": ratio(row.dose_rate) if per_kg else None,
+            "dose_mg": planned["dose_mg"] if planned else (
+                None if per_kg else number(row.dose_rate, "mg")
+            ),
+            "vials": planned["vials"] if planned else None,
+            "vial_total_mg": planned["vial_total_mg"] if planned else None,
+            "leftover_mg": planned["leftover_mg"] if planned else None,
+            "drug_volume_ml": planned["drug_volume_ml"] if planned else None,
+            "total_volume_ml": planned["total_volume_ml"] if planned else None,
+            "source": row.source,
+        })
+    further = table.further_reduction
+    no_re = table.no_re_escalation
+    max_dose = table.max_dose
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drug": table.molecule.id,
+        "drug_name": table.molecule.name,
+        "product": table.product.id if table.product is not None else None,
+        "brand": table.product.brand if table.product is not None else None,
+        "regimen": table.regimen.id,
+        "indication": table.regimen.indication,
+        "basis": table.regimen.basis,
+        "weight_input": table.request.weight,
+        "weight_kg": number(table.weight, "kg"),
+        "levels": rows,
+        "further_reduction": further.text if further is not None else None,
+        "further_reduction_source": further.source if further is not None else None,
+        "no_reductions": table.no_reductions,
+        "no_re_escalation": {"text": no_re.text, "source": no_re.source} if no_re else None,
+        "max_dose_mg_per_kg": ratio(max_dose.dose) if max_dose is not None and per_kg else None,
+        "max_dose_source": max_dose.source if max_dose is not None else None,
+        "warnings": list(table.warnings),
+        "notes": list(table.notes),
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def levels_json(table: Any, book_path: str, sha256: str) -> str:
+    data = levels_dict(table)
+    data["regimens_file"] = book_path
+    data["regimens_sha256"] = sha256
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def levels_table(table: Any, console: Console, book_path: str, sha256: str) -> None:
+    from rich.table import Table
+
+    d = levels_dict(table)
+    weighed = table.weight is not None
+    title = f"{table.molecule.name} — {table.regimen.indication}: dose levels"
+    if weighed:
+        title += f" at {text_number(d['weight_kg'], 'kg')}"
+        if table.product is not None:
+            title += f" ({table.product.brand} vials)"
+    out = Table(title=title, title_justify="left")
+    unit = "mg/kg" if table.regimen.basis == "per_kg" else "mg"
+    for column in ("level", "name", unit, *(("dose", "vials", "withdraw") if weighed else ())):
+        out.add_column(column, no_wrap=column not in ("name", "vials"))
+    for row, r in zip(table.rows, d["levels"], strict=True):
+        label = str(r["level"]) if r["level"] is not None else "—"
+        name = r["name"] if r["level"] is not None else f"{r['name']} ({r['schedule']})"
+        cells = [label, name, text_number(_dose_value(row.dose_rate, table.regimen.basis))]
+        if weighed:
+            cells += [
+                text_number(r["dose_mg"], "mg"),
+                vial_text(row.plan) + f" = {text_number(r['vial_total_mg'], 'mg')}",
+                text_number(r["drug_volume_ml"], "mL"),
+            ]
+        out.add_row(*cells, end_section=row is table.rows[-1])
+    if d["further_reduction"]:
+        out.add_row("", f"further reduction required: {d['further_reduction']}")
+    console.print(out)
+    if d["no_re_escalation"]:
+        rule = d["no_re_escalation"]
+        console.print(
+            f"[bold]no re-escalation:[/bold] {rule['text']} [dim]({rule['source']})[/dim]",
+            highlight=False,
+        )
+    if d["no_reductions"]:
+        console.print(f"[bold]{d['no_reductions']}[/bold]", highlight=False)
+    if d["max_dose_mg_per_kg"] is not None:
+        console.print(
+            f"maximum: {d['max_dose_mg_per_kg']} mg/kg [dim]({d['max_dose_source']})[/dim]",
+            highlight=False,
+        )
+    for note in table.notes:
+        console.print(f"note: {note}", highlight=False)
+    sources = dict.fromkeys(
+        s for s in (table.regimen.source, *(r["source"] for r in d["levels"]),
+                    d["further_reduction_source"]) if s
+    )
+    console.print(f"[dim]Sources: {'; '.join(sources)}[/dim]", highlight=False)
+    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+
+
+def _lvef_words(reading: Any) -> str | None:
+    if reading is None:
+        return None
+    parts = []
+    if reading.symptomatic_chf:
+        parts.append("symptomatic congestive heart failure")
+    if reading.lvef is not None:
+        text = f"LVEF {reading.lvef.normalize():f}%"
+        if reading.drop is not None:
+            text += f", absolute decrease {reading.drop.normalize():f} points from baseline"
+        if reading.lln is not None:
+            text += f" (lower limit of normal {reading.lln.normalize():f}%)"
+        parts.append(text)
+    return "; ".join(parts) or None
+
+
+def _outcome_dict(o: Any, basis: str) -> dict[str, Any]:
+    per_kg = basis == "per_kg"
+    return {
+        "condition": o.condition,
+        "result": o.result,
+        "level": o.level.level if o.level is not None else None,
+        "level_name": o.level.name if o.level is not None else None,
+        "dose_mg_per_kg": ratio(o.level.dose) if o.level is not None and per_kg else None,
+        "dose_mg": number(o.dose, "mg"),
+        "text": o.text,
+    }
+
+
+def adjustment_message(adj: Any) -> str:
+    """The answer in one line."""
+    if adj.not_encoded is not None:
+        return f"not encoded: check the current prescribing information, {adj.not_encoded.see}"
+    if adj.rule is None:
+        return (
+            f"no row of the label's table for {adj.event.name} matches "
+            f"{_lvef_words(adj.lvef)}: her2dose does not infer an action; check the current "
+            f"prescribing information ({adj.event.source})"
+        )
+    rule = adj.rule
+    if rule.action == "interrupt":
+        head = f"interrupt treatment until {rule.until}"
+        if adj.result is not None:
+            return f"{head}, then {adj.result.text}"
+        branches = "; ".join(
+            f"{'if ' + o.condition if o.condition != 'otherwise' else 'otherwise'}: {o.text}"
+            for o in adj.outcomes
+        )
+        return f"{head}; then {branches}"
+    assert adj.result is not None  # a rule without an interruption has exactly one outcome
+    return adj.result.text
+
+
+def adjustment_dict(adj: Any) -> dict[str, Any]:
+    """The documented JSON object for `her2dose adjust`. Keys and their order are stable."""
+    from her2dose.modifications import ACTIONS
+
+    basis = adj.regimen.basis
+    per_kg = basis == "per_kg"
+    rule, missing, result, lvef = adj.rule, adj.not_encoded, adj.result, adj.lvef
+    no_re = adj.no_re_escalation
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drug": adj.molecule.id,
+        "drug_name": adj.molecule.name,
+        "regimen": adj.regimen.id,
+        "indication": adj.regimen.indication,
+        "event": adj.event.id,
+        "event_name": adj.event.name,
+        "event_input": adj.request.event,
+        "grade": adj.grade,
+        "lvef_pct": plain(lvef.lvef, 1) if lvef and lvef.lvef is not None else None,
+        "lvef_drop_pct": plain(lvef.drop, 1) if lvef and lvef.drop is not None else None,
+        "lvef_lln_pct": plain(lvef.lln, 1) if lvef and lvef.lln is not None else None,
+        "lvef_lln_from": lvef.lln_from if lvef else None,
+        "symptomatic_chf": bool(lvef and lvef.symptomatic_chf),
+        "resolved_days": adj.request.resolved_days,
+        "level": adj.level.level if adj.level is not None else None,
+        "level_name": adj.level.name if adj.level is not None else None,
+        "level_mg_per_kg": ratio(adj.level.dose) if adj.level is not None and per_kg else None,
+        "level_dose_mg": number(adj.level_dose, "mg"),
+        "weight_input": adj.request.weight,
+        "weight_kg": number(adj.weight, "kg"),
+        "answer": adj.answer,
+        "criterion": rule.criterion if rule else (missing.criterion if missing else None),
+        "action": adj.action,
+        "action_text": ACTIONS.get(adj.action),
+        "until": rule.until if rule else None,
+        "condition": rule.condition if rule else None,
+        "outcomes": [_outcome_dict(o, basis) for o in adj.outcomes],
+        "decided": result is not None,
+        "result": result.result if result is not None else None,
+        "result_level": result.level.level if result and result.level is not None else None,
+        "result_level_name": result.level.name if result and result.level is not None else None,
+        "result_mg_per_kg": (
+            ratio(result.level.dose) if result and result.level is not None and per_kg else None
+        ),
+        "result_mg": number(result.dose, "mg") if result is not None else None,
+        "result_text": result.text if result is not None else None,
+        "follow_up": rule.follow_up if rule else None,
+        "label": rule.label if rule else None,
+        "source": rule.source if rule else (missing.source if missing else adj.event.source),
+        "not_encoded": (
+            {"criterion": missing.criterion, "reason": missing.reason, "see": missing.see}
+            if missing else None
+        ),
+        "message": adjustment_message(adj),
+        "no_re_escalation": {"text": no_re.text, "source": no_re.source} if no_re else None,
+        "warnings": list(adj.warnings),
+        "notes": list(adj.notes),
+        "sources": list(adj.sources),
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def adjustment_json(adj: Any, book_path: str, sha256: str) -> str:
+    data = adjustment_dict(adj)
+    data["regimens_file"] = book_path
+    data["regimens_sha256"] = sha256
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def adjustment_table(adj: Any, console: Console, book_path: str, sha256: str) -> None:
+    from rich.table import Table
+
+    d = adjustment_dict(adj)
+    title = f"{adj.molecule.name} — {adj.regimen.indication}: {adj.event.name}"
+    out = Table(title=title, show_header=False, title_justify="left")
+    out.add_column("item", style="bold", no_wrap=True)
+    out.add_column("value")
+    typed = adj.request.event
+    out.add_row("Event", adj.event.name + (f" (typed '{typed}')" if typed != adj.event.id else ""))
+    if d["grade"] is not None:
+        out.add_row("Grade", str(d["grade"]))
+    lvef = _lvef_words(adj.lvef)
+    if lvef:
+        out.add_row("LVEF", lvef)
+    if d["resolved_days"] is not None:
+        out.add_row("Resolved after", f"{d['resolved_days']} days from onset")
+    if adj.level is not None:
+        level = f"{d['level']} ({d['level_name']}"
+        level += f", {d['level_mg_per_kg']} mg/kg" if d["level_mg_per_kg"] is not None else ""
+        level += f" = {text_number(d['level_dose_mg'], 'mg')}" if d["level_dose_mg"] else ""
+        out.add_row("Current level", level + ")")
+    if d["criterion"]:
+        out.add_row("Label row", d["criterion"])
+    if adj.rule is not None:
+        action = d["action_text"] + (f" until {d['until']}" if d["until"] else "")
+        out.add_row("Action", action)
+        if len(adj.outcomes) > 1:
+            for o in d["outcomes"]:
+                head = "otherwise" if o["condition"] == "otherwise" else f"if {o['condition']}"
+                out.add_row("Then", f"{head}: {_outcome_line(o)}")
+        result = d["result_text"] and _outcome_line({
+            "text": d["result_text"], "dose_mg": d["result_mg"],
+        })
+        out.add_row("Result", f"[bold]{result or 'depends on the condition above'}[/bold]")
+        if d["follow_up"]:
+            out.add_row("Also", d["follow_up"])
+        out.add_row("Label", d["label"])
+    else:
+        out.add_row("Result", f"[bold]{d['message']}[/bold]")
+        if adj.not_encoded is not None:
+            out.add_row("Why", adj.not_encoded.reason)
+    out.add_row("Source", d["source"])
+    console.print(out)
+    if d["no_re_escalation"]:
+        rule = d["no_re_escalation"]
+        console.print(
+            f"[bold]no re-escalation:[/bold] {rule['text']} [dim]({rule['source']})[/dim]",
+            highlight=False,
+        )
+    for note in adj.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+
+
+def _outcome_line(o: dict[str, Any]) -> str:
+    return o["text"] + (f" = {text_number(o['dose_mg'], 'mg')}" if o.get("dose_mg") else "")
+
+
+def _comparison_dict(c: Any, basis: str) -> dict[str, Any]:
+    return {
+        "level": c.level.level if c.level is not None else None,
+        "name": c.name,
+        "dose_mg_per_kg": ratio(c.label_rate) if basis == "per_kg" else None,
+        "dose_mg": number(c.label_dose, "mg"),
+        "difference_mg": number(c.difference, "mg"),
+        "difference_pct": percent(c.difference_pct),
+        "within_tolerance": c.within_tolerance,
+        "source": c.source,
+    }
+
+
+def _ordered_words(check: Any) -> str:
+    mg = text_number(number(check.ordered_mg, "mg"), "mg")
+    if check.per_kg_input:
+        return f"{text_number(ratio(check.ordered))} mg/kg ({mg})"
+    return f"{mg} ({text_number(number(check.ordered_rate, 'mg/kg', 3))} mg/kg)"
+
+
+def dose_check_message(check: Any) -> str:
+    basis = check.regimen.basis
+    over = check.over_label
+    if over is not None:
+        limit = _dose_words(over.limit_rate, basis)
+        limit_mg = text_number(number(over.limit_dose, "mg"), "mg")
+        return (
+            f"ABOVE THE LABEL: {_ordered_words(check)} is {percent(over.difference_pct)}% "
+            f"({text_number(number(over.difference, 'mg'), 'mg')}) above {over.what}, "
+            f"{limit} = {limit_mg} ({over.source})"
+        )
+    n = check.nearest
+    what = f"level {n.level.level} ({n.name})" if n.level is not None else f"the {n.name}"
+    where = (
+        f"{_dose_words(n.label_rate, basis)} = {text_number(number(n.label_dose, 'mg'), 'mg')}: "
+        f"{signed(number(n.difference, 'mg'), ' mg')}, {signed(percent(n.difference_pct), '%')}"
+    )
+    tolerance = f"{plain(check.tolerance_pct, 2):g}%"
+    if check.matched:
+        return f"matches {what} within {tolerance}: {where}"
+    if check.scope == "all-levels":
+        return f"matches no level within {tolerance}; nearest is {what}, {where}"
+    return f"does not match {what} within {tolerance}: {where}"
+
+
+def dose_check_dict(check: Any) -> dict[str, Any]:
+    """The documented JSON object for `her2dose check`. Keys and their order are stable."""
+    basis = check.regimen.basis
+    per_kg = basis == "per_kg"
+    matched = check.matched_level
+    over = check.over_label
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drug": check.molecule.id,
+        "drug_name": check.molecule.name,
+        "regimen": check.regimen.id,
+        "indication": check.regimen.indication,
+        "schedule": check.schedule.name,
+        "phase": check.phase.name,
+        "weight_input": check.request.weight,
+        "weight_kg": number(check.weight, "kg"),
+        "dose_input": check.request.dose,
+        "dose_mg": number(check.ordered_mg, "mg"),
+        "dose_mg_per_kg": (
+            ratio(check.ordered) if check.per_kg_input else number(check.ordered_rate, "mg/kg", 3)
+        ),
+        "tolerance_pct": plain(check.tolerance_pct, 2),
+        "tolerance_from": check.tolerance_from,
+        "checked_against": check.scope,
+        "verdict": check.verdict,
+        "match": check.matched,
+        "level": matched.level.level if matched and matched.level is not None else None,
+        "level_name": matched.name if matched else None,
+        "nearest": _comparison_dict(check.nearest, basis),
+        "comparisons": [_comparison_dict(c, basis) for c in check.comparisons],
+        "over_label": (
+            {
+                "kind": over.kind,
+                "what": over.what,
+                "limit_mg_per_kg": ratio(over.limit_rate) if per_kg else None,
+                "limit_mg": number(over.limit_dose, "mg"),
+                "difference_mg": number(over.difference, "mg"),
+                "difference_pct": percent(over.difference_pct),
+                "source": over.source,
+            }
+            if over is not None else None
+        ),
+        "max_dose_mg_per_kg": (
+            ratio(check.maximum.dose) if check.maximum is not None and per_kg else None
+        ),
+        "max_dose_source": check.maximum.source if check.maximum is not None else None,
+        "message": dose_check_message(check),
+        "warnings": list(check.warnings),
+        "notes": list(check.notes),
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def dose_check_json(check: Any, book_path: str, sha256: str) -> str:
+    data = dose_check_dict(check)
+    data["regimens_file"] = book_path
+    data["regimens_sha256"] = sha256
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) -> None:
+    from rich.table import Table
+
+    d = dose_check_dict(check)
+    title = f"{check.molecule.name} — {check.regimen.indication}: dose check"
+    head = Table(title=title, show_header=False, title_justify="left")
+    head.add_column("item", style="bold", no_wrap=True)
+    head.add_column("value")
+    head.add_row("Weight", text_number(d["weight_kg"], "kg"))
+    head.add_row("Dose checked", _ordered_words(check))
+    against = {
+        "all-levels": f"every level of {check.regimen.id}",
+        "level": f"level {check.comparisons[0].level.level} of {check.regimen.id}"
+        if check.scope == "level" else "",
+        "phase": f"the {check.phase.name} dose ({check.schedule.name}) of {check.regimen.id}",
+    }[check.scope]
+    head.add_row("Compared with", against)
+    head.add_row("Tolerance", f"{d['tolerance_pct']}% ({d['tolerance_from']})")
+    verdict = d["verdict"].upper().replace("-", " ")
+    head.add_row("Verdict", f"[bold]{verdict}[/bold]")
+    head.add_row("", d["message"])
+    console.print(head)
+    unit = "mg/kg" if check.regimen.basis == "per_kg" else "mg"
+    rows = Table(title_justify="left")
+    for column in ("level", "name", unit, "dose", "difference", "%", "within"):
+        rows.add_column(column)
+    for c in d["comparisons"]:
+        rows.add_row(
+            str(c["level"]) if c["level"] is not None else "—", c["name"],
+            text_number(c["dose_mg_per_kg"] if c["dose_mg_per_kg"] is not None else c["dose_mg"]),
+            text_number(c["dose_mg"], "mg"), signed(c["difference_mg"], " mg"),
+            signed(c["difference_pct"], "%"), "yes" if c["within_tolerance"] else "no",
+        )
+    console.print(rows)
+    if d["max_dose_mg_per_kg"] is not None:
+        console.print(
+            f"maximum: {d['max_dose_mg_per_kg']} mg/kg [dim]({d['max_dose_source']})[/dim]",
+            highlight=False,
+        )
+    for note in check.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)

@@ -1,0 +1,108 @@
+"""`her2dose levels`: every dose level of a regimen, each one planned by plan.compute_plan.
+
+Doses, vials and volumes come from compute_plan (one call per level), never from a copy of
+its arithmetic. Regimens dosed by phase (trastuzumab: loading and maintenance) have no
+levels; their rows are the label's doses per schedule and phase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from her2dose import dosing, regimens
+from her2dose.model import (
+    Level,
+    MaxDose,
+    Molecule,
+    Phase,
+    Product,
+    Quantity,
+    Regimen,
+    RegimenBook,
+    Schedule,
+    Sourced,
+)
+from her2dose.plan import Plan, PlanRequest, compute_plan
+
+
+@dataclass(frozen=True, slots=True)
+class LevelsRequest:
+    drug: str
+    indication: str | None = None
+    weight: str | None = None
+    product: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRow:
+    level: Level | None  # None for regimens dosed by phase
+    schedule: Schedule
+    phase: Phase
+    dose_rate: Quantity  # mg/kg (per_kg) or mg (flat)
+    source: str
+    plan: Plan | None  # with a weight: mg, vials and volumes at this level
+
+
+@dataclass(frozen=True, slots=True)
+class LevelTable:
+    request: LevelsRequest
+    molecule: Molecule
+    regimen: Regimen
+    product: Product | None  # the product planned, with a weight
+    rows: tuple[LevelRow, ...]
+    further_reduction: Sourced | None  # what follows the last level ("discontinue")
+    no_reductions: str | None  # dosing.NO_REDUCTIONS for drugs without reduction levels
+    no_re_escalation: Sourced | None
+    max_dose: MaxDose | None
+    weight: Quantity | None
+    warnings: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
+    molecule, named = regimens.resolve_drug(book, request.drug)
+    regimen = regimens.resolve_regimen(book, molecule, request.indication)
+    # A product only matters for vials (with a weight), but one that was named is checked
+    # and shown either way rather than silently ignored.
+    product = (
+        regimens.resolve_product(book, molecule, named, request.product)
+        if request.product is not None else None
+    )
+
+    def planned(**choice: object) -> Plan | None:
+        if request.weight is None:
+            return None
+        # infusion is fixed so compute_plan adds no infusion-time note: levels shows no times
+        return compute_plan(book, PlanRequest(
+            drug=request.drug, weight=request.weight, indication=request.indication,
+            product=request.product, infusion="first", **choice,
+        ))
+
+    if regimen.levels:
+        schedule = regimens.resolve_schedule(regimen, None)
+        phase = regimens.resolve_phase(regimen, schedule, None)
+        rows = [
+            LevelRow(lv, schedule, phase, lv.dose, lv.source, planned(level=lv.level))
+            for lv in regimen.levels
+        ]
+    else:
+        rows = [
+            LevelRow(None, s, p, p.dose, p.source, planned(schedule=s.name, phase=p.name))
+            for s in regimen.schedules.values()
+            for p in s.phases.values()
+        ]
+    plans = [r.plan for r in rows if r.plan is not None]
+    return LevelTable(
+        request=request,
+        molecule=molecule,
+        regimen=regimen,
+        product=plans[0].product if plans else product,
+        rows=tuple(rows),
+        further_reduction=regimen.further_reduction if regimen.has_reductions else None,
+        no_reductions=None if regimen.has_reductions else dosing.NO_REDUCTIONS,
+        no_re_escalation=molecule.no_re_escalation if regimen.has_reductions else None,
+        max_dose=regimen.max_dose,
+        weight=plans[0].weight if plans else None,
+        warnings=tuple(dict.fromkeys(w for p in plans for w in p.warnings)),
+        notes=tuple(dict.fromkeys(n for p in plans for n in p.notes)),
+    )
