@@ -1290,7 +1290,7 @@ class _Checker:
 
 def _unknown(field: str, given: str, known: list[str], hint: str = "") -> UnknownNameError:
     close = difflib.get_close_matches(normalise(given), known, n=3, cutoff=0.5)
-    suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
     return UnknownNameError(
         field, f"unknown {field} '{given}'{suggestion} Known: {', '.join(sorted(known))}{hint}"
     )
