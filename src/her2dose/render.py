@@ -102,7 +102,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
                 "in_use_days": int(leftover_mdv[0].vial.in_use.m_as("day")),
                 "storage": leftover_mdv[0].vial.in_use_storage,
             }
-            if leftover_mdv
+            if leftover_mdv and plan.vials.leftover.magnitude > 0
             else None
         ),
         "reconstitution": [
