@@ -71,6 +71,9 @@ CASES = [
      "policy.dose_tolerance_pct", "must be zero or more"),
     ("inf-policy-number", [("dose_tolerance_pct = 5", "dose_tolerance_pct = inf")],
      "policy.dose_tolerance_pct", "must be zero or more"),
+    # clinical thresholds have no default in code
+    ("missing-policy-threshold", [("weight_change_pct = 10\n", "")],
+     "policy.weight_change_pct", "missing"),
     # reduction levels strictly decreasing
     ("level-equal-to-the-one-before",
      [('name = "second dose reduction"\ndose = "3.2 mg/kg"',

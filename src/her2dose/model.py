@@ -144,15 +144,15 @@ class Policy:
     bare_weight_unit: str
     source: str
     # `check`: how far (percent) a dose may be from a level and still match it
-    dose_tolerance_pct: Decimal = Decimal(5)
+    dose_tolerance_pct: Decimal
+    weight_change_pct: Decimal  # at or beyond: "recalculate the dose"
+    # ceiling on any rounding (percent of the ordered dose); the file alone sets it
+    rounding_max_pct: Decimal
     # vial rounding: 0 = off; a dose within this percent of a whole-vial total is rounded to it
     round_to_vial_pct: Decimal = Decimal(0)
     round_to_vial_exclude: tuple[str, ...] = ()  # molecule ids never vial-rounded
     round_increment_mg: Decimal = Decimal(0)  # 0 = off; else round the dose to this many mg
-    weight_change_pct: Decimal = Decimal(10)  # at or beyond: "recalculate the dose"
     dose_weight: str = "current"  # one of DOSE_WEIGHT_CHOICES
-    # ceiling on any rounding (percent of the ordered dose); the file alone sets it
-    rounding_max_pct: Decimal = Decimal(10)
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,6 +257,10 @@ class _Checker:
                         "weight_change_pct", "rounding_max_pct")
             if (value := self.number(table, key, where)) is not None
         }
+        # Thresholds with clinical weight have no default in code: the file must state them.
+        for key in ("dose_tolerance_pct", "weight_change_pct", "rounding_max_pct"):
+            if key not in table:
+                self.problem(f"{where}.{key}", "missing (a number of percent is required)")
         dose_weight = table.get("dose_weight", "current")
         if dose_weight not in DOSE_WEIGHT_CHOICES:
             self.problem(
@@ -279,7 +283,8 @@ class _Checker:
             below < above <= reject
         ):
             self.problem(where, "need weight_warn_below < weight_warn_above <= weight_reject_above")
-        if None in (below, above, reject, bare, source):
+        required = {"dose_tolerance_pct", "weight_change_pct", "rounding_max_pct"}
+        if None in (below, above, reject, bare, source) or not required <= settings.keys():
             return None
         policy = Policy(below, above, reject, bare, source, round_to_vial_exclude=exclude,
                         dose_weight=dose_weight, **settings)
