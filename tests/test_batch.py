@@ -575,3 +575,22 @@ def test_the_progress_bar_draws_on_stderr():
         tick(100)
     with batch.progress_bar(None) as tick:
         assert tick is None
+
+
+def test_a_closed_stdout_is_an_error_not_a_crash(monkeypatch):
+    from her2dose.errors import OutputError
+
+    class ClosedPipe(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    class Stdout(io.StringIO):
+        buffer = io.BufferedWriter(ClosedPipe())
+
+    monkeypatch.setattr("sys.stdout", Stdout())
+    with pytest.raises(OutputError, match="stdout was closed before the batch finished"), \
+            batch.output_stream("-") as out:
+        out.write("x" * 100_000)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from her2dose import render
-from her2dose.errors import Her2DoseError, InputError, internal_error_message
+from her2dose.errors import Her2DoseError, InputError, OutputError, internal_error_message
 from her2dose.model import RegimenBook
 from her2dose.plan import Planner, PlanRequest
 
@@ -578,13 +578,29 @@ def output_stream(path: str) -> Iterator[IO[str]]:
         # UTF-8 whatever the locale says, and no newline translation (CSV ends rows CRLF)
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
         try:
-            yield stream
-            stream.flush()
-        finally:
-            stream.detach()  # leave sys.stdout open
+            try:
+                yield stream
+                stream.flush()
+            finally:
+                stream.detach()  # leave sys.stdout open
+        except BrokenPipeError:  # `her2dose batch ... | head`: the reader went away
+            _silence_stdout()
+            raise OutputError(
+                "stdout was closed before the batch finished (broken pipe): the output is "
+                "incomplete"
+            ) from None
         return
     with render.atomic_output(Path(path), newline="") as handle:
         yield handle
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit does not fail too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 @contextmanager
