@@ -31,7 +31,6 @@ from her2dose.errors import Her2DoseError, InputError, OutputError, internal_err
 from her2dose.model import RegimenBook
 from her2dose.plan import Planner, PlanRequest
 
-FORMATS = ("csv", "jsonl")
 STATUS_COLUMNS = ("status", "error")
 OPTION_FIELDS = tuple(f.name for f in fields(PlanRequest))
 REQUIRED_FIELDS = tuple(
@@ -319,6 +318,12 @@ class CsvWriter:
             cell = self.texts[value] = '"' + render.neutralise(value).replace('"', '""') + '"'
         return cell
 
+    def passthrough(self, value: Any) -> str:
+        """A pass-through cell: an order id or MRN is new on every row, so not remembered."""
+        if type(value) is str:
+            return '"' + render.neutralise(value).replace('"', '""') + '"'
+        return self.cell("", value)
+
     def cell(self, key: str, value: Any) -> str:
         """render.csv_cell(key, value), written out; the common kinds inline."""
         kind = type(value)
@@ -344,12 +349,12 @@ class CsvWriter:
         return None
 
     def write(self, row: Row, record: dict[str, Any] | None, error: str | None) -> None:
-        cell = self.cell
+        cell, passthrough = self.cell, self.passthrough
         if row.before or row.after:
             values = dict(row.before)
             values.update(row.after)
-            cells = [cell("", values.get(name, "")) for name in self.before]
-            after = [cell("", values.get(name, "")) for name in self.after]
+            cells = [passthrough(values.get(name, "")) for name in self.before]
+            after = [passthrough(values.get(name, "")) for name in self.after]
         else:
             cells = [self.text("")] * len(self.before)
             after = [self.text("")] * len(self.after)
