@@ -164,8 +164,8 @@ def templates(her2dose: list[str], input_path: Path, work: Path) -> Path:
 # --- measuring ------------------------------------------------------------------------------
 
 
-def measure(argv: list[str], stdout: int | None = None) -> tuple[float, int]:
-    """Wall seconds and max RSS (bytes) of one child process."""
+def measure(argv: list[str], stdout: int | None = None) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system) and max RSS (bytes) of one child process."""
     start = time.perf_counter()
     child = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=CHILD_ENV)
     _, status, usage = os.wait4(child.pid, 0)
@@ -174,7 +174,7 @@ def measure(argv: list[str], stdout: int | None = None) -> tuple[float, int]:
     errors = child.stderr.read().decode() if child.stderr else ""
     if child.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(argv)} exited {child.returncode}: {errors}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
 def her2dose_command() -> list[str]:
@@ -248,26 +248,30 @@ def main() -> None:
             "her2dose batch": [*her2dose, "batch", str(data), "-o", str(out), "--quiet"],
         }
         times: dict[str, list[float]] = {name: [] for name in runs}
+        cpu: dict[str, list[float]] = {name: [] for name in runs}
         rss: dict[str, list[int]] = {name: [] for name in runs}
         sizes: dict[str, int] = {}
         for _ in range(args.repeat):
             for name, argv in runs.items():
-                elapsed, peak = measure(argv)
+                elapsed, seconds, peak = measure(argv)
                 times[name].append(elapsed)
+                cpu[name].append(seconds)
                 rss[name].append(peak)
                 sizes[name] = out.stat().st_size
 
         print(f"machine: {machine()}")
         print(f"rows: {n:,} ({data.stat().st_size / 1e6:.1f} MB of CSV in); "
               f"{args.repeat} interleaved rounds, median wall time per process\n")
-        print(f"{'':22} {'seconds':>8} {'rows/s':>10} {'MB out':>8} {'max RSS':>9}")
+        print(f"{'':22} {'seconds':>8} {'rows/s':>10} {'CPU s':>7} {'MB out':>8} {'max RSS':>9}")
         for name in runs:
             t = statistics.median(times[name])
-            print(f"{name:22} {t:8.2f} {n / t:10,.0f} {sizes[name] / 1e6:8.1f} "
-                  f"{max(rss[name]) / 2**20:7.1f}MB")
+            print(f"{name:22} {t:8.2f} {n / t:10,.0f} {statistics.median(cpu[name]):7.2f} "
+                  f"{sizes[name] / 1e6:8.1f} {max(rss[name]) / 2**20:7.1f}MB")
         b = statistics.median(times["her2dose batch"])
+        b_cpu = statistics.median(cpu["her2dose batch"])
         for name in ("floor (same bytes)", "floor (input cells)"):
-            print(f"ratio b/a, a = {name}: {b / statistics.median(times[name]):.2f}")
+            print(f"ratio b/a, a = {name}: {b / statistics.median(times[name]):.2f} "
+                  f"(CPU time: {b_cpu / statistics.median(cpu[name]):.2f})")
 
         if args.memory_factor:
             big = work / "orders-big.csv"
@@ -275,8 +279,8 @@ def main() -> None:
             peaks = {}
             for label, path, rows in (("N", data, n), (f"{args.memory_factor}N", big,
                                                        n * args.memory_factor)):
-                elapsed, peak = measure([*her2dose, "batch", str(path), "--quiet"],
-                                        stdout=subprocess.DEVNULL)
+                elapsed, _, peak = measure([*her2dose, "batch", str(path), "--quiet"],
+                                           stdout=subprocess.DEVNULL)
                 peaks[label] = peak
                 print(f"peak memory at {label} = {rows:,} rows (to /dev/null): "
                       f"{peak / 2**20:.1f} MB, {elapsed:.1f} s, {rows / elapsed:,.0f} rows/s")
