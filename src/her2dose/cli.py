@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 import typer
 
 from her2dose import __version__
-from her2dose.errors import ExitCode, Her2DoseError
+from her2dose.errors import ExitCode, Her2DoseError, internal_error_message
 
 if TYPE_CHECKING:
     from her2dose.model import RegimenBook
@@ -74,10 +74,7 @@ def user_errors() -> Iterator[None]:
     except Exception as error:  # a bug: say so plainly, no traceback unless asked
         if os.environ.get("HER2DOSE_DEBUG"):
             raise
-        _stderr(
-            f"error: internal error ({type(error).__name__}: {error}); "
-            "rerun with HER2DOSE_DEBUG=1 for details and please report it"
-        )
+        _stderr(f"error: {internal_error_message(error)}")
         raise typer.Exit(int(ExitCode.USAGE)) from None
 
 
@@ -101,16 +98,17 @@ def warn(messages: list[str] | tuple[str, ...]) -> None:
 def _version_callback(value: bool) -> None:
     if not value:
         return
-    from her2dose.regimens import default_path, file_sha256
+    from her2dose.paths import default_path, file_sha256
 
     path = default_path()
-    typer.echo(f"her2dose {__version__}")
     try:
-        typer.echo(f"regimens: {path}")
-        typer.echo(f"sha256: {file_sha256(path)}")
+        digest = file_sha256(path)
     except OSError as exc:
         _stderr(f"error: cannot read regimens file {path}: {exc.strerror or exc}")
         raise typer.Exit(int(ExitCode.REGIMENS)) from None
+    typer.echo(f"her2dose {__version__}")
+    typer.echo(f"regimens: {path}")
+    typer.echo(f"sha256: {digest}")
     raise typer.Exit()
 
 
@@ -392,6 +390,46 @@ def next_command(
 
 
 # --- issue 6: batch ----------------------------------------------------------------------
+
+
+class BatchFormat(str, enum.Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@app.command()
+def batch(
+    input_path: Annotated[str, typer.Argument(metavar="INPUT", help="CSV (header row; comma or semicolon) or JSON Lines file; - for stdin.")],
+    output_path: Annotated[str, typer.Option("--output", "-o", metavar="OUTPUT", help="Output file, written whole or not at all; - for stdout (the default).")] = "-",
+    input_format: Annotated[Optional[BatchFormat], typer.Option("--input-format", help="Input format (default: JSON Lines if the input starts with '{', else CSV).", case_sensitive=False)] = None,  # noqa: UP007
+    output_format: Annotated[Optional[BatchFormat], typer.Option("--format", "-f", help="Output format (default: from OUTPUT's extension, else the input's format).", case_sensitive=False)] = None,  # noqa: UP007
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary on stderr.")] = False,
+    regimens: RegimensOption = None,
+) -> None:
+    """Plan every row of a clinic list: one output row per input row, same numbers as plan.
+
+    Columns are plan's options (drug, weight, indication, product, level, phase, schedule,
+    infusion; any case); an empty cell is an option not given; other columns pass through.
+    Exit 0 when every row is ok, 1 when any row failed (see the status and error columns).
+    """
+    with user_errors():
+        from her2dose import batch as batch_run
+
+        book = load_book(regimens)
+        report = batch_run.run_files(
+            book, input_path, output_path,
+            input_format.value if input_format else None,
+            output_format.value if output_format else None,
+            show_progress=not quiet and input_path != "-" and sys.stderr.isatty(),
+        )
+        if not quiet:
+            for failure in report.failures:
+                _stderr(f"error: {failure}")
+            if report.failed > len(report.failures):
+                _stderr(f"... and {report.failed - len(report.failures)} more failed rows "
+                        "(see the status and error columns)")
+            _stderr(report.summary())
+    raise typer.Exit(report.exit_code)
 
 
 def main() -> None:

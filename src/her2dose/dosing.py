@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from her2dose import units
 from her2dose.errors import InputError
 from her2dose.model import Level, Quantity, Regimen
 
@@ -67,8 +68,10 @@ def next_step(regimen: Regimen, level: Level | None) -> str:
 def dose_for(dose_rate: Quantity, basis: str, weight: Quantity) -> Quantity:
     """The dose in mg: rate x weight for per-kg regimens, the rate itself for flat ones."""
     if basis == "flat":
-        return dose_rate.to("mg")
-    return (dose_rate * weight).to("mg")
+        return units.quantity(units.magnitude(dose_rate, "mg"), "mg")
+    # mg/kg x kg in magnitudes (Pint's factors, found once): this runs once per batch row
+    mg = units.magnitude(dose_rate, "mg/kg") * units.magnitude(weight, "kg")
+    return units.quantity(mg, "mg")
 
 
 def dose_text(dose_rate: Quantity, basis: str) -> str:

@@ -45,3 +45,11 @@ class RegimenFileError(Her2DoseError):
         listing = "\n".join(f"  - {p}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(f"invalid regimens file {path}: {len(problems)} {noun}\n{listing}")
+
+
+def internal_error_message(error: BaseException) -> str:
+    """What the user sees for a bug (an unexpected exception): said plainly, no traceback."""
+    return (
+        f"internal error ({type(error).__name__}: {error}); "
+        "rerun with HER2DOSE_DEBUG=1 for details and please report it"
+    )

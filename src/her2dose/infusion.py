@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from her2dose import units
 from her2dose.model import Phase, Preparation, Quantity
 from her2dose.vials import VialPlan
 
@@ -38,22 +39,28 @@ def plan_infusion(
 ) -> InfusionPlan:
     if concentration is None:
         concentration = vial_plan.counts[0].vial.concentration
-    drug_volume = (dose / concentration).to("mL")
+    # Magnitudes in the units their names say (units.magnitude: Pint's factors, found
+    # once), wrapped as Quantities again below: this runs once per batch row.
+    concentration_mg_per_ml = units.magnitude(concentration, "mg/mL")
+    drug_ml = units.magnitude(dose, "mg") / concentration_mg_per_ml
     bag = preparation.bag_volume if preparation is not None else None
-    total = (bag + drug_volume).to("mL") if bag is not None else None
-    minutes = (phase.infusion_first if which == "first" else phase.infusion_subsequent).to("min")
-    rate = (total / minutes).to("mL/h") if total is not None else None
+    total_ml = units.magnitude(bag, "mL") + drug_ml if bag is not None else None
+    duration = phase.infusion_first if which == "first" else phase.infusion_subsequent
+    duration_min = units.magnitude(duration, "min")
+    rate_ml_per_h = (
+        units.convert(total_ml / duration_min, "mL/min", "mL/h") if total_ml is not None else None
+    )
     return InfusionPlan(
-        concentration=concentration.to("mg/mL"),
-        drug_volume=drug_volume,
+        concentration=units.quantity(concentration_mg_per_ml, "mg/mL"),
+        drug_volume=units.quantity(drug_ml, "mL"),
         reconstitution=tuple(
             Reconstitution(c.vial.strength, c.count, c.vial.reconstitution_fluid,
                            c.vial.reconstitute_with)
             for c in vial_plan.counts
         ),
         preparation=preparation,
-        total_volume=total,
+        total_volume=units.quantity(total_ml, "mL") if total_ml is not None else None,
         which=which,
-        minutes=minutes,
-        rate=rate,
+        minutes=units.quantity(duration_min, "min"),
+        rate=units.quantity(rate_ml_per_h, "mL/h") if rate_ml_per_h is not None else None,
     )

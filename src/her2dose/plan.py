@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from operator import attrgetter
+from typing import Any
 
 from her2dose import (
     clock,
@@ -18,7 +21,7 @@ from her2dose import (
     units,
     weight_change,
 )
-from her2dose.errors import InputError
+from her2dose.errors import Her2DoseError, InputError
 from her2dose.infusion import InfusionPlan, plan_infusion
 from her2dose.model import (
     INFUSION_CHOICES,
@@ -115,7 +118,7 @@ def parse_weight(text: str, book: RegimenBook) -> tuple[Quantity, list[str], lis
     if units.is_bare_number(text):
         notes.append(f"weight '{text}' has no unit and was read as {bare_unit}")
     warnings = safety.check_weight(weight, str(text), book.policy)
-    return weight.to("kg"), warnings, notes
+    return units.quantity(units.magnitude(weight, "kg"), "kg"), warnings, notes
 
 
 # PlanRequest fields that `resolve` reads: everything but the patient's weights and times.
@@ -160,6 +163,11 @@ def compute_plan(book: RegimenBook, request: PlanRequest, *, now: datetime | Non
 
 
 def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
+    if request.drug is None or not str(request.drug).strip():  # an empty batch cell
+        raise InputError(
+            "drug", "drug is required: a brand, generic name or abbreviation such as "
+            "enhertu, t-dxd, kadcyla or ogivri"
+        )
     molecule, named_product = regimens.resolve_drug(book, request.drug)
     regimen = regimens.resolve_regimen(book, molecule, request.indication)
     schedule = regimens.resolve_schedule(regimen, request.schedule)
@@ -226,13 +234,14 @@ def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
 
 
 def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequest, *,
-                 now: datetime | None = None, zone: tzinfo | None = None) -> Plan:
-    """The per-patient part: weights, dose, rounding, vials, volumes, times."""
+                 now: datetime | None = None, zone: tzinfo | None = None,
+                 weighed: tuple[Quantity, list[str], list[str]] | None = None) -> Plan:
+    """The per-patient part: weights, dose, rounding, vials, volumes, times. `weighed` is
+    parse_weight's answer when the caller already has it (batch keeps one per weight)."""
     r = resolved
     zone = zone if zone is not None else clock.local_zone()
-    weight, warnings, notes = parse_weight(request.weight, book)
-    warnings.extend(r.warnings)
-    notes.extend(r.notes)
+    weight, weight_warnings, weight_notes = weighed or parse_weight(request.weight, book)
+    warnings, notes = [*weight_warnings, *r.warnings], [*weight_notes, *r.notes]
     effects: list[PolicyEffect] = []
 
     def effect(setting: str, value: str, what: str) -> None:
@@ -456,3 +465,54 @@ def _open_vial(r: ResolvedRequest, request: PlanRequest, zone: tzinfo, prepared_
 
 def _mg_text(q: Quantity) -> str:
     return rounding.mg(q.m_as("mg"))
+
+
+# --- issue 6: many plans on one book (batch) ---------------------------------------------
+
+
+class Planner:
+    """compute_plan for many requests on one book: each distinct resolve() (on the values
+    of RESOLVE_FIELDS) and each distinct weight text worked out once. Plans are exactly
+    compute_plan's, as they are made by the same two functions. `now` is fixed for the
+    run, so that rows without prepared_at share one preparation time."""
+
+    def __init__(self, book: RegimenBook, max_entries: int = 4096, *,
+                 now: datetime | None = None, zone: tzinfo | None = None) -> None:
+        self.book = book
+        self.zone = zone if zone is not None else clock.local_zone()
+        self.now = now if now is not None else clock.now(self.zone)
+        self._resolve_key = attrgetter(*RESOLVE_FIELDS)
+        self._resolved = _Memo(max_entries)
+        self._weights = _Memo(max_entries)
+
+    def plan(self, request: PlanRequest) -> Plan:
+        resolved = self._resolved.get(self._resolve_key(request),
+                                      lambda: resolve(self.book, request))
+        weighed = self._weights.get(request.weight, lambda: parse_weight(request.weight,
+                                                                          self.book))
+        return plan_patient(self.book, resolved, request, now=self.now, zone=self.zone,
+                            weighed=weighed)
+
+
+class _Memo:
+    """A bounded memo that also remembers errors (a bad drug name in 10,000 rows is
+    resolved once); the oldest entries go first, so memory stays flat in a long batch."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self.entries: dict[Any, Any] = {}
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        try:
+            hit = self.entries[key]
+        except KeyError:
+            try:
+                hit = compute()
+            except Her2DoseError as error:
+                hit = error
+            if len(self.entries) >= self.max_entries:
+                del self.entries[next(iter(self.entries))]
+            self.entries[key] = hit
+        if isinstance(hit, Her2DoseError):
+            raise hit.with_traceback(None)
+        return hit

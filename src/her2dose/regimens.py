@@ -7,14 +7,11 @@ any problem yields no book, so a broken file can never produce a dose.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
-import os
 import re
 import tomllib
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -40,29 +37,14 @@ from her2dose.model import (
     Sourced,
     Vial,
 )
+from her2dose.paths import ENV_VAR, default_path, file_sha256  # noqa: F401 - re-exported
 from her2dose.policy import range_problems
 
-ENV_VAR = "HER2DOSE_REGIMENS"
 SUPPORTED_SCHEMA = 1
 # A stated concentration may differ from strength / deliverable volume by at most this
 # fraction (vials are overfilled, so the two never agree to the last digit).
 CONCENTRATION_TOLERANCE = Decimal("0.05")
 LEVEL_NAMES = {0: "starting dose"}
-
-
-def default_path() -> Path:
-    """HER2DOSE_REGIMENS, else the copy shipped in the wheel, else the repo's root file."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env)
-    shipped = resources.files("her2dose").joinpath("data/regimens.toml")
-    if shipped.is_file():
-        return Path(str(shipped))
-    return Path(__file__).resolve().parents[2] / "regimens.toml"
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def normalise(name: str) -> str:
@@ -1294,6 +1276,8 @@ class _Checker:
 
 
 def _unknown(field: str, given: str, known: list[str], hint: str = "") -> UnknownNameError:
+    import difflib  # only when a name is unknown: not on every start
+
     close = difflib.get_close_matches(normalise(given), known, n=3, cutoff=0.5)
     suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
     return UnknownNameError(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from her2dose import units
 from her2dose.errors import OutputError
 
 if TYPE_CHECKING:
@@ -33,20 +34,23 @@ def number(q: Any, unit: str, places: int | None = None) -> int | float | None:
     """A Quantity in `unit`, rounded half-up for display, as a JSON-ready number."""
     if q is None:
         return None
-    value = Decimal(q.m_as(unit))
+    value = units.magnitude(q, unit)
     return plain(value, PLACES[unit] if places is None else places)
 
 
 def plain(value: Decimal, places: int) -> int | float:
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    rounded = value.quantize(_STEPS.get(places) or Decimal(1).scaleb(-places), ROUND_HALF_UP)
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+
+
+_STEPS = {places: Decimal(1).scaleb(-places) for places in range(7)}  # made once, not per cell
 
 
 def ratio(q: Any) -> int | float | None:
     """A dose per kg (or other exact label figure) as written: 5.4, 15, 3.0 -> 3."""
     if q is None:
         return None
-    value = Decimal(q.m_as("mg/kg")).normalize()
+    value = units.magnitude(q, "mg/kg").normalize()
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -79,7 +83,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "regimen": plan.regimen.id,
         "indication": plan.regimen.indication,
         "schedule": plan.schedule.name,
-        "interval_days": int(plan.schedule.interval.m_as("day")),
+        "interval_days": int(units.magnitude(plan.schedule.interval, "day")),
         "phase": plan.phase.name,
         "level": plan.level.level if plan.level is not None else None,
         "level_name": plan.level.name if plan.level is not None else None,
@@ -99,7 +103,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "leftover_mg": number(plan.vials.leftover, "mg"),
         "leftover_kept": (
             {
-                "in_use_days": int(leftover_mdv[0].vial.in_use.m_as("day")),
+                "in_use_days": int(units.magnitude(leftover_mdv[0].vial.in_use, "day")),
                 "storage": leftover_mdv[0].vial.in_use_storage,
             }
             if leftover_mdv and plan.vials.leftover.magnitude > 0
@@ -244,11 +248,16 @@ def shown_change_pct(change: Any) -> Decimal:
     return shown_pct(change.change_pct, change.threshold_pct)
 
 
-def plan_json(plan: Plan, book_path: str, sha256: str) -> str:
+def plan_record(plan: Plan, book_path: str, sha256: str) -> dict[str, Any]:
+    """plan_dict with the regimens file filled in: one `plan --format json` object."""
     data = plan_dict(plan)
     data["regimens_file"] = book_path
     data["regimens_sha256"] = sha256
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return data
+
+
+def plan_json(plan: Plan, book_path: str, sha256: str) -> str:
+    return json.dumps(plan_record(plan, book_path, sha256), ensure_ascii=False, indent=2)
 
 
 def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> None:
@@ -405,6 +414,8 @@ def _use_by_text(u: dict[str, Any]) -> str:
 @contextmanager
 def atomic_output(path: Path, *, newline: str | None = None) -> Iterator[IO[str]]:
     """Write to a temporary file beside `path`, renamed into place only on success."""
+    import tempfile  # only when writing a file: `plan` does not pay for it
+
     directory = path.resolve().parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -1234,3 +1245,104 @@ def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) 
     for note in check.notes:
         console.print(f"note: {note}", highlight=False)
     console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+
+
+# --- issue 6: batch rows as CSV cells ----------------------------------------------------
+# A CSV row is plan_record's values in plan_record's key order (README, "her2dose batch").
+# Numbers stay numbers; every text cell goes through `neutralise`.
+
+LIST_SEPARATOR = " | "
+# OWASP CSV injection: a cell starting with one of these may be run as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise(text: str) -> str:
+    """Prefix a quote to text a spreadsheet could run as a formula (OWASP CSV injection).
+
+    Text that is just a number ('-1', '+72') is left alone: a spreadsheet reads it as the
+    number, never as a formula."""
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _vials_text(vials: list[dict[str, Any]]) -> str:
+    return " + ".join(f"{v['count']}x{text_number(v['strength_mg'])}mg" for v in vials)
+
+
+def _reconstitution_text(items: list[dict[str, Any]]) -> str:
+    parts = []
+    for r in items:
+        vials = f"{r['vials']}x{text_number(r['strength_mg'])}mg"
+        if r["volume_ml"] is not None:
+            parts.append(f"{vials}: each with {text_number(r['volume_ml'])} mL {r['fluid']}")
+        elif r["fluid"] is not None:
+            parts.append(f"{vials}: {r['fluid']}, volume not encoded, see product label")
+        else:
+            parts.append(f"{vials}: no reconstitution encoded")
+    return LIST_SEPARATOR.join(parts)
+
+
+def _reminders_text(items: list[dict[str, Any]]) -> str:
+    return LIST_SEPARATOR.join(f"{r['kind']}: {r['text']} ({r['source']})" for r in items)
+
+
+def _kept_text(kept: dict[str, Any]) -> str:
+    return f"{kept['in_use_days']} days, {kept['storage']}"
+
+
+# Keys whose JSON value is a list or object with a text form of its own; any other list of
+# text is joined with LIST_SEPARATOR, any other structure written as compact JSON.
+CSV_TEXT = {
+    "vials": _vials_text,
+    "reconstitution": _reconstitution_text,
+    "reminders": _reminders_text,
+    "leftover_kept": _kept_text,
+}
+
+
+def csv_cell(key: str, value: Any) -> str | int | float:
+    """One plan_record value as a CSV cell."""
+    kind = type(value)
+    if kind is str:
+        # The same few texts recur on every row of a batch: neutralised once each.
+        try:
+            return _NEUTRALISED[value]
+        except KeyError:
+            return _remember(_NEUTRALISED, value, neutralise(value))
+    if kind is int or kind is float:
+        return value
+    if value is None:
+        return ""
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is list and all(type(item) is str for item in value):
+        key_text = tuple(value)
+        try:
+            return _JOINED[key_text]
+        except KeyError:
+            return _remember(_JOINED, key_text, neutralise(LIST_SEPARATOR.join(value)))
+    to_text = CSV_TEXT.get(key)
+    if to_text is not None:
+        return neutralise(to_text(value))
+    if isinstance(value, (int, float)):
+        return value
+    return neutralise(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def csv_cells(record: dict[str, Any]) -> list[str | int | float]:
+    """A plan_record as CSV cells, in its key order."""
+    return [csv_cell(key, value) for key, value in record.items()]
+
+
+_NEUTRALISED: dict[str, str] = {}
+_JOINED: dict[tuple[str, ...], str] = {}
+_MEMO_LIMIT = 4096  # distinct texts kept: a batch's memory must not grow with its rows
+
+
+def _remember(memo: dict[Any, str], key: Any, text: str) -> str:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = text
+    return text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from her2dose.errors import InputError
@@ -33,9 +33,10 @@ _NUMBER_AND_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(.*?)\s*$")
 def registry() -> pint.UnitRegistry:
     import pint
 
-    definitions = resources.files("her2dose").joinpath("data/units.txt")
-    with resources.as_file(definitions) as path:
-        return pint.UnitRegistry(str(path), non_int_type=Decimal, cache_folder=None)
+    # Beside this file (what importlib.resources finds for an installed wheel), without
+    # importing the resource readers on every start.
+    definitions = Path(__file__).with_name("data") / "units.txt"
+    return pint.UnitRegistry(str(definitions), non_int_type=Decimal, cache_folder=None)
 
 
 @cache
@@ -49,7 +50,55 @@ def unit(text: str) -> pint.Unit:
 
 
 def quantity(magnitude: Decimal | int | str, unit_text: str) -> pint.Quantity:
-    return registry().Quantity(Decimal(magnitude), unit(unit_text))
+    """A Quantity of a known unit name, made the way Pint's constructor makes one (a
+    magnitude and a units container) without its argument parsing, which costs more than
+    all of a plan's arithmetic: a batch builds a dozen of these per row.
+    tests/test_units_fast.py checks it against `registry().Quantity(...)`."""
+    q = object.__new__(registry().Quantity)
+    q._magnitude = Decimal(magnitude)
+    q._units = _container(unit_text)
+    return q
+
+
+@cache
+def _container(unit_text: str) -> Any:
+    return unit(unit_text)._units
+
+
+# (source units, target unit text) -> Pint's conversion factor, found once per pair.
+_FACTORS: dict[tuple[Any, str], Decimal] = {}
+
+
+def _factor(source: Any, target_text: str) -> Decimal:
+    try:
+        return _FACTORS[source, target_text]
+    except KeyError:
+        pass
+    # Pint's own conversion of 1 source unit: the factor Pint multiplies by in `m_as`.
+    one = registry().Quantity(Decimal(1), source)
+    factor = _FACTORS[source, target_text] = Decimal(one.m_as(unit(target_text)))
+    return factor
+
+
+def magnitude(q: pint.Quantity, unit_text: str) -> Decimal:
+    """`q.m_as(unit_text)`, several times faster: each (unit, target) factor is found once.
+
+    The per-patient arithmetic of a plan runs once per batch row, so it works on
+    magnitudes: converted here, from a checked Quantity, with Pint's exact factor (every
+    unit in units.txt is multiplicative). Raises pint.DimensionalityError like `m_as`.
+    The key is the quantity's units container (`_units`, hashed once by Pint) because
+    building `q.units` costs more than the whole lookup; tests/test_units_fast.py checks
+    the answer against `m_as`.
+    """
+    try:
+        return q._magnitude * _FACTORS[q._units, unit_text]
+    except KeyError:
+        return q._magnitude * _factor(q._units, unit_text)
+
+
+def convert(value: Decimal, source_text: str, target_text: str) -> Decimal:
+    """A magnitude in `source_text` units expressed in `target_text` units."""
+    return value * _factor(unit(source_text)._units, target_text)
 
 
 def describe_dimension(q: Any) -> str:
@@ -79,6 +128,15 @@ def _is_mass_per_mass(u: pint.Unit) -> bool:
         return result
 
     return bool(up) and bool(down) and dims(up) == mass and dims(down) == mass
+
+
+@cache
+def _is_kind(parsed_unit: pint.Unit, kind: str) -> bool:
+    """Whether a unit has the dimension of `kind`: worked out once per unit and kind."""
+    if kind == "dose_per_mass":
+        return _is_mass_per_mass(parsed_unit)
+    reg = registry()
+    return bool(reg.get_dimensionality(parsed_unit) == reg.get_dimensionality(KINDS[kind][1]))
 
 
 def is_bare_number(text: str) -> bool:
@@ -127,10 +185,7 @@ def parse_quantity(
             f"{examples}",
         ) from None
     q = registry().Quantity(magnitude, parsed_unit)
-    ok = _is_mass_per_mass(parsed_unit) if kind == "dose_per_mass" else (
-        q.dimensionality == registry().get_dimensionality(dims)
-    )
-    if not ok:
+    if not _is_kind(parsed_unit, kind):
         raise InputError(
             field,
             f"{field} '{raw}' is {describe_dimension(q)}, expected {description} such as "

@@ -28,17 +28,17 @@ class VialPlan:
 
 
 def plan_vials(dose: Quantity, vials: tuple[Vial, ...]) -> VialPlan:
-    strengths = tuple(v.strength.m_as("mg") for v in vials)
-    counts = _best_counts(dose.m_as("mg"), strengths)
+    # magnitudes in mg (units.magnitude: Pint's factors, found once), as this runs per batch row
+    strengths = tuple(units.magnitude(v.strength, "mg") for v in vials)
+    dose_mg = units.magnitude(dose, "mg")
+    counts = _best_counts(dose_mg, strengths)
     used = tuple(
         VialCount(v, n)
-        for v, n in sorted(zip(vials, counts, strict=True), key=lambda p: -p[0].strength)
+        for _, v, n in sorted(zip(strengths, vials, counts, strict=True), key=lambda p: -p[0])
         if n
     )
     total = sum((s * n for s, n in zip(strengths, counts, strict=True)), Decimal(0))
-    return VialPlan(
-        used, units.quantity(total, "mg"), units.quantity(total - dose.m_as("mg"), "mg")
-    )
+    return VialPlan(used, units.quantity(total, "mg"), units.quantity(total - dose_mg, "mg"))
 
 
 @lru_cache(maxsize=4096)

@@ -1,0 +1,73 @@
+"""What each command loads: `--help` and `--version` never load Pint or Rich, and JSON or
+CSV output never loads Rich (start-up time; benchmarks/startup.py has the figures).
+
+Deterministic: each case runs in a fresh interpreter and reports sys.modules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
+
+PROBE = """
+import json, sys
+from her2dose.cli import app
+args = json.loads(sys.argv[1])
+if args is not None:
+    try:
+        app(args, prog_name="her2dose")
+    except SystemExit:
+        pass
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pint", "rich", "her2dose"))
+print(json.dumps(loaded), file=sys.stderr)
+"""
+
+
+def modules_after(args: list[str] | None, stdin: str = "") -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)], input=stdin, capture_output=True,
+        text=True, check=True, env={"PATH": "", "NO_COLOR": "1"},
+    )
+    return set(json.loads(done.stderr.splitlines()[-1]))
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules} & {"pint", "rich"}
+
+
+def test_importing_the_cli_loads_neither_pint_nor_rich():
+    loaded = modules_after(None)
+    assert heavy(loaded) == set()
+    assert loaded == {"her2dose", "her2dose.cli", "her2dose.errors"}
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["batch", "--help"],
+                                  ["plan", "--help"]])
+def test_version_and_help_load_neither_pint_nor_rich(args):
+    loaded = modules_after(args)
+    assert heavy(loaded) == set()
+    assert "her2dose.regimens" not in loaded and "her2dose.model" not in loaded
+
+
+def test_plan_as_json_loads_pint_but_not_rich():
+    loaded = modules_after(["plan", "enhertu", "--indication", "breast", "--weight", "72 kg",
+                            "--format", "json", "--regimens", str(SHIPPED)])
+    assert heavy(loaded) == {"pint"}
+
+
+def test_plan_as_a_table_loads_rich():
+    loaded = modules_after(["plan", "enhertu", "--indication", "breast", "--weight", "72 kg",
+                            "--regimens", str(SHIPPED)])
+    assert heavy(loaded) == {"pint", "rich"}
+
+
+def test_batch_without_a_terminal_loads_no_rich():
+    loaded = modules_after(["batch", "-", "--regimens", str(SHIPPED)],
+                           stdin="drug,weight\nmargenza,70 kg\n")
+    assert "her2dose.batch" in loaded
+    assert heavy(loaded) == {"pint"}
