@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from her2dose import units
 from her2dose.errors import InputError
 from her2dose.model import Quantity, Sourced
 
@@ -124,7 +125,7 @@ def parse_local_time(text: str, field: str, zone: tzinfo, *,
 
 def after(start: datetime, hold: Quantity) -> datetime:
     """`start` plus an elapsed time, in the zone of `start` (DST-safe)."""
-    elapsed = timedelta(seconds=float(hold.m_as("s")))
+    elapsed = timedelta(seconds=float(units.magnitude(hold, "s")))
     return (start.astimezone(UTC) + elapsed).astimezone(start.tzinfo)
 
 

@@ -230,7 +230,7 @@ def issue4_dict(plan: Plan) -> dict[str, Any]:
                 "what": u.what,
                 "storage": u.storage,
                 "condition": u.condition,
-                "hold_hours": plain(Decimal(u.hold.m_as("h")), 2),
+                "hold_hours": plain(units.magnitude(u.hold, "h"), 2),
                 "counted_from": u.counted_from,
                 "starts": _time(u.starts),
                 "use_by": _time(u.use_by),

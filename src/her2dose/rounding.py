@@ -43,7 +43,8 @@ class Rounding:
 
     @property
     def difference_pct(self) -> Decimal:
-        return self.difference.m_as("mg") / self.ordered.m_as("mg") * HUNDRED
+        difference = units.magnitude(self.difference, "mg")
+        return difference / units.magnitude(self.ordered, "mg") * HUNDRED
 
     @property
     def direction(self) -> str:
@@ -109,10 +110,10 @@ def round_to_vial(
     `offset` is mg available from an opened multiple-dose vial: totals are then that
     remainder plus whole new vials (or the remainder alone).
     """
-    d = dose.m_as("mg")
+    d = units.magnitude(dose, "mg")
     if threshold_pct <= 0:
         return RoundingOutcome(dose, None, ())
-    off = offset.m_as("mg") if offset is not None else Decimal(0)
+    off = units.magnitude(offset, "mg") if offset is not None else Decimal(0)
     if off > 0 and d <= off:
         return RoundingOutcome(dose, None, (
             "vial rounding not applied: the whole dose comes from the opened multiple-dose vial",
@@ -120,13 +121,13 @@ def round_to_vial(
     before = new_vials_for(d, vials, off)
     low = d * (1 - threshold_pct / HUNDRED)
     high = d * (1 + threshold_pct / HUNDRED)
-    strengths = tuple(sorted(v.strength.m_as("mg") for v in vials))
+    strengths = tuple(sorted(units.magnitude(v.strength, "mg") for v in vials))
     totals = dict(whole_vial_totals(strengths, high - off)) if high > off else {}
     if off > 0:
         totals[Decimal(0)] = 0
     if (d - off) in totals:
         return RoundingOutcome(dose, None, ())  # already a whole-vial total: nothing to round
-    cap_mg = cap.m_as("mg") if cap is not None else None
+    cap_mg = units.magnitude(cap, "mg") if cap is not None else None
     in_range = sorted(
         ((off + t, n) for t, n in totals.items() if low <= off + t <= high),
         key=lambda c: (abs(c[0] - d), c[0]),
@@ -179,16 +180,16 @@ def round_to_increment(
     offset: Quantity | None = None,
 ) -> RoundingOutcome:
     """Round half-up to the nearest `increment` mg, within the cap, vials and `max_pct`."""
-    d = dose.m_as("mg")
-    step = increment.m_as("mg")
+    d = units.magnitude(dose, "mg")
+    step = units.magnitude(increment, "mg")
     if step <= 0:
         return RoundingOutcome(dose, None, ())
-    off = offset.m_as("mg") if offset is not None else Decimal(0)
+    off = units.magnitude(offset, "mg") if offset is not None else Decimal(0)
     nearest = (d / step).to_integral_value(rounding=ROUND_HALF_UP) * step
     if nearest == d:
         return RoundingOutcome(dose, None, ())
     before = new_vials_for(d, vials, off)
-    cap_mg = cap.m_as("mg") if cap is not None else None
+    cap_mg = units.magnitude(cap, "mg") if cap is not None else None
     notes: list[str] = []
     candidate = nearest
     if cap_mg is not None and candidate > cap_mg:
