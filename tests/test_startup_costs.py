@@ -10,9 +10,10 @@ import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
 
 from conftest import SHIPPED
-from her2dose.cli import app
+from her2dose.cli import app, app_for
 
 
 def _callbacks():
@@ -86,3 +87,79 @@ def test_batch_in_process_leaves_the_collector_alone(cli, tmp_path):
     assert result.exit_code == 0
     assert gc.isenabled()
     assert gc.get_freeze_count() == frozen
+
+
+# main() runs app_for(argv): an app holding only the command named, so that Typer builds
+# the options of that command alone. Everything a user sees must be the same as with `app`.
+SAME_RUN = [
+    *([name, "--help"] for name in
+      ("plan", "regimens", "levels", "adjust", "check", "schedule", "next", "batch")),
+    ["plan"],
+    ["plan", "--bogus"],
+    ["plan", "enhertu", "--weight", "72 kg", "--indication", "breast", "--format", "json",
+     "--prepared-at", "2025-03-01 10:00", "--regimens", str(SHIPPED)],
+    ["plan", "enhertu", "--weight", "72 mL", "--indication", "breast",
+     "--regimens", str(SHIPPED)],
+    ["plan", "enhertu", "--weight", "72 kg", "--format", "yaml"],
+    ["levels", "enhertu", "--indication", "breast", "--regimens", str(SHIPPED)],
+    ["regimens", "--format", "json", "--regimens", str(SHIPPED)],
+    ["plan", "--version"],
+]
+
+
+@pytest.mark.parametrize("args", SAME_RUN, ids=" ".join)
+def test_the_lean_app_runs_a_command_as_the_whole_app_does(args, monkeypatch):
+    monkeypatch.delenv("HER2DOSE_REGIMENS", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    lean = app_for(args)
+    assert lean is not app
+    assert len(lean.registered_commands) == 1
+    runner = CliRunner()
+    whole = runner.invoke(app, args, prog_name="her2dose")
+    alone = runner.invoke(lean, args, prog_name="her2dose")
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (
+        whole.exit_code, whole.stdout, whole.stderr)
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["plam"], ["--version", "plan"],
+                                  ["PLAN", "enhertu"]])
+def test_without_a_command_name_first_the_whole_app_runs(args):
+    assert app_for(args) is app
+
+
+def test_the_whole_app_keeps_every_command():
+    app_for(["plan", "--help"])
+    assert len(app.registered_commands) == 8
+
+
+BUILT_PROBE = """
+import json, sys
+import typer.main
+built = []
+real = typer.main.get_command_from_info
+def spy(command_info, **kwargs):
+    built.append(command_info.callback.__name__)
+    return real(command_info, **kwargs)
+typer.main.get_command_from_info = spy
+from her2dose.cli import main
+sys.argv = ["her2dose", *json.loads(sys.argv[1])]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(built), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("args", "built"), [
+    (["plan", "--help"], ["plan"]),
+    (["batch", "--help"], ["batch"]),
+    (["--help"], ["plan", "list_regimens", "levels", "adjust", "check", "schedule_command",
+                  "next_command", "batch"]),
+])
+def test_main_builds_only_the_command_it_runs(args, built):
+    done = subprocess.run(
+        [sys.executable, "-c", BUILT_PROBE, json.dumps(args)], capture_output=True, text=True,
+        check=True, env={"PATH": "", "NO_COLOR": "1"},
+    )
+    assert json.loads(done.stderr.splitlines()[-1]) == built

@@ -7,6 +7,7 @@ Only typer, the standard library and `errors` are imported at module level, so t
 # No `from __future__ import annotations` here: Typer reads every command's signature
 # when it builds the app, and string annotations it must eval() again each time (four
 # times per option), about 10 ms of every start; evaluated once at import they cost ~1 ms.
+import copy
 import enum
 import gc
 import os
@@ -445,6 +446,25 @@ def batch(
     raise typer.Exit(report.exit_code)
 
 
+def app_for(args: list[str]) -> typer.Typer:
+    """The app to run for `args`: `app`, or a copy holding only the command `args` names.
+
+    Typer builds every command's Click options before it parses anything (about 3 ms for
+    all of them, 1 ms for plan's alone). When the first argument names a command, only
+    that command's are ever used: the group's own options (--help, --version) would have
+    to come before the name, and its list of commands is shown only when none is named,
+    so the run, its output and its errors are the same (tests/test_startup_costs.py).
+    """
+    if args:
+        for info in app.registered_commands:
+            name = info.name or typer.main.get_command_name(info.callback.__name__)
+            if name == args[0]:
+                lean = copy.copy(app)
+                lean.registered_commands = [info]
+                return lean
+    return app
+
+
 def main() -> None:
     """Console-script entry point."""
     # Start-up speed (issue 6): a command creates some 50,000 objects as it imports Pint and
@@ -456,7 +476,7 @@ def main() -> None:
     # batch, whose garbage grows with its rows, turns it back on (collect_garbage_again).
     gc.disable()
     try:
-        app()
+        app_for(sys.argv[1:])()
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         _stderr("interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
