@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SHIPPED
+from test_startup import modules_after
 from her2dose.cli import app, app_for
 
 
@@ -163,3 +164,26 @@ def test_main_builds_only_the_command_it_runs(args, built):
         check=True, env={"PATH": "", "NO_COLOR": "1"},
     )
     assert json.loads(done.stderr.splitlines()[-1]) == built
+
+
+# Each command imports only the modules it uses: the rules of other commands (adjust's
+# modifications, schedule's courses, next's missed_doses, levels, check, batch) cost
+# class creations and regexes that a plan never needs.
+OTHER_COMMANDS = {"her2dose.modifications", "her2dose.courses", "her2dose.missed_doses",
+                  "her2dose.levels", "her2dose.dose_check", "her2dose.batch"}
+
+
+@pytest.mark.parametrize("output", ["json", "table"])
+def test_plan_loads_no_other_command_s_modules(output):
+    loaded = modules_after(["plan", "enhertu", "--indication", "breast", "--weight", "72 kg",
+                            "--format", output, "--regimens", str(SHIPPED)])
+    assert "her2dose.plan" in loaded and "her2dose.adverse_event_records" in loaded
+    assert loaded & OTHER_COMMANDS == set()
+    assert ("rich" in {m.split(".")[0] for m in loaded}) is (output == "table")
+
+
+def test_adjust_still_finds_the_records_through_modifications():
+    from her2dose import adverse_event_records, modifications
+
+    assert modifications.Rule is adverse_event_records.Rule
+    assert modifications.ACTIONS is adverse_event_records.ACTIONS
