@@ -8,13 +8,18 @@ import inspect
 import json
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
+from conftest import SHIPPED
+from hypothesis import given
+from hypothesis import strategies as st
+from test_startup import modules_after
 from typer.testing import CliRunner
 
-from conftest import SHIPPED
-from test_startup import modules_after
+from her2dose import regimens, units
 from her2dose.cli import app, app_for
+from her2dose.errors import RegimenFileError
 
 
 def _callbacks():
@@ -187,3 +192,51 @@ def test_adjust_still_finds_the_records_through_modifications():
 
     assert modifications.Rule is adverse_event_records.Rule
     assert modifications.ACTIONS is adverse_event_records.ACTIONS
+
+
+# Cheaper validation, same answers: parse_quantity builds its Quantity without Pint's
+# constructor, and the loader compares vial strengths and concentrations as magnitudes.
+@given(number=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3,
+                          allow_nan=False),
+       spelling=st.sampled_from([("kg", "mass"), ("lb", "mass"), ("mg", "mass"),
+                                 ("mL", "volume"), ("L", "volume"), ("min", "time"),
+                                 ("h", "time"), ("mg/mL", "concentration"),
+                                 ("mg/kg", "dose_per_mass")]))
+def test_parse_quantity_is_what_pint_builds(number, spelling):
+    unit_text, kind = spelling
+    parsed = units.parse_quantity(f"{number} {unit_text}", kind, "field")
+    built = units.registry().Quantity(number, units.unit(unit_text))
+    assert type(parsed) is type(built)
+    assert type(parsed.magnitude) is Decimal and parsed.magnitude == built.magnitude
+    assert parsed.units == built.units and str(parsed) == str(built)
+    assert parsed == built and parsed.to_root_units() == built.to_root_units()
+
+
+KADCYLA_160 = '[[products.kadcyla.vials]]\nstrength = "160 mg"'
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    (KADCYLA_160, '[[products.kadcyla.vials]]\nstrength = "0.1 g"',
+     "products.kadcyla.vials: two vials have the same strength"),
+    ('concentration = "20 mg/mL"\ndeliverable_volume = "8 mL"',
+     'concentration = "20.5 mg/mL"\ndeliverable_volume = "8 mL"',
+     "products.kadcyla.vials: all vials of one product must share a concentration"),
+])
+def test_vials_compared_across_units(tmp_path, old, new, says):
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    broken = tmp_path / "regimens.toml"
+    broken.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(RegimenFileError) as caught:
+        regimens.load(broken)
+    assert says in str(caught.value)
+
+
+def test_same_concentration_in_other_units_is_one_concentration(tmp_path):
+    text = SHIPPED.read_text(encoding="utf-8")
+    old = 'concentration = "20 mg/mL"\ndeliverable_volume = "8 mL"'
+    broken = tmp_path / "regimens.toml"
+    broken.write_text(text.replace(old, 'concentration = "20 g/L"\ndeliverable_volume = "8 mL"'),
+                      encoding="utf-8")
+    book = regimens.load(broken)
+    assert len(book.products["kadcyla"].vials) == 2

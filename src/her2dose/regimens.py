@@ -416,10 +416,10 @@ class _Checker:
             v for i, item in enumerate(raw_vials)
             if (v := self.vial(item, f"{where}.vials[{i}]")) is not None
         )
-        strengths = [v.strength.to("mg").magnitude for v in vials]
+        strengths = [units.magnitude(v.strength, "mg") for v in vials]
         if len(set(strengths)) != len(strengths):
             self.problem(f"{where}.vials", "two vials have the same strength")
-        if len({v.concentration.to("mg/mL").magnitude for v in vials}) > 1:
+        if len({units.magnitude(v.concentration, "mg/mL") for v in vials}) > 1:
             self.problem(f"{where}.vials", "all vials of one product must share a concentration")
         brand = self.text(table, "brand", where)
         source = self.text(table, "source", where)
