@@ -416,10 +416,10 @@ class _Checker:
             v for i, item in enumerate(raw_vials)
             if (v := self.vial(item, f"{where}.vials[{i}]")) is not None
         )
-        strengths = [v.strength.to("mg").magnitude for v in vials]
+        strengths = [units.magnitude(v.strength, "mg") for v in vials]
         if len(set(strengths)) != len(strengths):
             self.problem(f"{where}.vials", "two vials have the same strength")
-        if len({v.concentration.to("mg/mL").magnitude for v in vials}) > 1:
+        if len({units.magnitude(v.concentration, "mg/mL") for v in vials}) > 1:
             self.problem(f"{where}.vials", "all vials of one product must share a concentration")
         brand = self.text(table, "brand", where)
         source = self.text(table, "source", where)
@@ -588,7 +588,7 @@ class _Checker:
         regimens: dict[str, Regimen],
     ) -> dict[str, Any]:
         """[adverse_events.MOLECULE]: dose-modification rules (issue 3)."""
-        from her2dose.modifications import AdverseEvents
+        from her2dose.adverse_event_records import AdverseEvents
 
         tables: dict[str, AdverseEvents] = {}
         for mid, table in section.items():
@@ -626,7 +626,7 @@ class _Checker:
     def _ae_event(
         self, eid: str, table: Any, where: str, mid: str, regimens: dict[str, Regimen]
     ) -> Any:
-        from her2dose.modifications import EVENT_INPUTS, Event
+        from her2dose.adverse_event_records import EVENT_INPUTS, Event
 
         if not isinstance(table, dict):
             self.problem(where, "must be a table")
@@ -687,7 +687,7 @@ class _Checker:
         self, item: dict[str, Any], where: str, kind: str | None, mid: str,
         regimens: dict[str, Regimen],
     ) -> Any:
-        from her2dose.modifications import ACTIONS, OUTCOMES, Rule
+        from her2dose.adverse_event_records import ACTIONS, OUTCOMES, Rule
 
         self.allowed(
             item,
@@ -754,7 +754,7 @@ class _Checker:
         self, item: dict[str, Any], where: str, kind: str | None, mid: str,
         regimens: dict[str, Regimen],
     ) -> Any:
-        from her2dose.modifications import NotEncoded
+        from her2dose.adverse_event_records import NotEncoded
 
         self.allowed(item, {"grades", "criterion", "reason", "see", "regimens", "source"}, where)
         grades = self._ae_grades(item, where, kind, required=False)
@@ -770,7 +770,7 @@ class _Checker:
     def _ae_grades(
         self, item: dict[str, Any], where: str, kind: str | None, *, required: bool
     ) -> tuple[int, ...]:
-        from her2dose.modifications import CTCAE_GRADES
+        from her2dose.adverse_event_records import CTCAE_GRADES
 
         value = item.get("grades")
         if value is None:
@@ -794,7 +794,7 @@ class _Checker:
         return tuple(sorted(g for g in set(value) if g in CTCAE_GRADES))
 
     def _ae_when(self, item: dict[str, Any], where: str, kind: str | None) -> tuple[Any, ...]:
-        from her2dose.modifications import LvefCondition
+        from her2dose.adverse_event_records import LvefCondition
 
         value = item.get("when")
         if value is None:
@@ -836,7 +836,7 @@ class _Checker:
     )
 
     def _ae_range(self, cond: dict[str, Any], key: str, where: str) -> Any:
-        from her2dose.modifications import Range
+        from her2dose.adverse_event_records import Range
 
         text = cond.get(key)
         if text is None:
@@ -888,7 +888,7 @@ class _Checker:
         not_encoded: list[tuple[str, Any]], mine: list[Regimen],
     ) -> None:
         """Every regimen gets exactly one answer for any grade or reading an entry covers."""
-        from her2dose.modifications import CTCAE_GRADES
+        from her2dose.adverse_event_records import CTCAE_GRADES
 
         for regimen in mine:
             scoped = [(n, e) for n, e in (*rules, *not_encoded) if e.applies_to(regimen.id)]
@@ -917,7 +917,7 @@ class _Checker:
                 self._ae_lvef_overlap(where, regimen, scoped)
 
     def _ae_lvef_overlap(self, where: str, regimen: Regimen, scoped: list[tuple[str, Any]]) -> None:
-        from her2dose.modifications import NotEncoded
+        from her2dose.adverse_event_records import NotEncoded
 
         blanket = [n for n, e in scoped if isinstance(e, NotEncoded)]
         if blanket:

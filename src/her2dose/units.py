@@ -184,7 +184,10 @@ def parse_quantity(
             f"{field} '{raw}': unknown unit '{unit_text}'; expected {description} such as "
             f"{examples}",
         ) from None
-    q = registry().Quantity(magnitude, parsed_unit)
+    # made as `quantity()` makes one (Pint's constructor re-checks what is known here)
+    q = object.__new__(registry().Quantity)
+    q._magnitude = magnitude
+    q._units = parsed_unit._units
     if not _is_kind(parsed_unit, kind):
         raise InputError(
             field,
