@@ -103,6 +103,15 @@ def collect_garbage_again() -> None:
         gc.enable()
 
 
+def emit(result, output_format: "TableOrJson", book: "RegimenBook", as_json, as_table) -> None:
+    """Warnings to stderr, then the result to stdout as JSON or as a table."""
+    warn(result.warnings)
+    if output_format is TableOrJson.json:
+        typer.echo(as_json(result, book.path, book.sha256))
+    else:
+        as_table(result, stdout_console(), book.path, book.sha256)
+
+
 def warn(messages: list[str] | tuple[str, ...]) -> None:
     for message in messages:
         _stderr(f"warning: {message}")
@@ -185,13 +194,9 @@ def plan(
                         open_vial_mg=open_vial_mg, open_vial_date=open_vial_date,
                         prepared_at=prepared_at),
         )
-        warn(result.warnings)
         from her2dose import render
 
-        if output_format is TableOrJson.json:
-            typer.echo(render.plan_json(result, book.path, book.sha256))
-        else:
-            render.plan_table(result, stdout_console(), book.path, book.sha256)
+        emit(result, output_format, book, render.plan_json, render.plan_table)
 
 
 @app.command("regimens")
@@ -231,11 +236,7 @@ def levels(
         result = compute_levels(
             book, LevelsRequest(drug=drug, indication=indication, weight=weight, product=product)
         )
-        warn(result.warnings)
-        if output_format is TableOrJson.json:
-            typer.echo(render.levels_json(result, book.path, book.sha256))
-        else:
-            render.levels_table(result, stdout_console(), book.path, book.sha256)
+        emit(result, output_format, book, render.levels_json, render.levels_table)
 
 
 @app.command()
@@ -271,11 +272,7 @@ def adjust(
             lvef_baseline=lvef_baseline, lvef_lln=lvef_lln, symptomatic_chf=symptomatic_chf,
             weight=weight,
         ))
-        warn(result.warnings)
-        if output_format is TableOrJson.json:
-            typer.echo(render.adjustment_json(result, book.path, book.sha256))
-        else:
-            render.adjustment_table(result, stdout_console(), book.path, book.sha256)
+        emit(result, output_format, book, render.adjustment_json, render.adjustment_table)
         if not result.answered:
             _stderr(f"warning: {render.adjustment_message(result)}")
             raise typer.Exit(int(ExitCode.FINDINGS))
@@ -307,11 +304,7 @@ def check(
             drug=drug, weight=weight, dose=dose, indication=indication, level=level,
             schedule=schedule, phase=phase, tolerance=tolerance,
         ))
-        warn(result.warnings)
-        if output_format is TableOrJson.json:
-            typer.echo(render.dose_check_json(result, book.path, book.sha256))
-        else:
-            render.dose_check_table(result, stdout_console(), book.path, book.sha256)
+        emit(result, output_format, book, render.dose_check_json, render.dose_check_table)
         if not result.matched:
             raise typer.Exit(int(ExitCode.FINDINGS))
 
@@ -345,13 +338,9 @@ def schedule_command(
                             product=product, level=level, schedule=schedule,
                             chemotherapy=chemotherapy, cycles=cycles, weeks=weeks),
         )
-        warn(result.warnings)
         from her2dose import render
 
-        if output_format is TableOrJson.json:
-            typer.echo(render.schedule_json(result, book.path, book.sha256))
-        else:
-            render.schedule_table(result, stdout_console(), book.path, book.sha256)
+        emit(result, output_format, book, render.schedule_json, render.schedule_table)
 
 
 @app.command("next")
@@ -390,13 +379,9 @@ def next_command(
                         infusion=infusion),
             today=datetime.date.today(),
         )
-        warn(result.warnings)
         from her2dose import render
 
-        if output_format is TableOrJson.json:
-            typer.echo(render.next_json(result, book.path, book.sha256))
-        else:
-            render.next_table(result, stdout_console(), book.path, book.sha256)
+        emit(result, output_format, book, render.next_json, render.next_table)
     if not result.gives_dose:
         raise typer.Exit(int(ExitCode.FINDINGS))
 
