@@ -408,10 +408,10 @@ def test_a_crash_mid_file_keeps_the_previous_output_untouched(cli, tmp_path, mon
     out.write_text("yesterday's plans\n", encoding="utf-8")
     monkeypatch.delenv("HER2DOSE_DEBUG", raising=False)
 
-    def broken_write(self, row, record, error):
+    def broken_write(self, row, *rest):
         if row.number == 4:
             raise RuntimeError("disk on fire")
-        return real_write(self, row, record, error)
+        return real_write(self, row, *rest)
 
     real_write = batch.CsvWriter.write
     monkeypatch.setattr(batch.CsvWriter, "write", broken_write)
