@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -230,7 +230,7 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
         "next_level_dose_mg": number(plan.next_level_dose, "mg"),
-        "prepared_at": _time(plan.prepared_at),
+        "prepared_at": _once_per_object(plan.prepared_at, _time),
         "prepared_at_given": plan.prepared_at_given,
         "policy": [
             {"setting": e.setting, "value": e.value, "origin": e.origin, "effect": e.effect}
@@ -288,22 +288,44 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
             }
             for k in plan.remainders
         ],
-        "use_by": [
-            {
-                "what": u.what,
-                "storage": u.storage,
-                "condition": u.condition,
-                "hold_hours": plain(units.magnitude(u.hold, "h"), 2),
-                "counted_from": u.counted_from,
-                "starts": _time(u.starts),
-                "use_by": _time(u.use_by),
-                "source": u.source,
-            }
-            for u in plan.use_by
-        ],
+        "use_by": _once_per_object(plan.use_by, _use_by_list),
         "source": plan.sources[0] if plan.sources else None,
         "sources": list(plan.sources),
     }
+
+
+def _use_by_list(use_by: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "what": u.what,
+            "storage": u.storage,
+            "condition": u.condition,
+            "hold_hours": plain(units.magnitude(u.hold, "h"), 2),
+            "counted_from": u.counted_from,
+            "starts": _time(u.starts),
+            "use_by": _time(u.use_by),
+            "source": u.source,
+        }
+        for u in use_by
+    ]
+
+
+# object -> its rendering, for the parts of a plan that plan_patient shares between the
+# plans of a combination (ResolvedRequest.remember: the preparation time and use-by times
+# of a run). Keyed by identity and keeping the object alive, so an entry is never taken
+# for another object; bounded. A shared rendering is shared too: read it, never change it.
+_BY_OBJECT: dict[int, tuple[Any, Any]] = {}
+
+
+def _once_per_object(obj: Any, render_it: Callable[[Any], Any]) -> Any:
+    entry = _BY_OBJECT.get(id(obj))
+    if entry is not None and entry[0] is obj:
+        return entry[1]
+    value = render_it(obj)
+    if len(_BY_OBJECT) >= _MEMO_LIMIT:
+        _BY_OBJECT.clear()
+    _BY_OBJECT[id(obj)] = (obj, value)
+    return value
 
 
 def _time(value: Any) -> str | None:

@@ -239,6 +239,8 @@ def apply_rounding(
     offset: Quantity | None = None,
 ) -> RoundingOutcome:
     """Vial rounding first; increment rounding only if vial rounding left the dose as it was."""
+    if vial_pct <= 0 and increment is None:  # neither asked for (the default policy)
+        return RoundingOutcome(dose, None, ())
     by_vial = round_to_vial(dose, vials, vial_pct, cap=cap, offset=offset)
     if by_vial.rounding is not None or increment is None:
         return by_vial
