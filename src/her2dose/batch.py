@@ -306,9 +306,9 @@ class CsvWriter:
         self.lists: dict[tuple[str, Any], str] = {}  # _frozen(key, value) -> its cell
         # id(combination record) -> (that record, its per-patient keys, the row's format)
         self.templates: dict[int, tuple[dict[str, Any], tuple[str, ...], str]] = {}
-        # id(list or object) -> (it, its cell): render shares some between rows (use-by
-        # times of a run); the object is kept alive so that its id stays its own
-        self.objects: dict[int, tuple[Any, str]] = {}
+        # (id(list or object), key) -> (it, its cell): render shares some between rows
+        # (use-by times of a run); the object is kept alive so that its id stays its own
+        self.objects: dict[tuple[int, str], tuple[Any, str]] = {}
         self.booleans = {True: self.text("true"), False: self.text("false")}
         self.empty = self.text("")
         self.blank_plan = [self.text("")] * len(plan_columns)
@@ -427,22 +427,24 @@ class CsvWriter:
             return self.empty
         if kind is bool:
             return self.booleans[value]
-        entry = self.objects.get(id(value))
+        if kind is list and not value:
+            return self.empty
+        # render shares some lists and objects between rows (a combination's vials, a
+        # run's use-by times): by identity first, then by value where that is exact
+        entry = self.objects.get((id(value), key))
         if entry is not None and entry[0] is value:
             return entry[1]
         frozen = _frozen(key, value)
-        if frozen is None:  # no memo by value: by identity (render shares some objects)
-            text = self.cell(key, value)
-            if len(self.objects) >= self.TEXTS_KEPT:
-                self.objects.clear()
-            self.objects[id(value)] = (value, text)
-            return text
-        text = self.lists.get(frozen)
+        text = self.lists.get(frozen) if frozen is not None else None
         if text is None:
             text = self.cell(key, value)
-            if len(self.lists) >= self.TEXTS_KEPT:
-                self.lists.clear()
-            self.lists[frozen] = text
+            if frozen is not None:
+                if len(self.lists) >= self.TEXTS_KEPT:
+                    self.lists.clear()
+                self.lists[frozen] = text
+        if len(self.objects) >= self.TEXTS_KEPT:
+            self.objects.clear()
+        self.objects[id(value), key] = (value, text)
         return text
 
 

@@ -197,14 +197,8 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
         "weight_input": plan.request.weight,
         "weight_kg": number(plan.weight, "kg"),
         "dose_mg": number(plan.dose, "mg"),
-        "vials": [
-            {
-                "strength_mg": number(c.vial.strength, "mg"),
-                "count": c.count,
-                "multiple_dose": c.vial.multiple_dose,
-            }
-            for c in counts
-        ],
+        "vials": _per_combination(
+            plan, "vials", counts, tuple([(id(c.vial), c.count) for c in counts]), _vials_list),
         "vial_total_mg": number(plan.vials.total, "mg"),
         "leftover_mg": number(plan.vials.leftover, "mg"),
         "leftover_kept": (
@@ -215,15 +209,10 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
             if leftover_mdv and plan.vials.leftover.magnitude > 0
             else None
         ),
-        "reconstitution": [
-            {
-                "strength_mg": number(r.strength, "mg"),
-                "vials": r.count,
-                "fluid": r.fluid,
-                "volume_ml": number(r.volume, "mL"),
-            }
-            for r in inf.reconstitution
-        ],
+        "reconstitution": _per_combination(
+            plan, "reconstitution", inf.reconstitution,
+            tuple([(id(r.strength), r.count, r.fluid, id(r.volume)) for r in inf.reconstitution]),
+            _reconstitution_list),
         "drug_volume_ml": number(inf.drug_volume, "mL"),
         "total_volume_ml": number(inf.total_volume, "mL"),
         "rate_ml_per_h": number(inf.rate, "mL/h"),
@@ -294,6 +283,43 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _vials_list(counts: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "strength_mg": number(c.vial.strength, "mg"),
+            "count": c.count,
+            "multiple_dose": c.vial.multiple_dose,
+        }
+        for c in counts
+    ]
+
+
+def _reconstitution_list(reconstitution: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "strength_mg": number(r.strength, "mg"),
+            "vials": r.count,
+            "fluid": r.fluid,
+            "volume_ml": number(r.volume, "mL"),
+        }
+        for r in reconstitution
+    ]
+
+
+def _per_combination(plan: Plan, kind: str, parts: Any, identity: tuple[Any, ...],
+                     render_it: Callable[[Any], Any]) -> Any:
+    """render_it(parts), worked out once per combination for each `identity`: the ids of
+    the objects in `parts` that render_it reads, and its plain values. The memo entry keeps
+    `parts` alive, so an id in its key cannot be another object's. A vial count's vial, a
+    reconstitution's strength and volume are the product's own: few per combination."""
+    key = (kind, identity)
+    r = _resolved(plan)
+    entry = r.memo.get(key)
+    if entry is None:
+        entry = r.remember(key, lambda: (parts, render_it(parts)))
+    return entry[1]
+
+
 def _use_by_list(use_by: tuple[Any, ...]) -> list[dict[str, Any]]:
     return [
         {
@@ -314,17 +340,18 @@ def _use_by_list(use_by: tuple[Any, ...]) -> list[dict[str, Any]]:
 # plans of a combination (ResolvedRequest.remember: the preparation time and use-by times
 # of a run). Keyed by identity and keeping the object alive, so an entry is never taken
 # for another object; bounded. A shared rendering is shared too: read it, never change it.
-_BY_OBJECT: dict[int, tuple[Any, Any]] = {}
+_BY_OBJECT: dict[tuple[int, Callable[[Any], Any]], tuple[Any, Any]] = {}
 
 
 def _once_per_object(obj: Any, render_it: Callable[[Any], Any]) -> Any:
-    entry = _BY_OBJECT.get(id(obj))
+    key = (id(obj), render_it)
+    entry = _BY_OBJECT.get(key)
     if entry is not None and entry[0] is obj:
         return entry[1]
     value = render_it(obj)
     if len(_BY_OBJECT) >= _MEMO_LIMIT:
         _BY_OBJECT.clear()
-    _BY_OBJECT[id(obj)] = (obj, value)
+    _BY_OBJECT[key] = (obj, value)
     return value
 
 
