@@ -379,7 +379,11 @@ class CsvWriter:
         """One output row. `record` is plan_record's object, or, when `combination` is
         given, its per-patient part only (render.plan_record_parts)."""
         cell, passthrough = self.cell, self.passthrough
-        if row.before or row.after:
+        if (not self.check_columns and len(row.before) == len(self.before)
+                and len(row.after) == len(self.after)):  # CSV input: the header's columns
+            cells = [passthrough(value) for _, value in row.before]
+            after = [passthrough(value) for _, value in row.after]
+        elif row.before or row.after:
             values = dict(row.before)
             values.update(row.after)
             cells = [passthrough(values.get(name, "")) for name in self.before]
@@ -391,7 +395,20 @@ class CsvWriter:
             cells += (self.text("error"), self.text(error or ""), *self.blank_plan)
         elif combination is not None:
             keys, pattern = self.template(combination, record)
-            cells.append(pattern.format(*[self.value(key, record[key]) for key in keys]))
+            values = []
+            texts, empty, value_cell = self.texts, self.empty, self.value
+            for key in keys:  # value(), its common kinds inlined: this runs for every cell
+                value = record[key]
+                kind = type(value)
+                if kind is float or kind is int:
+                    values.append(value)  # str.format writes str(value), as cell() does
+                elif value is None:
+                    values.append(empty)
+                elif kind is str:
+                    values.append(texts.get(value) or self.text(value))
+                else:
+                    values.append(value_cell(key, value))
+            cells.append(pattern.format(*values))
         else:
             cells += (self.text("ok"), self.text(""))
             texts, lists = self.texts, self.lists
