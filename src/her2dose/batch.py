@@ -358,17 +358,19 @@ class CsvWriter:
     def template(self, combination: dict[str, Any],
                  patient: dict[str, Any]) -> tuple[tuple[str, ...], str]:
         """For the plans of one combination: the keys whose cells change from row to row
-        (those of `patient`), and a str.format pattern of the row's status and plan cells
-        with the combination's cells written in, once, and a {} for each of those keys."""
+        (those of `patient`), and a str.format pattern of the whole line with the status
+        and the combination's cells written in, once, and a {} for each pass-through cell
+        and each of those keys."""
         entry = self.templates.get(id(combination))
         if entry is not None and entry[0] is combination:  # the same object, kept alive here
             return entry[1], entry[2]
         keys = tuple(key for key in combination if key in patient)
-        parts = [self.text("ok"), self.text("")]
+        parts = ["{}"] * len(self.before) + [self.text("ok"), self.text("")]
         for key, value in combination.items():
             parts.append("{}" if key in patient else
                          self.cell(key, value).replace("{", "{{").replace("}", "}}"))
-        pattern = self.delimiter.join(parts)
+        parts += ["{}"] * len(self.after)
+        pattern = self.delimiter.join(parts) + "\r\n"
         if len(self.templates) >= self.TEXTS_KEPT:
             self.templates.clear()
         self.templates[id(combination)] = (combination, keys, pattern)
@@ -395,7 +397,7 @@ class CsvWriter:
             cells += (self.text("error"), self.text(error or ""), *self.blank_plan)
         elif combination is not None:
             keys, pattern = self.template(combination, record)
-            values = []
+            values = cells  # the pass-through cells before the plan's, then its own
             texts, empty, value_cell = self.texts, self.empty, self.value
             for key in keys:  # value(), its common kinds inlined: this runs for every cell
                 value = record[key]
@@ -408,7 +410,9 @@ class CsvWriter:
                     values.append(texts.get(value) or self.text(value))
                 else:
                     values.append(value_cell(key, value))
-            cells.append(pattern.format(*values))
+            values += after
+            self.output.write(pattern.format(*values))  # the whole line in one piece
+            return
         else:
             cells += (self.text("ok"), self.text(""))
             texts, lists = self.texts, self.lists
