@@ -451,6 +451,16 @@ class CsvWriter:
             return self.booleans[value]
         if kind is list and not value:
             return self.empty
+        if kind is list and all(type(item) is str for item in value):
+            # notes, sources: a new list on every row, of few distinct values
+            memo_key = (key, tuple(value))
+            text = self.lists.get(memo_key)
+            if text is None:
+                text = self.cell(key, value)
+                if len(self.lists) >= self.TEXTS_KEPT:
+                    self.lists.clear()
+                self.lists[memo_key] = text
+            return text
         # render shares some lists and objects between rows (a combination's vials, a
         # run's use-by times): by identity first, then by value where that is exact
         entry = self.objects.get((id(value), key))
