@@ -163,7 +163,7 @@ class ResolvedRequest:
     # What plan_patient and render work out from this combination alone and from a value
     # shared by many patients (the preparation time of a run), kept here so that a batch
     # works each one out once per combination: see `remember`. Not part of the value.
-    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     MEMO_ENTRIES: ClassVar[int] = 256  # a batch with a new prepared_at on every row
 
