@@ -510,7 +510,7 @@ def _open_vial(r: ResolvedRequest, request: PlanRequest, zone: tzinfo, prepared_
 
 
 def _mg_text(q: Quantity) -> str:
-    return rounding.mg(q.m_as("mg"))
+    return rounding.mg(units.magnitude(q, "mg"))
 
 
 # --- issue 6: many plans on one book (batch) ---------------------------------------------

@@ -268,7 +268,7 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
                 "strength_mg": number(k.vial.strength, "mg"),
                 "remainder_mg": number(k.amount, "mg"),
                 "remainder_ml": number(k.volume, "mL"),
-                "in_use_days": plain(Decimal(k.vial.in_use.m_as("day")), 2),
+                "in_use_days": plain(units.magnitude(k.vial.in_use, "day"), 2),
                 "storage": k.vial.in_use_storage,
                 "counted_from": "reconstitution",
                 "opened": _time(k.opened),
