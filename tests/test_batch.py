@@ -75,13 +75,15 @@ weights = st.one_of(
     st.sampled_from(["72 kg", "158.7 lb", "0 kg", "abc", "+72 kg", "1e2 kg", "72.50 kg"]),
 )
 # Options later issues added to PlanRequest, given as batch cells by name (issue 4).
-LATER = ["baseline_weight", "round_to_vial_pct", "prepared_at"]
+LATER = ["baseline_weight", "round_to_vial_pct", "prepared_at", "open_vial_mg",
+         "open_vial_date"]
+TIMES = ["2026-03-02 09:30", "2026-03-29 01:30", "2026-10-25 01:30"]
 requests = st.builds(
-    lambda combination, weight, infusion, drop, spoil, later: {
+    lambda combination, weight, infusion, drop, spoil, later, prepared_at: {
         **{k: v for k, v in combination.items() if k not in drop},
         "weight": weight,
         "infusion": infusion,
-        "prepared_at": "2026-03-02 09:30",  # else use-by times count from each run's now
+        "prepared_at": prepared_at,  # else use-by times count from each run's now
         **spoil,
         **later,
     },
@@ -93,8 +95,15 @@ requests = st.builds(
                      {"drug": "enhertoo"}, {"level": "-3"}, {"phase": "loading"},
                      {"indication": "Breast"}, {"drug": "T-DXd"}]),
     st.sampled_from([{}, {}, {"baseline_weight": "80 kg"}, {"round_to_vial_pct": "10"},
-                     {"prepared_at": "2026-13-40"}]),
+                     {"prepared_at": "2026-13-40"},
+                     {"open_vial_mg": "100 mg", "open_vial_date": "2026-03-01 10:00"}]),
+    st.sampled_from(TIMES),
 )
+# More patients of a row's combination, later in the same batch: batch works out and
+# renders a combination's part once, and keeps its preparation and use-by times per
+# time; another patient or time of the combination must get its own numbers.
+more_patients = st.lists(st.tuples(st.integers(0, 4), weights, st.sampled_from(TIMES)),
+                         max_size=3)
 
 
 def plan_args(row: dict[str, str]) -> list[str]:
@@ -106,8 +115,10 @@ def plan_args(row: dict[str, str]) -> list[str]:
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(rows=st.lists(requests, min_size=1, max_size=5))
-def test_batch_gives_what_plan_gives_for_every_row(cli, rows):
+@given(rows=st.lists(requests, min_size=1, max_size=5), more=more_patients)
+def test_batch_gives_what_plan_gives_for_every_row(cli, rows, more):
+    rows = rows + [{**rows[i % len(rows)], "weight": weight, "prepared_at": time}
+                   for i, weight, time in more]
     result = cli("batch", "-", "--format", "jsonl", "--regimens", str(SHIPPED),
                  input=csv_text(rows, ["order", *OPTIONS, *LATER]))
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -408,10 +419,10 @@ def test_a_crash_mid_file_keeps_the_previous_output_untouched(cli, tmp_path, mon
     out.write_text("yesterday's plans\n", encoding="utf-8")
     monkeypatch.delenv("HER2DOSE_DEBUG", raising=False)
 
-    def broken_write(self, row, record, error):
+    def broken_write(self, row, *rest):
         if row.number == 4:
             raise RuntimeError("disk on fire")
-        return real_write(self, row, record, error)
+        return real_write(self, row, *rest)
 
     real_write = batch.CsvWriter.write
     monkeypatch.setattr(batch.CsvWriter, "write", broken_write)

@@ -4,7 +4,8 @@ Rows are read one at a time and written as soon as they are planned, so memory d
 grow with the file. Each row becomes a `plan.PlanRequest` by column name (every field of
 PlanRequest is a column, so options that later issues add are picked up by themselves),
 is planned by `plan.Planner` (compute_plan's two parts, each combination worked out once)
-and rendered by `render.plan_record`: a row's numbers are those of `plan --format json`.
+and rendered by `render.plan_record_parts` (plan_record's two parts, each combination's
+rendered once): a row's numbers are those of `plan --format json`.
 
 Output columns (README, "her2dose batch"): the input's other columns stay where they
 were; the option columns are replaced, at the place of the first of them, by `status`,
@@ -14,6 +15,7 @@ were; the option columns are replaced, at the place of the first of them, by `st
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import itertools
 import json
@@ -303,6 +305,12 @@ class CsvWriter:
         self.delimiter = delimiter
         self.texts: dict[str, str] = {}  # text -> its cell, neutralised and quoted
         self.lists: dict[tuple[str, Any], str] = {}  # _frozen(key, value) -> its cell
+        # id(combination record) -> (that record, its per-patient keys, the row's format)
+        self.templates: dict[int, tuple[dict[str, Any], tuple[str, ...], str]] = {}
+        # (id(list or object), key) -> (it, its cell): render shares some between rows
+        # (use-by times of a run); the object is kept alive so that its id stays its own
+        self.objects: dict[tuple[int, str], tuple[Any, str]] = {}
+        self.booleans = {True: self.text("true"), False: self.text("false")}
         self.empty = self.text("")
         self.blank_plan = [self.text("")] * len(plan_columns)
         if bom:  # the input came from Excel's "CSV UTF-8": so does the output
@@ -348,9 +356,37 @@ class CsvWriter:
                         "from the first line (or write --format jsonl)")
         return None
 
-    def write(self, row: Row, record: dict[str, Any] | None, error: str | None) -> None:
+    def template(self, combination: dict[str, Any],
+                 patient: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+        """For the plans of one combination: the keys whose cells change from row to row
+        (those of `patient`), and a str.format pattern of the whole line with the status
+        and the combination's cells written in, once, and a {} for each pass-through cell
+        and each of those keys."""
+        entry = self.templates.get(id(combination))
+        if entry is not None and entry[0] is combination:  # the same object, kept alive here
+            return entry[1], entry[2]
+        keys = tuple(key for key in combination if key in patient)
+        parts = ["{}"] * len(self.before) + [self.text("ok"), self.text("")]
+        for key, value in combination.items():
+            parts.append("{}" if key in patient else
+                         self.cell(key, value).replace("{", "{{").replace("}", "}}"))
+        parts += ["{}"] * len(self.after)
+        pattern = self.delimiter.join(parts) + "\r\n"
+        if len(self.templates) >= self.TEXTS_KEPT:
+            self.templates.clear()
+        self.templates[id(combination)] = (combination, keys, pattern)
+        return keys, pattern
+
+    def write(self, row: Row, record: dict[str, Any] | None, error: str | None,
+              combination: dict[str, Any] | None = None) -> None:
+        """One output row. `record` is plan_record's object, or, when `combination` is
+        given, its per-patient part only (render.plan_record_parts)."""
         cell, passthrough = self.cell, self.passthrough
-        if row.before or row.after:
+        if (not self.check_columns and len(row.before) == len(self.before)
+                and len(row.after) == len(self.after)):  # CSV input: the header's columns
+            cells = [passthrough(value) for _, value in row.before]
+            after = [passthrough(value) for _, value in row.after]
+        elif row.before or row.after:
             values = dict(row.before)
             values.update(row.after)
             cells = [passthrough(values.get(name, "")) for name in self.before]
@@ -360,6 +396,24 @@ class CsvWriter:
             after = [self.text("")] * len(self.after)
         if record is None:
             cells += (self.text("error"), self.text(error or ""), *self.blank_plan)
+        elif combination is not None:
+            keys, pattern = self.template(combination, record)
+            values = cells  # the pass-through cells before the plan's, then its own
+            texts, empty, value_cell = self.texts, self.empty, self.value
+            for key in keys:  # value(), its common kinds inlined: this runs for every cell
+                value = record[key]
+                kind = type(value)
+                if kind is float or kind is int:
+                    values.append(value)  # str.format writes str(value), as cell() does
+                elif value is None:
+                    values.append(empty)
+                elif kind is str:
+                    values.append(texts.get(value) or self.text(value))
+                else:
+                    values.append(value_cell(key, value))
+            values += after
+            self.output.write(pattern.format(*values))  # the whole line in one piece
+            return
         else:
             cells += (self.text("ok"), self.text(""))
             texts, lists = self.texts, self.lists
@@ -383,6 +437,47 @@ class CsvWriter:
                     cells.append(text)
         cells += after
         self.line(cells)
+
+    def value(self, key: str, value: Any) -> str:
+        """cell(key, value), with lists and objects remembered (the same few recur)."""
+        kind = type(value)
+        if kind is str:
+            return self.texts.get(value) or self.text(value)
+        if kind is int or kind is float:
+            return str(value)
+        if value is None:
+            return self.empty
+        if kind is bool:
+            return self.booleans[value]
+        if kind is list and not value:
+            return self.empty
+        if kind is list and all(type(item) is str for item in value):
+            # notes, sources: a new list on every row, of few distinct values
+            memo_key = (key, tuple(value))
+            text = self.lists.get(memo_key)
+            if text is None:
+                text = self.cell(key, value)
+                if len(self.lists) >= self.TEXTS_KEPT:
+                    self.lists.clear()
+                self.lists[memo_key] = text
+            return text
+        # render shares some lists and objects between rows (a combination's vials, a
+        # run's use-by times): by identity first, then by value where that is exact
+        entry = self.objects.get((id(value), key))
+        if entry is not None and entry[0] is value:
+            return entry[1]
+        frozen = _frozen(key, value)
+        text = self.lists.get(frozen) if frozen is not None else None
+        if text is None:
+            text = self.cell(key, value)
+            if frozen is not None:
+                if len(self.lists) >= self.TEXTS_KEPT:
+                    self.lists.clear()
+                self.lists[frozen] = text
+        if len(self.objects) >= self.TEXTS_KEPT:
+            self.objects.clear()
+        self.objects[id(value), key] = (value, text)
+        return text
 
 
 def _frozen(key: str, value: Any) -> tuple[Any, ...] | None:
@@ -417,10 +512,13 @@ class JsonLinesWriter:
     def problem(self, row: Row) -> str | None:
         return None
 
-    def write(self, row: Row, record: dict[str, Any] | None, error: str | None) -> None:
+    def write(self, row: Row, record: dict[str, Any] | None, error: str | None,
+              combination: dict[str, Any] | None = None) -> None:
         obj = dict(row.before)
         obj["status"] = "ok" if record is not None else "error"
         obj["error"] = error
+        if combination is not None:
+            obj.update(combination)
         obj.update(record if record is not None else self.blank_plan)
         obj.update(row.after)
         self.output.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -485,7 +583,14 @@ def run(
             writer.check_columns = source.format == "jsonl"
         else:
             writer = JsonLinesWriter(output, columns)
-        _run_rows(planner, book, rows, writer, report, source, progress)
+        # What exists before the rows (the regimens book, the unit registry, the modules)
+        # outlives the run: the cycle collector need not walk it again at each of its full
+        # collections (a few percent of a large batch's time). Undone afterwards.
+        gc.freeze()
+        try:
+            _run_rows(planner, book, rows, writer, report, source, progress)
+        finally:
+            gc.unfreeze()
     except UnicodeDecodeError:
         raise UsageError(
             "input", f"the input is not UTF-8 text (after row {report.rows + report.skipped}); "
@@ -509,28 +614,32 @@ def _run_rows(planner: Planner, book: RegimenBook, rows: Iterator[Row],
             report.skipped += 1
             continue
         report.rows += 1
-        record, error = None, row.problem or writer.problem(row)
+        combination, record, error = None, None, row.problem or writer.problem(row)
         if error is None:
-            record, error = _plan_row(planner, book, row)
+            combination, record, error = _plan_row(planner, book, row)
         if record is None:
             report.fail(row, error)
         else:
             report.ok += 1
             report.warned += bool(record["warnings"])
-        writer.write(row, record, error)
+        writer.write(row, record, error, combination)
 
 
-def _plan_row(planner: Planner, book: RegimenBook, row: Row) -> tuple[dict | None, str | None]:
-    """(plan record, None) or (None, the message `plan` would print after 'error: ')."""
+def _plan_row(planner: Planner, book: RegimenBook,
+              row: Row) -> tuple[dict | None, dict | None, str | None]:
+    """(the plan record's two parts, None), render.plan_record_parts, or (None, None, the
+    message `plan` would print after 'error: ')."""
     try:
         request = make_request(row.options)
-        return render.plan_record(planner.plan(request), book.path, book.sha256), None
+        combination, patient = render.plan_record_parts(planner.plan(request), book.path,
+                                                        book.sha256)
+        return combination, patient, None
     except Her2DoseError as error:
-        return None, str(error)
+        return None, None, str(error)
     except Exception as error:  # a bug: this row fails, the others go on
         if os.environ.get("HER2DOSE_DEBUG"):
             raise
-        return None, internal_error_message(error)
+        return None, None, internal_error_message(error)
 
 
 # --- files: what the command does around `run` --------------------------------------------

@@ -151,11 +151,14 @@ def kept_remainders(vial_plan: VialPlan, prepared_at: datetime,
 
 
 def _remainder(origin: str, vial: Vial, amount: Quantity, opened: datetime) -> KeptRemainder:
+    # magnitudes in the units their names say (units.magnitude: Pint's factors, found
+    # once), as this runs for many rows of a batch
+    amount_mg = units.magnitude(amount, "mg")
     return KeptRemainder(
         origin=origin,
         vial=vial,
-        amount=amount.to("mg"),
-        volume=(amount / vial.concentration).to("mL"),
+        amount=units.quantity(amount_mg, "mg"),
+        volume=units.quantity(amount_mg / units.magnitude(vial.concentration, "mg/mL"), "mL"),
         opened=opened,
         use_by=after(opened, vial.in_use),
     )

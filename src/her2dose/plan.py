@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar
 
 from her2dose import (
     clock,
@@ -39,7 +39,7 @@ from her2dose.model import (
 )
 from her2dose.multiple_dose import KeptRemainder, OpenVial
 from her2dose.policy import PolicyEffect
-from her2dose.preparation_times import StorageFacts, UseBy
+from her2dose.preparation_times import StorageFacts, UseBy, UseByRule
 from her2dose.rounding import Rounding
 from her2dose.vials import VialPlan, plan_vials
 from her2dose.weight_change import WeightChange
@@ -102,6 +102,10 @@ class Plan:
     use_by: tuple[UseBy, ...] = ()
     use_by_not_encoded: str | None = None
     policy_effects: tuple[PolicyEffect, ...] = ()
+    # issue 6: the patient-independent part this plan was made from (render.plan_dict
+    # renders it once per combination in a batch, and for every plan the same way)
+    resolved: ResolvedRequest | None = None
+    next_level_dose: Quantity | None = None  # mg at next_level, per-kg regimens only
 
     @property
     def dose_weight(self) -> Quantity:
@@ -154,6 +158,27 @@ class ResolvedRequest:
     next_step: str
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
+    use_by_rules: tuple[UseByRule, ...] = ()
+    use_by_not_encoded: str | None = None  # why there are no use-by times, when there are none
+    # What plan_patient and render work out from this combination alone and from a value
+    # shared by many patients (the preparation time of a run), kept here so that a batch
+    # works each one out once per combination: see `remember`. Not part of the value.
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    MEMO_ENTRIES: ClassVar[int] = 256  # a batch with a new prepared_at on every row
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """compute(), worked out once per key for this combination. `key` must name every
+        input of `compute` that is not part of this ResolvedRequest."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            pass
+        value = compute()
+        if len(self.memo) >= self.MEMO_ENTRIES:
+            self.memo.clear()
+        self.memo[key] = value
+        return value
 
 
 def compute_plan(book: RegimenBook, request: PlanRequest, *, now: datetime | None = None,
@@ -208,6 +233,14 @@ def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
     if molecule.no_re_escalation is not None and level is not None and level.level < 0:
         reminders += (Reminder("no re-escalation", molecule.no_re_escalation.text,
                                molecule.no_re_escalation.source),)
+    rules = storage.use_by if storage is not None else ()
+    if storage is not None and storage.not_encoded is not None:
+        not_encoded = storage.not_encoded.text
+    elif not rules:
+        not_encoded = (f"use-by times for {product.brand} are not encoded: check the current "
+                       "prescribing information, section 2")
+    else:
+        not_encoded = None
     return ResolvedRequest(
         molecule=molecule,
         product=product,
@@ -230,6 +263,8 @@ def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
         next_step=dosing.next_step(regimen, level),
         warnings=tuple(warnings),
         notes=tuple(notes),
+        use_by_rules=rules,
+        use_by_not_encoded=not_encoded,
     )
 
 
@@ -274,18 +309,15 @@ def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequ
     ordered = dosing.dose_for(r.dose_rate, r.regimen.basis, dosing_weight)
 
     # Preparation time, and an opened multiple-dose vial to draw from first
-    if _given(request.prepared_at):
-        prepared_at, time_notes = preparation_times.parse_local_time(
-            request.prepared_at, "prepared_at", zone
-        )
-        notes.extend(time_notes)
+    prepared_given = _given(request.prepared_at)
+    if prepared_given:
+        time_key: tuple[Any, ...] = ("prepared_at", request.prepared_at, zone)
     else:
-        prepared_at = clock.now(zone) if now is None else now.astimezone(zone)
-        notes.append(
-            f"prepared_at not given: use-by times count from now, "
-            f"{prepared_at.isoformat(timespec='minutes')} local time ({clock.zone_name(zone)}); "
-            "give --prepared-at for the real time of reconstitution"
-        )
+        now = clock.now(zone) if now is None else now
+        time_key = ("prepared_at", None, now, zone)
+    prepared_at, time_notes = r.remember(
+        time_key, lambda: preparation_time(request.prepared_at, now, zone))
+    notes.extend(time_notes)
     opened = None
     if _given(request.open_vial_mg) or _given(request.open_vial_date):
         opened = _open_vial(r, request, zone, prepared_at, ordered, notes)
@@ -338,17 +370,14 @@ def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequ
     ):
         notes.append("draw the single-dose vials empty first, so that what is left stays in "
                      "the multiple-dose vial")
-    rules = r.storage.use_by if r.storage is not None else ()
     stages = preparation_times.STAGES if vial_plan.counts else ("diluted",)
-    use_by = preparation_times.use_by_times(rules, prepared_at, stages=stages)
-    if r.storage is not None and r.storage.not_encoded is not None:
-        not_encoded = r.storage.not_encoded.text
-    elif not rules:
-        not_encoded = (f"use-by times for {r.product.brand} are not encoded: check the current "
-                       "prescribing information, section 2")
-    else:
-        not_encoded = None
+    use_by = r.remember((time_key, stages), lambda: preparation_times.use_by_times(
+        r.use_by_rules, prepared_at, stages=stages))
 
+    next_level_dose = (
+        dosing.dose_for(r.next_level.dose, r.regimen.basis, dosing_weight)
+        if r.next_level is not None and r.regimen.basis == "per_kg" else None
+    )
     sources = tuple(dict.fromkeys(
         s for s in (
             r.regimen.source, r.schedule.source,
@@ -389,10 +418,12 @@ def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequ
         open_vial=opened,
         remainders=remainders,
         prepared_at=prepared_at,
-        prepared_at_given=_given(request.prepared_at),
+        prepared_at_given=prepared_given,
         use_by=use_by,
-        use_by_not_encoded=not_encoded,
+        use_by_not_encoded=r.use_by_not_encoded,
         policy_effects=tuple(effects),
+        resolved=r,
+        next_level_dose=next_level_dose,
     )
 
 
@@ -413,6 +444,21 @@ def parse_flag(value: str | bool | None, field: str) -> bool:
     if text in ("1", "true", "yes", "y", "on"):
         return True
     raise InputError(field, f"{field} '{value}' must be yes or no (true/false, 1/0)")
+
+
+def preparation_time(text: str | None, now: datetime | None,
+                     zone: tzinfo) -> tuple[datetime, tuple[str, ...]]:
+    """The time use-by times count from, and notes on how it was read: --prepared-at
+    when given, else `now` (the clock when None), in `zone`."""
+    if _given(text):
+        prepared_at, notes = preparation_times.parse_local_time(text, "prepared_at", zone)
+        return prepared_at, tuple(notes)
+    prepared_at = clock.now(zone) if now is None else now.astimezone(zone)
+    return prepared_at, (
+        f"prepared_at not given: use-by times count from now, "
+        f"{prepared_at.isoformat(timespec='minutes')} local time ({clock.zone_name(zone)}); "
+        "give --prepared-at for the real time of reconstitution",
+    )
 
 
 def parse_baseline_weight(text: str, book: RegimenBook) -> tuple[Quantity, list[str]]:
@@ -464,7 +510,7 @@ def _open_vial(r: ResolvedRequest, request: PlanRequest, zone: tzinfo, prepared_
 
 
 def _mg_text(q: Quantity) -> str:
-    return rounding.mg(q.m_as("mg"))
+    return rounding.mg(units.magnitude(q, "mg"))
 
 
 # --- issue 6: many plans on one book (batch) ---------------------------------------------

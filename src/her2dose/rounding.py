@@ -37,9 +37,13 @@ class Rounding:
     increment: Quantity | None  # increment rounding: the step in mg
     reason: str
 
+    # in magnitudes (units.magnitude: Pint's factors, found once): with a rounding policy
+    # these run for most rows of a batch
+
     @property
     def difference(self) -> Quantity:
-        return (self.final - self.ordered).to("mg")
+        return units.quantity(
+            units.magnitude(self.final, "mg") - units.magnitude(self.ordered, "mg"), "mg")
 
     @property
     def difference_pct(self) -> Decimal:
@@ -48,7 +52,8 @@ class Rounding:
 
     @property
     def direction(self) -> str:
-        return "up" if self.final > self.ordered else "down"
+        final, ordered = units.magnitude(self.final, "mg"), units.magnitude(self.ordered, "mg")
+        return "up" if final > ordered else "down"
 
     @property
     def vials_saved(self) -> int:
@@ -159,7 +164,7 @@ def round_to_vial(
     final = units.quantity(total, "mg")
     return RoundingOutcome(final, Rounding(
         method="vial",
-        ordered=dose.to("mg"),
+        ordered=units.quantity(d, "mg"),
         final=final,
         vials_before=before,
         vials_after=count,
@@ -217,12 +222,12 @@ def round_to_increment(
     final = units.quantity(candidate, "mg")
     return RoundingOutcome(final, Rounding(
         method="increment",
-        ordered=dose.to("mg"),
+        ordered=units.quantity(d, "mg"),
         final=final,
         vials_before=before,
         vials_after=after,
         threshold_pct=None,
-        increment=increment.to("mg"),
+        increment=units.quantity(step, "mg"),
         reason=(f"rounded half-up to the nearest {mg(step)}" if candidate == nearest
                 else f"rounded down to a multiple of {mg(step)}"),
     ), tuple(notes))
@@ -239,6 +244,8 @@ def apply_rounding(
     offset: Quantity | None = None,
 ) -> RoundingOutcome:
     """Vial rounding first; increment rounding only if vial rounding left the dose as it was."""
+    if vial_pct <= 0 and increment is None:  # neither asked for (the default policy)
+        return RoundingOutcome(dose, None, ())
     by_vial = round_to_vial(dose, vials, vial_pct, cap=cap, offset=offset)
     if by_vial.rounding is not None or increment is None:
         return by_vial

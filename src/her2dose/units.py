@@ -54,15 +54,18 @@ def quantity(magnitude: Decimal | int | str, unit_text: str) -> pint.Quantity:
     magnitude and a units container) without its argument parsing, which costs more than
     all of a plan's arithmetic: a batch builds a dozen of these per row.
     tests/test_units_fast.py checks it against `registry().Quantity(...)`."""
-    q = object.__new__(registry().Quantity)
-    q._magnitude = Decimal(magnitude)
-    q._units = _container(unit_text)
+    try:
+        kind, container = _MAKERS[unit_text]
+    except KeyError:
+        kind, container = _MAKERS[unit_text] = (registry().Quantity, unit(unit_text)._units)
+    q = object.__new__(kind)
+    q._magnitude = magnitude if type(magnitude) is Decimal else Decimal(magnitude)
+    q._units = container
     return q
 
 
-@cache
-def _container(unit_text: str) -> Any:
-    return unit(unit_text)._units
+# unit text -> (the registry's Quantity class, the unit's container), found once per unit
+_MAKERS: dict[str, tuple[type, Any]] = {}
 
 
 # (source units, target unit text) -> Pint's conversion factor, found once per pair.
