@@ -374,6 +374,13 @@ def shown_change_pct(change: Any) -> Decimal:
     return shown_pct(change.change_pct, change.threshold_pct)
 
 
+def traced_json(data: dict[str, Any], book_path: str, sha256: str) -> str:
+    """A command's JSON object with the regimens file and its SHA-256 that produced it."""
+    data["regimens_file"] = book_path
+    data["regimens_sha256"] = sha256
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
 def plan_json(plan: Plan, book_path: str, sha256: str) -> str:
     return json.dumps(plan_record(plan, book_path, sha256), ensure_ascii=False, indent=2)
 
@@ -737,10 +744,7 @@ def schedule_dict(cs: Any) -> dict[str, Any]:
 
 
 def schedule_json(cs: Any, book_path: str, sha256: str) -> str:
-    data = schedule_dict(cs)
-    data["regimens_file"] = book_path
-    data["regimens_sha256"] = sha256
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return traced_json(schedule_dict(cs), book_path, sha256)
 
 
 def _drug_title(molecule: Any, product: Any) -> str:
@@ -848,10 +852,7 @@ def next_dict(nd: Any) -> dict[str, Any]:
 
 
 def next_json(nd: Any, book_path: str, sha256: str) -> str:
-    data = next_dict(nd)
-    data["regimens_file"] = book_path
-    data["regimens_sha256"] = sha256
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return traced_json(next_dict(nd), book_path, sha256)
 
 
 def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
@@ -976,10 +977,7 @@ def levels_dict(table: Any) -> dict[str, Any]:
 
 
 def levels_json(table: Any, book_path: str, sha256: str) -> str:
-    data = levels_dict(table)
-    data["regimens_file"] = book_path
-    data["regimens_sha256"] = sha256
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return traced_json(levels_dict(table), book_path, sha256)
 
 
 def levels_table(table: Any, console: Console, book_path: str, sha256: str) -> None:
@@ -1150,10 +1148,7 @@ def adjustment_dict(adj: Any) -> dict[str, Any]:
 
 
 def adjustment_json(adj: Any, book_path: str, sha256: str) -> str:
-    data = adjustment_dict(adj)
-    data["regimens_file"] = book_path
-    data["regimens_sha256"] = sha256
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return traced_json(adjustment_dict(adj), book_path, sha256)
 
 
 def adjustment_table(adj: Any, console: Console, book_path: str, sha256: str) -> None:
@@ -1315,10 +1310,7 @@ def dose_check_dict(check: Any) -> dict[str, Any]:
 
 
 def dose_check_json(check: Any, book_path: str, sha256: str) -> str:
-    data = dose_check_dict(check)
-    data["regimens_file"] = book_path
-    data["regimens_sha256"] = sha256
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return traced_json(dose_check_dict(check), book_path, sha256)
 
 
 def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) -> None:
