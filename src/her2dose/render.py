@@ -374,6 +374,19 @@ def shown_change_pct(change: Any) -> Decimal:
     return shown_pct(change.change_pct, change.threshold_pct)
 
 
+def item_value_table(title: str):  # -> rich.table.Table
+    """The two-column worksheet layout (bold item, value) every command's table uses.
+
+    The title is plain text, never Rich markup: it holds names from the regimens file."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title), show_header=False, title_justify="left", expand=False)
+    table.add_column("item", style="bold", no_wrap=True)
+    table.add_column("value")
+    return table
+
+
 def traced_json(data: dict[str, Any], book_path: str, sha256: str) -> str:
     """A command's JSON object with the regimens file and its SHA-256 that produced it."""
     data["regimens_file"] = book_path
@@ -391,15 +404,12 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     Every text from the regimens file or the command line goes out as rich.text.Text, never
     as Rich markup: a '[...]' in a label sentence or a path must print as written.
     """
-    from rich.table import Table
     from rich.text import Text
 
     d = plan_dict(plan)
     prep_known = plan.infusion.preparation is not None
     title = f"{plan.product.brand} ({plan.molecule.name}) — {plan.regimen.indication}"
-    table = Table(title=Text(title), show_header=False, title_justify="left", expand=False)
-    table.add_column("item", style="bold", no_wrap=True)
-    table.add_column("value")
+    table = item_value_table(title)
 
     def row(label: str, value: str, style: str = "") -> None:
         table.add_row(label, Text(value, style=style))
@@ -856,7 +866,6 @@ def next_json(nd: Any, book_path: str, sha256: str) -> str:
 
 
 def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
-    from rich.table import Table
 
     d = next_dict(nd)
     title = _drug_title(nd.molecule, nd.product)
@@ -864,9 +873,7 @@ def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
         title = f"{nd.molecule.abbreviation or nd.molecule.name} ({nd.molecule.name})"
     else:
         title += f" — {nd.regimen.indication}, {d['schedule']}"
-    table = Table(title=title, show_header=False, title_justify="left", expand=False)
-    table.add_column("item", style="bold", no_wrap=True)
-    table.add_column("value")
+    table = item_value_table(title)
     status = {"not-yet-due": "NOT YET DUE", "due": "DUE", "late": "LATE",
               "not-encoded": "NOT ENCODED: check the label",
               "course-complete": "COURSE COMPLETE"}[nd.status]
@@ -920,10 +927,6 @@ def signed(value: int | float | None, unit: str = "") -> str:
         return "—"
     sign = "+" if value > 0 else ""
     return f"{sign}{value:g}{unit}" if isinstance(value, int) else f"{sign}{value}{unit}"
-
-
-def _dose_words(rate: Any, basis: str) -> str:
-    return f"{_dose_value(rate, basis)} {'mg/kg' if basis == 'per_kg' else 'mg'}"
 
 
 def levels_dict(table: Any) -> dict[str, Any]:
@@ -1152,13 +1155,10 @@ def adjustment_json(adj: Any, book_path: str, sha256: str) -> str:
 
 
 def adjustment_table(adj: Any, console: Console, book_path: str, sha256: str) -> None:
-    from rich.table import Table
 
     d = adjustment_dict(adj)
     title = f"{adj.molecule.name} — {adj.regimen.indication}: {adj.event.name}"
-    out = Table(title=title, show_header=False, title_justify="left")
-    out.add_column("item", style="bold", no_wrap=True)
-    out.add_column("value")
+    out = item_value_table(title)
     typed = adj.request.event
     out.add_row("Event", adj.event.name + (f" (typed '{typed}')" if typed != adj.event.id else ""))
     if d["grade"] is not None:
@@ -1318,9 +1318,7 @@ def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) 
 
     d = dose_check_dict(check)
     title = f"{check.molecule.name} — {check.regimen.indication}: dose check"
-    head = Table(title=title, show_header=False, title_justify="left")
-    head.add_column("item", style="bold", no_wrap=True)
-    head.add_column("value")
+    head = item_value_table(title)
     head.add_row("Weight", text_number(d["weight_kg"], "kg"))
     head.add_row("Dose checked", _ordered_words(check))
     against = {
