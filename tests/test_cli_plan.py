@@ -165,6 +165,8 @@ def test_drug_names_are_case_insensitive_aliases(run):
         ("-72 kg", "must be more than zero"),
         ("-72", "must be more than zero"),
         ("651 kg", "above 650 kg"),
+        ("72 mcg", "below 1 kg"),  # a unit slip must not plan a 0 mg dose
+        ("0.99 kg", "below 1 kg"),
         ("1000 kg", "above 650 kg"),
         ("nan", "not a number"),
         ("NaN kg", "not a number"),

@@ -279,3 +279,10 @@ def test_weight_refusal_shows_the_weight_without_rounding_it_onto_the_limit(book
     with pytest.raises(InputError) as info:
         plan_of(book, "margenza", "650.01 kg")
     assert "(650.01 kg) is above 650 kg" in str(info.value)
+
+
+def test_the_smallest_accepted_weight_is_the_policy_floor(book):
+    assert plan_of(book, "margenza", "1 kg").dose.m_as("mg") == 15  # 15 mg/kg x 1 kg
+    with pytest.raises(InputError) as info:
+        plan_of(book, "margenza", "999 g")
+    assert "(0.999 kg) is below 1 kg" in str(info.value)

@@ -71,6 +71,10 @@ CASES = [
      "policy.dose_tolerance_pct", "must be zero or more"),
     ("inf-policy-number", [("dose_tolerance_pct = 5", "dose_tolerance_pct = inf")],
      "policy.dose_tolerance_pct", "must be zero or more"),
+    ("weight-floor-above-warning", [('weight_reject_below = "1 kg"', 'weight_reject_below = "40 kg"')],
+     "policy", "need weight_reject_below <= weight_warn_below"),
+    ("weight-floor-not-a-mass", [('weight_reject_below = "1 kg"', 'weight_reject_below = "1 mL"')],
+     "policy.weight_reject_below", "is a volume"),
     # clinical thresholds have no default in code
     ("missing-policy-threshold", [("weight_change_pct = 10\n", "")],
      "policy.weight_change_pct", "missing"),

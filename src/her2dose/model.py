@@ -148,6 +148,8 @@ class Policy:
     weight_change_pct: Decimal  # at or beyond: "recalculate the dose"
     # ceiling on any rounding (percent of the ordered dose); the file alone sets it
     rounding_max_pct: Decimal
+    # below this a weight is refused (a unit slip such as '72 mcg' would plan a 0 mg dose)
+    weight_reject_below: Quantity
     # vial rounding: 0 = off; a dose within this percent of a whole-vial total is rounded to it
     round_to_vial_pct: Decimal = Decimal(0)
     round_to_vial_exclude: tuple[str, ...] = ()  # molecule ids never vial-rounded

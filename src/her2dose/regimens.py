@@ -229,6 +229,7 @@ class _Checker:
         self.allowed(
             table,
             {"weight_warn_below", "weight_warn_above", "weight_reject_above", "bare_weight_unit",
+             "weight_reject_below",
              "source", "dose_tolerance_pct", "round_to_vial_pct", "round_to_vial_exclude",
              "round_increment_mg", "weight_change_pct", "dose_weight", "rounding_max_pct"},
             where,
@@ -254,6 +255,7 @@ class _Checker:
         below = self.quantity(table, "weight_warn_below", "mass", where)
         above = self.quantity(table, "weight_warn_above", "mass", where)
         reject = self.quantity(table, "weight_reject_above", "mass", where)
+        floor = self.quantity(table, "weight_reject_below", "mass", where)
         bare = self.text(table, "bare_weight_unit", where)
         source = self.text(table, "source", where)
         if bare is not None:
@@ -261,15 +263,17 @@ class _Checker:
                 units.parse_quantity(f"1 {bare}", "mass", "bare_weight_unit")
             except InputError:
                 self.problem(f"{where}.bare_weight_unit", f"'{bare}' is not a unit of mass")
-        if below is not None and above is not None and reject is not None and not (
-            below < above <= reject
-        ):
-            self.problem(where, "need weight_warn_below < weight_warn_above <= weight_reject_above")
+        if None not in (floor, below, above, reject) and not floor <= below < above <= reject:
+            self.problem(
+                where,
+                "need weight_reject_below <= weight_warn_below < weight_warn_above "
+                "<= weight_reject_above",
+            )
         required = {"dose_tolerance_pct", "weight_change_pct", "rounding_max_pct"}
-        if None in (below, above, reject, bare, source) or not required <= settings.keys():
+        if None in (below, above, reject, floor, bare, source) or not required <= settings.keys():
             return None
         policy = Policy(below, above, reject, bare, source, round_to_vial_exclude=exclude,
-                        dose_weight=dose_weight, **settings)
+                        dose_weight=dose_weight, weight_reject_below=floor, **settings)
         for key, message in range_problems(policy):  # issue 4: limits shared with CLI overrides
             self.problem(f"{where}.{key}", message)
         return policy

@@ -16,6 +16,13 @@ def check_weight(weight: Quantity, given: str, policy: Policy) -> list[str]:
     exact = f"{kg.normalize():f}"
     if kg <= 0:
         raise InputError("weight", f"weight '{given}' must be more than zero")
+    floor = units.magnitude(policy.weight_reject_below, "kg")
+    if kg < floor:
+        raise InputError(
+            "weight",
+            f"weight '{given}' ({exact} kg) is below {floor} kg, the smallest weight "
+            f"her2dose accepts; check the weight and its unit (kg or lb)",
+        )
     limit = units.magnitude(policy.weight_reject_above, "kg")
     if kg > limit:
         raise InputError(
