@@ -28,7 +28,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -37,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import machine  # benchmarks/machine.py: scripts run from this folder
 
 OPTIONS = ["drug", "weight", "indication", "product", "level", "phase", "schedule", "infusion"]
 HEADER = ["order_id", "mrn", *OPTIONS]
@@ -183,18 +184,6 @@ def her2dose_command() -> list[str]:
         return [str(script)]
     found = shutil.which("her2dose")
     return [found] if found else [sys.executable, "-m", "her2dose"]
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
 
 
 def profile(input_path: Path, rows: int) -> None:

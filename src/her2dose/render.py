@@ -866,7 +866,6 @@ def next_json(nd: Any, book_path: str, sha256: str) -> str:
 
 
 def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
-
     d = next_dict(nd)
     title = _drug_title(nd.molecule, nd.product)
     if nd.fixed_dose is not None or nd.regimen is None:
@@ -1155,7 +1154,6 @@ def adjustment_json(adj: Any, book_path: str, sha256: str) -> str:
 
 
 def adjustment_table(adj: Any, console: Console, book_path: str, sha256: str) -> None:
-
     d = adjustment_dict(adj)
     title = f"{adj.molecule.name} — {adj.regimen.indication}: {adj.event.name}"
     out = item_value_table(title)
