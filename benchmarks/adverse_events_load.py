@@ -14,7 +14,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from her2dose import regimens
+from her2dose.data import loader as regimens
 
 N = 51
 

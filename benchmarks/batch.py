@@ -191,7 +191,8 @@ def profile(input_path: Path, rows: int) -> None:
     import io
     import pstats
 
-    from her2dose import batch, regimens
+    from her2dose.batch import run as batch
+    from her2dose.data import loader as regimens
 
     book = regimens.load()
     with input_path.open("rb") as binary:

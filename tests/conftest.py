@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
-from her2dose import regimens
-from her2dose.cli import app
+from her2dose.data import loader as regimens
+from her2dose.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "regimens.toml"

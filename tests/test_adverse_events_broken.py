@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import SHIPPED
 
-from her2dose import regimens
+from her2dose.data import loader as regimens
 from her2dose.errors import RegimenFileError
 
 ILD = "[[adverse_events.trastuzumab-deruxtecan.events.ild.rules]]\n"

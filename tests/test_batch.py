@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from her2dose import batch, render
-from her2dose.plan import PlanRequest
+from her2dose.batch import run as batch
+from her2dose import render
+from her2dose.commands.plan import PlanRequest
 
 SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 
@@ -38,7 +39,7 @@ def read_csv(text: str, delimiter: str = ",") -> list[dict[str, str | float]]:
 
 
 def plan_columns(book) -> list[str]:
-    from her2dose.plan import Planner
+    from her2dose.commands.plan import Planner
 
     return batch.plan_columns(Planner(book))
 
@@ -46,7 +47,7 @@ def plan_columns(book) -> list[str]:
 # --- batch equals plan ------------------------------------------------------------------
 
 def _combinations() -> list[dict[str, str]]:
-    from her2dose import regimens
+    from her2dose.data import loader as regimens
 
     book = regimens.load(SHIPPED)
     return [
@@ -435,7 +436,7 @@ def test_a_crash_mid_file_keeps_the_previous_output_untouched(cli, tmp_path, mon
 
 def test_a_bug_in_one_row_fails_that_row_only(cli, monkeypatch):
     monkeypatch.delenv("HER2DOSE_DEBUG", raising=False)
-    from her2dose import plan as plan_module
+    from her2dose.commands import plan as plan_module
 
     real = plan_module.Planner.plan
 
@@ -507,7 +508,7 @@ def test_the_csv_writer_writes_what_csv_writer_writes(records, passthrough, deli
 
 
 def test_the_csv_writer_matches_csv_writer_on_real_plans(book):
-    from her2dose.plan import Planner
+    from her2dose.commands.plan import Planner
 
     planner = Planner(book)
     columns = batch.plan_columns(planner)
@@ -556,7 +557,7 @@ def test_rows_are_written_as_they_are_read(book):
 
 
 def test_the_columns_come_from_plan_dict(book):
-    from her2dose.plan import Planner
+    from her2dose.commands.plan import Planner
 
     planner = Planner(book)
     request = PlanRequest(drug="margenza", weight="70 kg")
@@ -578,7 +579,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(cli, tmp_path):
 def test_the_progress_bar_reports_bytes_read(tmp_path):
     source = _orders(tmp_path, 2500)
     ticks = []
-    from her2dose import regimens
+    from her2dose.data import loader as regimens
 
     with source.open("rb") as binary:
         report = batch.run(regimens.load(SHIPPED), batch.open_source(binary, None),

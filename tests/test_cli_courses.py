@@ -193,8 +193,8 @@ def test_help(cli, command):
 
 
 def test_help_does_not_load_pint_or_rich():
-    code = ("import sys; from typer.testing import CliRunner; from her2dose.cli import app; "
+    code = ("import sys; from typer.testing import CliRunner; from her2dose.cli.app import app; "
             "r = CliRunner().invoke(app, ['next', '--help']); assert r.exit_code == 0; "
-            "print('pint' in sys.modules, 'her2dose.courses' in sys.modules)")
+            "print('pint' in sys.modules, 'her2dose.commands.schedule' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -260,10 +260,10 @@ def test_help_of_new_commands_loads_neither_pint_nor_rich():
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
-        "from her2dose.cli import app\n"
+        "from her2dose.cli.app import app\n"
         "for c in ('levels', 'adjust', 'check'):\n"
         "    assert CliRunner().invoke(app, [c, '--help']).exit_code == 0\n"
-        "print(sorted(m for m in ('pint', 'rich.table', 'her2dose.modifications') "
+        "print(sorted(m for m in ('pint', 'rich.table', 'her2dose.commands.adjust') "
         "if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -353,7 +353,7 @@ def test_regimens_json(run):
 
 
 def command_names() -> list[str]:
-    from her2dose.cli import app
+    from her2dose.cli.app import app
 
     names = [c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands]
     names += [g.name for g in app.registered_groups if g.name]

@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from her2dose import regimens
-from her2dose.courses import ScheduleRequest, compute_schedule, days
-from her2dose.missed_doses import DUE, LATE, NextRequest, compute_next
+from her2dose.data import loader as regimens
+from her2dose.commands.schedule import ScheduleRequest, compute_schedule, days
+from her2dose.commands.next import DUE, LATE, NextRequest, compute_next
 
 BOOK = regimens.load(Path(__file__).resolve().parents[1] / "regimens.toml")
 

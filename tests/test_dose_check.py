@@ -11,8 +11,9 @@ from conftest import SHIPPED
 from hypothesis import given
 from hypothesis import strategies as st
 
-from her2dose import regimens, render
-from her2dose.dose_check import (
+from her2dose.data import loader as regimens
+from her2dose import render
+from her2dose.commands.check import (
     ABOVE_LABEL_DOSE,
     ABOVE_MAXIMUM,
     MATCH,
@@ -22,7 +23,7 @@ from her2dose.dose_check import (
     compute_check,
 )
 from her2dose.errors import InputError
-from her2dose.levels import LevelsRequest, compute_levels
+from her2dose.commands.levels import LevelsRequest, compute_levels
 
 BOOK = regimens.load(SHIPPED)
 

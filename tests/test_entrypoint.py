@@ -75,7 +75,7 @@ def test_importing_the_cli_loads_neither_pint_nor_rich(tmp_path):
     # --help and --version must stay fast: Pint and Rich load only inside command bodies
     result = subprocess.run(
         [sys.executable, "-c",
-         "import her2dose.cli, sys; print('pint' in sys.modules, 'rich' in sys.modules)"],
+         "import her2dose.cli.app, sys; print('pint' in sys.modules, 'rich' in sys.modules)"],
         cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
@@ -85,7 +85,7 @@ def test_importing_the_cli_loads_neither_pint_nor_rich(tmp_path):
 def test_version_does_not_load_pint_or_rich(tmp_path):
     code = (
         "import sys\n"
-        "from her2dose.cli import app\n"
+        "from her2dose.cli.app import app\n"
         "try:\n"
         "    app(['--version'])\n"
         "except SystemExit:\n"
@@ -118,7 +118,7 @@ def test_wheel_ships_the_regimens_file_and_the_units(tmp_path):
     with zipfile.ZipFile(wheels[0]) as wheel:
         names = set(wheel.namelist())
         assert "her2dose/data/regimens.toml" in names
-        assert "her2dose/data/units.txt" in names
+        assert "her2dose/units/units.txt" in names
         assert "her2dose/cli.py" in names
         # the shipped copy is the repo-root file, byte for byte
         assert wheel.read("her2dose/data/regimens.toml") == SHIPPED.read_bytes()

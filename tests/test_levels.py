@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from her2dose import dosing, render
+from her2dose.core import dosing
+from her2dose import render
 from her2dose.errors import InputError
-from her2dose.levels import LevelsRequest, compute_levels
-from her2dose.plan import PlanRequest, compute_plan
+from her2dose.commands.levels import LevelsRequest, compute_levels
+from her2dose.commands.plan import PlanRequest, compute_plan
 
 
 def levels(book, drug, **kw):

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from her2dose.errors import InputError
-from her2dose.missed_doses import (
+from her2dose.commands.next import (
     COURSE_COMPLETE,
     DUE,
     LATE,
@@ -17,7 +17,7 @@ from her2dose.missed_doses import (
     NextRequest,
     compute_next,
 )
-from her2dose.plan import PlanRequest, compute_plan
+from her2dose.commands.plan import PlanRequest, compute_plan
 
 TODAY = date(2026, 11, 21)
 LAST = date(2026, 1, 5)  # a Monday

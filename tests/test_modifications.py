@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from her2dose.errors import InputError, UnknownNameError
-from her2dose.modifications import (
+from her2dose.commands.adjust import (
     ANSWER_NO_ROW,
     ANSWER_RULE,
     OUTCOMES,
@@ -169,7 +169,7 @@ def test_adjust_output_levels_never_above_the_current_level_hypothesis(book):
      ("irr", "infusion-reaction"), ("infusion_reaction", "infusion-reaction")],
 )
 def test_event_synonyms(book, typed, event_id):
-    from her2dose.modifications import resolve_event
+    from her2dose.commands.adjust import resolve_event
 
     molecule = book.molecules["trastuzumab-deruxtecan"]
     assert resolve_event(book.adverse_events[molecule.id], typed, molecule).id == event_id

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from her2dose.modifications import (
+from her2dose.commands.adjust import (
     ANSWER_NO_ROW,
     ANSWER_NOT_ENCODED,
     ANSWER_RULE,

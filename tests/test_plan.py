@@ -8,7 +8,7 @@ import pytest
 
 from her2dose import render
 from her2dose.errors import InputError
-from her2dose.plan import PlanRequest, compute_plan
+from her2dose.commands.plan import PlanRequest, compute_plan
 
 D = Decimal
 

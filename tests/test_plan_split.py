@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from her2dose import render, units
+from her2dose import render
+from her2dose import units
 from her2dose.errors import InputError, UnknownNameError
-from her2dose.plan import (
+from her2dose.commands.plan import (
     RESOLVE_FIELDS,
     Planner,
     PlanRequest,

@@ -9,7 +9,7 @@ import pytest
 
 from her2dose import units
 from her2dose.errors import InputError
-from her2dose.preparation_times import UseByRule, after, parse_local_time, use_by_times
+from her2dose.core.preparation_times import UseByRule, after, parse_local_time, use_by_times
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -96,7 +96,7 @@ def test_use_by_times_per_rule_and_stage_filter():
 
 
 def test_local_zone_follows_tz_with_its_rules(monkeypatch):
-    from her2dose import clock
+    from her2dose.data import clock
 
     monkeypatch.setenv("TZ", ":America/New_York")
     zone = clock.local_zone()

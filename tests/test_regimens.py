@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from her2dose import regimens
+from her2dose.data import loader as regimens
 from her2dose.errors import InputError, UnknownNameError
 
 D = Decimal

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from her2dose import regimens
+from her2dose.data import loader as regimens
 from her2dose.errors import RegimenFileError
 
 from conftest import SHIPPED

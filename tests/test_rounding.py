@@ -9,14 +9,14 @@ from hypothesis import strategies as st
 
 from her2dose import units
 from her2dose.model import Vial
-from her2dose.rounding import (
+from her2dose.core.rounding import (
     apply_rounding,
     new_vials_for,
     round_to_increment,
     round_to_vial,
     whole_vial_totals,
 )
-from her2dose.vials import plan_vials
+from her2dose.core.vials import plan_vials
 
 D = Decimal
 

@@ -16,7 +16,7 @@ SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 
 PROBE = """
 import json, sys
-from her2dose.cli import app
+from her2dose.cli.app import app
 args = json.loads(sys.argv[1])
 if args is not None:
     try:
@@ -43,7 +43,7 @@ def heavy(modules: set[str]) -> set[str]:
 def test_importing_the_cli_loads_neither_pint_nor_rich():
     loaded = modules_after(None)
     assert heavy(loaded) == set()
-    assert loaded == {"her2dose", "her2dose.cli", "her2dose.errors"}
+    assert loaded == {"her2dose", "her2dose.cli", "her2dose.cli.app", "her2dose.errors"}
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["batch", "--help"],
@@ -51,7 +51,7 @@ def test_importing_the_cli_loads_neither_pint_nor_rich():
 def test_version_and_help_load_neither_pint_nor_rich(args):
     loaded = modules_after(args)
     assert heavy(loaded) == set()
-    assert "her2dose.regimens" not in loaded and "her2dose.model" not in loaded
+    assert "her2dose.data.loader" not in loaded and "her2dose.model" not in loaded
 
 
 def test_plan_as_json_loads_pint_but_not_rich():
@@ -69,5 +69,5 @@ def test_plan_as_a_table_loads_rich():
 def test_batch_without_a_terminal_loads_no_rich():
     loaded = modules_after(["batch", "-", "--regimens", str(SHIPPED)],
                            stdin="drug,weight\nmargenza,70 kg\n")
-    assert "her2dose.batch" in loaded
+    assert "her2dose.batch.run" in loaded
     assert heavy(loaded) == {"pint"}

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from test_startup import modules_after
 from typer.testing import CliRunner
 
-from her2dose import regimens, units
-from her2dose.cli import app, app_for
+from her2dose.data import loader as regimens
+from her2dose import units
+from her2dose.cli.app import app, app_for
 from her2dose.errors import RegimenFileError
 
 
@@ -41,14 +42,14 @@ def test_command_annotations_are_objects_not_strings(name, callback):
 # left before exit; batch turns it back on for its rows, whose garbage grows with the file.
 GC_PROBE = """
 import gc, json, sys
-import her2dose.batch
+from her2dose.batch import run as batch_module
 seen = []
-real_run = her2dose.batch.run
+real_run = batch_module.run
 def spy(*args, **kwargs):
     seen.append(gc.isenabled())
     return real_run(*args, **kwargs)
-her2dose.batch.run = spy
-from her2dose.cli import main
+batch_module.run = spy
+from her2dose.cli.app import main
 sys.argv = ["her2dose", *json.loads(sys.argv[1])]
 code = None
 try:
@@ -147,7 +148,7 @@ def spy(command_info, **kwargs):
     built.append(command_info.callback.__name__)
     return real(command_info, **kwargs)
 typer.main.get_command_from_info = spy
-from her2dose.cli import main
+from her2dose.cli.app import main
 sys.argv = ["her2dose", *json.loads(sys.argv[1])]
 try:
     main()
@@ -174,21 +175,22 @@ def test_main_builds_only_the_command_it_runs(args, built):
 # Each command imports only the modules it uses: the rules of other commands (adjust's
 # modifications, schedule's courses, next's missed_doses, levels, check, batch) cost
 # class creations and regexes that a plan never needs.
-OTHER_COMMANDS = {"her2dose.modifications", "her2dose.courses", "her2dose.missed_doses",
-                  "her2dose.levels", "her2dose.dose_check", "her2dose.batch"}
+OTHER_COMMANDS = {"her2dose.commands.adjust", "her2dose.commands.schedule", "her2dose.commands.next",
+                  "her2dose.commands.levels", "her2dose.commands.check", "her2dose.batch.run"}
 
 
 @pytest.mark.parametrize("output", ["json", "table"])
 def test_plan_loads_no_other_command_s_modules(output):
     loaded = modules_after(["plan", "enhertu", "--indication", "breast", "--weight", "72 kg",
                             "--format", output, "--regimens", str(SHIPPED)])
-    assert "her2dose.plan" in loaded and "her2dose.adverse_event_records" in loaded
+    assert "her2dose.commands.plan" in loaded and "her2dose.model.adverse_events" in loaded
     assert loaded & OTHER_COMMANDS == set()
     assert ("rich" in {m.split(".")[0] for m in loaded}) is (output == "table")
 
 
 def test_adjust_still_finds_the_records_through_modifications():
-    from her2dose import adverse_event_records, modifications
+    from her2dose.model import adverse_events as adverse_event_records
+    from her2dose.commands import adjust as modifications
 
     assert modifications.Rule is adverse_event_records.Rule
     assert modifications.ACTIONS is adverse_event_records.ACTIONS

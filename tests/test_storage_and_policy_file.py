@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from her2dose import regimens
+from her2dose.data import loader as regimens
 from her2dose.errors import RegimenFileError
 
 SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
@@ -107,7 +107,7 @@ hold = "12 h"
 counted_from = "dilution"
 source = "test"
 ''')
-    from her2dose.preparation_times import storage_for
+    from her2dose.core.preparation_times import storage_for
 
     facts = storage_for(book.storage, "kadcyla", "ado-trastuzumab-emtansine")
     assert [r.hold.m_as("h") for r in facts.use_by] == [12]

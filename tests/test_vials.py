@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from her2dose import units
 from her2dose.model import Vial
-from her2dose.vials import plan_vials
+from her2dose.core.vials import plan_vials
 
 D = Decimal
 

@@ -1,3 +1,3 @@
-from her2dose.cli import main
+from her2dose.cli.app import main
 
 main()

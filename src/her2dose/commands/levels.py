@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from her2dose import dosing, regimens
+from her2dose.core import dosing
+from her2dose.data import loader as regimens
 from her2dose.model import (
     Level,
     MaxDose,
@@ -22,7 +23,7 @@ from her2dose.model import (
     Schedule,
     Sourced,
 )
-from her2dose.plan import Plan, PlanRequest, compute_plan
+from her2dose.commands.plan import Plan, PlanRequest, compute_plan
 
 
 @dataclass(frozen=True, slots=True)

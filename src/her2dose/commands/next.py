@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from her2dose import courses, dosing, regimens
-from her2dose.course_records import (
+from her2dose.commands import schedule as courses
+from her2dose.core import dosing
+from her2dose.data import loader as regimens
+from her2dose.model.courses import (
     AS_SOON_AS_POSSIBLE,
     FIXED_DOSE_TRANSITION,
     NOT_ENCODED,
@@ -34,7 +36,7 @@ from her2dose.model import (
     Reminder,
     Schedule,
 )
-from her2dose.plan import Plan, PlanRequest, compute_plan
+from her2dose.commands.plan import Plan, PlanRequest, compute_plan
 
 NOT_YET_DUE = "not-yet-due"
 DUE = "due"

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from her2dose import units
 from her2dose.model import Quantity, Vial
-from her2dose.vials import plan_vials
+from her2dose.core.vials import plan_vials
 
 HUNDRED = Decimal(100)
 

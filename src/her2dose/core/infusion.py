@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from her2dose import units
 from her2dose.model import Phase, Preparation, Quantity
-from her2dose.vials import VialPlan
+from her2dose.core.vials import VialPlan
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,20 +9,18 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, ClassVar
 
-from her2dose import (
-    clock,
-    dosing,
-    multiple_dose,
-    policy,
-    preparation_times,
-    regimens,
-    rounding,
-    safety,
-    units,
-    weight_change,
-)
+from her2dose.data import clock
+from her2dose.core import dosing
+from her2dose.core import multiple_dose
+from her2dose.core import policy
+from her2dose.core import preparation_times
+from her2dose.data import loader as regimens
+from her2dose.core import rounding
+from her2dose.core import safety
+from her2dose import units
+from her2dose.core import weight_change
 from her2dose.errors import Her2DoseError, InputError
-from her2dose.infusion import InfusionPlan, plan_infusion
+from her2dose.core.infusion import InfusionPlan, plan_infusion
 from her2dose.model import (
     INFUSION_CHOICES,
     Level,
@@ -37,12 +35,12 @@ from her2dose.model import (
     Reminder,
     Schedule,
 )
-from her2dose.multiple_dose import KeptRemainder, OpenVial
-from her2dose.policy import PolicyEffect
-from her2dose.preparation_times import StorageFacts, UseBy, UseByRule
-from her2dose.rounding import Rounding
-from her2dose.vials import VialPlan, plan_vials
-from her2dose.weight_change import WeightChange
+from her2dose.core.multiple_dose import KeptRemainder, OpenVial
+from her2dose.core.policy import PolicyEffect
+from her2dose.core.preparation_times import StorageFacts, UseBy, UseByRule
+from her2dose.core.rounding import Rounding
+from her2dose.core.vials import VialPlan, plan_vials
+from her2dose.core.weight_change import WeightChange
 
 
 @dataclass(frozen=True, slots=True)

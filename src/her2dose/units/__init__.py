@@ -35,7 +35,7 @@ def registry() -> pint.UnitRegistry:
 
     # Beside this file (what importlib.resources finds for an installed wheel), without
     # importing the resource readers on every start.
-    definitions = Path(__file__).with_name("data") / "units.txt"
+    definitions = Path(__file__).with_name("units.txt")
     return pint.UnitRegistry(str(definitions), non_int_type=Decimal, cache_folder=None)
 
 

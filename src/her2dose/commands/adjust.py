@@ -18,8 +18,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from her2dose import dosing, regimens, units
-from her2dose.adverse_event_records import (  # noqa: F401 - records re-exported
+from her2dose.core import dosing
+from her2dose.data import loader as regimens
+from her2dose import units
+from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
     ACTIONS,
     CTCAE_GRADES,
     EVENT_INPUTS,
@@ -33,7 +35,7 @@ from her2dose.adverse_event_records import (  # noqa: F401 - records re-exported
 )
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model import Level, Molecule, Quantity, Regimen, RegimenBook, Sourced
-from her2dose.plan import parse_weight
+from her2dose.commands.plan import parse_weight
 
 # Grades an entry without `grades` covers when listing valid values (5 only if a label names it).
 DEFAULT_GRADES = (1, 2, 3, 4)

@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from her2dose import dosing, regimens
-from her2dose.course_records import Course, Pattern
+from her2dose.core import dosing
+from her2dose.data import loader as regimens
+from her2dose.model.courses import Course, Pattern
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model import Level, Molecule, Phase, Product, Quantity, Regimen, RegimenBook, Schedule
-from her2dose.plan import Plan, PlanRequest, compute_plan
+from her2dose.commands.plan import Plan, PlanRequest, compute_plan
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # A bound on how long a printed list may get (--cycles / --weeks); a program limit, not a

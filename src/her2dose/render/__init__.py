@@ -22,7 +22,7 @@ from her2dose.errors import OutputError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from her2dose.plan import Plan, ResolvedRequest
+    from her2dose.commands.plan import Plan, ResolvedRequest
 
 SCHEMA_VERSION = 1
 
@@ -369,7 +369,7 @@ def _exact(value: Decimal) -> int | float:
 
 
 def shown_change_pct(change: Any) -> Decimal:
-    from her2dose.weight_change import shown_pct
+    from her2dose.core.weight_change import shown_pct
 
     return shown_pct(change.change_pct, change.threshold_pct)
 
@@ -1088,7 +1088,7 @@ def adjustment_message(adj: Any) -> str:
 
 def adjustment_dict(adj: Any) -> dict[str, Any]:
     """The documented JSON object for `her2dose adjust`. Keys and their order are stable."""
-    from her2dose.modifications import ACTIONS
+    from her2dose.commands.adjust import ACTIONS
 
     basis = adj.regimen.basis
     per_kg = basis == "per_kg"

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from her2dose import course_records as cr
+from her2dose.model import courses as cr
 from her2dose import units
 from her2dose.errors import InputError, RegimenFileError, UnknownNameError
 from her2dose.model import (
@@ -37,8 +37,8 @@ from her2dose.model import (
     Sourced,
     Vial,
 )
-from her2dose.paths import ENV_VAR, default_path, file_sha256  # noqa: F401 - re-exported
-from her2dose.policy import range_problems
+from her2dose.data.paths import ENV_VAR, default_path, file_sha256  # noqa: F401 - re-exported
+from her2dose.core.policy import range_problems
 
 SUPPORTED_SCHEMA = 1
 # A stated concentration may differ from strength / deliverable volume by at most this
@@ -592,7 +592,7 @@ class _Checker:
         regimens: dict[str, Regimen],
     ) -> dict[str, Any]:
         """[adverse_events.MOLECULE]: dose-modification rules (issue 3)."""
-        from her2dose.adverse_event_records import AdverseEvents
+        from her2dose.model.adverse_events import AdverseEvents
 
         tables: dict[str, AdverseEvents] = {}
         for mid, table in section.items():
@@ -630,7 +630,7 @@ class _Checker:
     def _ae_event(
         self, eid: str, table: Any, where: str, mid: str, regimens: dict[str, Regimen]
     ) -> Any:
-        from her2dose.adverse_event_records import EVENT_INPUTS, Event
+        from her2dose.model.adverse_events import EVENT_INPUTS, Event
 
         if not isinstance(table, dict):
             self.problem(where, "must be a table")
@@ -691,7 +691,7 @@ class _Checker:
         self, item: dict[str, Any], where: str, kind: str | None, mid: str,
         regimens: dict[str, Regimen],
     ) -> Any:
-        from her2dose.adverse_event_records import ACTIONS, OUTCOMES, Rule
+        from her2dose.model.adverse_events import ACTIONS, OUTCOMES, Rule
 
         self.allowed(
             item,
@@ -758,7 +758,7 @@ class _Checker:
         self, item: dict[str, Any], where: str, kind: str | None, mid: str,
         regimens: dict[str, Regimen],
     ) -> Any:
-        from her2dose.adverse_event_records import NotEncoded
+        from her2dose.model.adverse_events import NotEncoded
 
         self.allowed(item, {"grades", "criterion", "reason", "see", "regimens", "source"}, where)
         grades = self._ae_grades(item, where, kind, required=False)
@@ -774,7 +774,7 @@ class _Checker:
     def _ae_grades(
         self, item: dict[str, Any], where: str, kind: str | None, *, required: bool
     ) -> tuple[int, ...]:
-        from her2dose.adverse_event_records import CTCAE_GRADES
+        from her2dose.model.adverse_events import CTCAE_GRADES
 
         value = item.get("grades")
         if value is None:
@@ -798,7 +798,7 @@ class _Checker:
         return tuple(sorted(g for g in set(value) if g in CTCAE_GRADES))
 
     def _ae_when(self, item: dict[str, Any], where: str, kind: str | None) -> tuple[Any, ...]:
-        from her2dose.adverse_event_records import LvefCondition
+        from her2dose.model.adverse_events import LvefCondition
 
         value = item.get("when")
         if value is None:
@@ -840,7 +840,7 @@ class _Checker:
     )
 
     def _ae_range(self, cond: dict[str, Any], key: str, where: str) -> Any:
-        from her2dose.adverse_event_records import Range
+        from her2dose.model.adverse_events import Range
 
         text = cond.get(key)
         if text is None:
@@ -892,7 +892,7 @@ class _Checker:
         not_encoded: list[tuple[str, Any]], mine: list[Regimen],
     ) -> None:
         """Every regimen gets exactly one answer for any grade or reading an entry covers."""
-        from her2dose.adverse_event_records import CTCAE_GRADES
+        from her2dose.model.adverse_events import CTCAE_GRADES
 
         for regimen in mine:
             scoped = [(n, e) for n, e in (*rules, *not_encoded) if e.applies_to(regimen.id)]
@@ -921,7 +921,7 @@ class _Checker:
                 self._ae_lvef_overlap(where, regimen, scoped)
 
     def _ae_lvef_overlap(self, where: str, regimen: Regimen, scoped: list[tuple[str, Any]]) -> None:
-        from her2dose.adverse_event_records import NotEncoded
+        from her2dose.model.adverse_events import NotEncoded
 
         blanket = [n for n, e in scoped if isinstance(e, NotEncoded)]
         if blanket:
@@ -967,7 +967,7 @@ class _Checker:
         products: dict[str, Product],
     ) -> dict[str, Any]:
         """[storage.ID]: use-by times after reconstitution and dilution (issue 4)."""
-        from her2dose import preparation_times as pt
+        from her2dose.core import preparation_times as pt
 
         out: dict[str, pt.StorageFacts] = {}
         for ident, table in section.items():

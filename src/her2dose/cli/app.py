@@ -82,7 +82,7 @@ def user_errors() -> Iterator[None]:
 
 
 def load_book(path: Path | None) -> "RegimenBook":
-    from her2dose import regimens
+    from her2dose.data import loader as regimens
 
     return regimens.load(path)
 
@@ -120,7 +120,7 @@ def warn(messages: list[str] | tuple[str, ...]) -> None:
 def _version_callback(value: bool) -> None:
     if not value:
         return
-    from her2dose.paths import default_path, file_sha256
+    from her2dose.data.paths import default_path, file_sha256
 
     path = default_path()
     try:
@@ -179,7 +179,7 @@ def plan(
 ) -> None:
     """Plan one dose: mg, vials, reconstitution, volume, bag, infusion time and rate."""
     with user_errors():
-        from her2dose.plan import PlanRequest, compute_plan
+        from her2dose.commands.plan import PlanRequest, compute_plan
 
         book = load_book(regimens)
         result = compute_plan(
@@ -230,7 +230,7 @@ def levels(
     """List a regimen's dose levels (0, -1, -2, ...) and what follows the last one."""
     with user_errors():
         from her2dose import render
-        from her2dose.levels import LevelsRequest, compute_levels
+        from her2dose.commands.levels import LevelsRequest, compute_levels
 
         book = load_book(regimens)
         result = compute_levels(
@@ -263,7 +263,7 @@ def adjust(
     """
     with user_errors():
         from her2dose import render
-        from her2dose.modifications import AdjustRequest, compute_adjustment
+        from her2dose.commands.adjust import AdjustRequest, compute_adjustment
 
         book = load_book(regimens)
         result = compute_adjustment(book, AdjustRequest(
@@ -297,7 +297,7 @@ def check(
     """
     with user_errors():
         from her2dose import render
-        from her2dose.dose_check import CheckRequest, compute_check
+        from her2dose.commands.check import CheckRequest, compute_check
 
         book = load_book(regimens)
         result = compute_check(book, CheckRequest(
@@ -329,7 +329,7 @@ def schedule_command(
 ) -> None:
     """Dated course: every dose with its date, weekday, phase and dose (mg, vials, minutes with --weight)."""
     with user_errors():
-        from her2dose.courses import ScheduleRequest, compute_schedule
+        from her2dose.commands.schedule import ScheduleRequest, compute_schedule
 
         book = load_book(regimens)
         result = compute_schedule(
@@ -368,7 +368,7 @@ def next_command(
     with user_errors():
         import datetime
 
-        from her2dose.missed_doses import NextRequest, compute_next
+        from her2dose.commands.next import NextRequest, compute_next
 
         book = load_book(regimens)
         result = compute_next(
@@ -411,7 +411,7 @@ def batch(
     Exit 0 when every row is ok, 1 when any row failed (see the status and error columns).
     """
     with user_errors():
-        from her2dose import batch as batch_run
+        from her2dose.batch import run as batch_run
 
         book = load_book(regimens)
         collect_garbage_again()

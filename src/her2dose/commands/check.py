@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from her2dose import dosing, regimens, units
+from her2dose.core import dosing
+from her2dose.data import loader as regimens
+from her2dose import units
 from her2dose.errors import InputError
 from her2dose.model import (
     Level,
@@ -27,7 +29,7 @@ from her2dose.model import (
     RegimenBook,
     Schedule,
 )
-from her2dose.plan import parse_weight
+from her2dose.commands.plan import parse_weight
 
 # render prints mg to 0.1 (render.PLACES["mg"]); any printed figure is within half of that
 # of the exact dose, so that much above the exact dose is still "the printed dose".

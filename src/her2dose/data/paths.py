@@ -20,10 +20,10 @@ def default_path() -> Path:
         return Path(env)
     # Beside this file, not through importlib.resources: the same path for an installed
     # wheel, without importing the resource readers on every start.
-    shipped = Path(__file__).with_name("data") / "regimens.toml"
+    shipped = Path(__file__).with_name("regimens.toml")
     if shipped.is_file():
         return shipped
-    return Path(__file__).resolve().parents[2] / "regimens.toml"
+    return Path(__file__).resolve().parents[3] / "regimens.toml"
 
 
 def file_sha256(path: Path) -> str:

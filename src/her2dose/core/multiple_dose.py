@@ -10,8 +10,8 @@ from datetime import datetime
 from her2dose import units
 from her2dose.errors import InputError
 from her2dose.model import Product, Quantity, Vial
-from her2dose.preparation_times import SterileWaterAlternative, after
-from her2dose.vials import VialPlan
+from her2dose.core.preparation_times import SterileWaterAlternative, after
+from her2dose.core.vials import VialPlan
 
 OPENED = "opened vial"
 NEW = "new vial"
