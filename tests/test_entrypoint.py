@@ -119,7 +119,7 @@ def test_wheel_ships_the_regimens_file_and_the_units(tmp_path):
         names = set(wheel.namelist())
         assert "her2dose/data/regimens.toml" in names
         assert "her2dose/units/units.txt" in names
-        assert "her2dose/cli.py" in names
+        assert "her2dose/cli/app.py" in names
         # the shipped copy is the repo-root file, byte for byte
         assert wheel.read("her2dose/data/regimens.toml") == SHIPPED.read_bytes()
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
