@@ -41,8 +41,10 @@ def main() -> None:
     rows = [
         ("load, with [adverse_events]", lambda: regimens.load(shipped)),
         ("load, without it", lambda: regimens.load(without)),
-        ("_Checker.adverse_events alone", lambda: regimens._Checker().adverse_events(
-            section, book.molecules, book.regimens)),
+        (
+            "_Checker.adverse_events alone",
+            lambda: regimens._Checker().adverse_events(section, book.molecules, book.regimens),
+        ),
     ]
     print(f"median of {N} runs (p25-p75)")
     for name, func in rows:

@@ -42,17 +42,33 @@ from machine import machine  # benchmarks/machine.py: scripts run from this fold
 OPTIONS = ["drug", "weight", "indication", "product", "level", "phase", "schedule", "infusion"]
 HEADER = ["order_id", "mrn", *OPTIONS]
 # As installed: byte-code cached (PYTHONDONTWRITEBYTECODE would recompile on every run).
-CHILD_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",
-                                                              "HER2DOSE_REGIMENS")}
+CHILD_ENV = {
+    k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "HER2DOSE_REGIMENS")
+}
 
 # (drug as typed, indication, products to name, levels?, trastuzumab-style phases?, weight)
-ENHERTU = [("enhertu", "breast", 0.45), ("ENHERTU", "breast", 0.1), ("t-dxd", "gastric", 0.15),
-           ("enhertu", "nsclc", 0.15), ("Enhertu", "solid-tumors", 0.15)]
+ENHERTU = [
+    ("enhertu", "breast", 0.45),
+    ("ENHERTU", "breast", 0.1),
+    ("t-dxd", "gastric", 0.15),
+    ("enhertu", "nsclc", 0.15),
+    ("Enhertu", "solid-tumors", 0.15),
+]
 KADCYLA = [("kadcyla", "metastatic-breast", 0.6), ("T-DM1", "early-breast", 0.4)]
-TRASTUZUMAB_PRODUCTS = ["herceptin", "ogivri", "herzuma", "ontruzant", "trazimera", "kanjinti",
-                        "hercessi"]
-TRASTUZUMAB_INDICATIONS = [("adjuvant-breast", ["q3w", "weekly"]),
-                           ("metastatic-breast", ["q3w", "weekly"]), ("gastric", ["q3w"])]
+TRASTUZUMAB_PRODUCTS = [
+    "herceptin",
+    "ogivri",
+    "herzuma",
+    "ontruzant",
+    "trazimera",
+    "kanjinti",
+    "hercessi",
+]
+TRASTUZUMAB_INDICATIONS = [
+    ("adjuvant-breast", ["q3w", "weekly"]),
+    ("metastatic-breast", ["q3w", "weekly"]),
+    ("gastric", ["q3w"]),
+]
 BAD = [
     {"drug": "enhertoo", "indication": "breast"},  # unknown drug
     {"drug": "kadcyla"},  # indication missing
@@ -82,19 +98,27 @@ def row(rng: random.Random, number: int) -> list[str]:
         cells.update(rng.choice(BAD))
     elif roll < 0.45:
         drug, indication = _pick(rng, ENHERTU)
-        cells.update(drug=drug, indication=indication,
-                     level=rng.choices(["", "0", "-1", "-2"], [70, 10, 15, 5])[0])
+        cells.update(
+            drug=drug,
+            indication=indication,
+            level=rng.choices(["", "0", "-1", "-2"], [70, 10, 15, 5])[0],
+        )
     elif roll < 0.65:
         drug, indication = _pick(rng, KADCYLA)
-        cells.update(drug=drug, indication=indication,
-                     level=rng.choices(["", "-1", "-2"], [80, 15, 5])[0])
+        cells.update(
+            drug=drug, indication=indication, level=rng.choices(["", "-1", "-2"], [80, 15, 5])[0]
+        )
     elif roll < 0.95:
         indication, schedules = rng.choice(TRASTUZUMAB_INDICATIONS)
         product = rng.choice(TRASTUZUMAB_PRODUCTS)
         named = rng.random() < 0.5
-        cells.update(drug="trastuzumab" if named else product, product=product if named else "",
-                     indication=indication, schedule=rng.choice(schedules),
-                     phase=rng.choices(["loading", "maintenance"], [15, 85])[0])
+        cells.update(
+            drug="trastuzumab" if named else product,
+            product=product if named else "",
+            indication=indication,
+            schedule=rng.choice(schedules),
+            phase=rng.choices(["loading", "maintenance"], [15, 85])[0],
+        )
     else:
         cells.update(drug="margenza")
     cells["infusion"] = rng.choices(["", "first", "subsequent"], [30, 10, 60])[0]
@@ -124,8 +148,10 @@ def floor(mode: str, input_path: str, output_path: str, templates_path: str) -> 
         spec = json.load(handle)
     header, templates = spec["header"], {tuple(k): v for k, v in spec["templates"]}
     width = len(header)
-    with open(input_path, newline="", encoding="utf-8-sig") as source, \
-            open(output_path, "w", newline="", encoding="utf-8") as sink:
+    with (
+        open(input_path, newline="", encoding="utf-8-sig") as source,
+        open(output_path, "w", newline="", encoding="utf-8") as sink,
+    ):
         reader = csv.reader(source)
         writer = csv.writer(sink, quoting=csv.QUOTE_NONNUMERIC)
         next(reader)
@@ -151,8 +177,13 @@ def templates(her2dose: list[str], input_path: Path, work: Path) -> Path:
     sample = work / "combos.csv"
     with sample.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows([HEADER, *combos.values()])
-    out = subprocess.run([*her2dose, "batch", str(sample), "--quiet"], capture_output=True,
-                         text=True, check=False, env=CHILD_ENV)
+    out = subprocess.run(
+        [*her2dose, "batch", str(sample), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=CHILD_ENV,
+    )
     rows = list(csv.reader(out.stdout.splitlines(), quoting=csv.QUOTE_NONNUMERIC))
     header, body = rows[0], rows[1:]
     table = [[list(key), cells[2:]] for key, cells in zip(combos, body, strict=True)]
@@ -203,8 +234,9 @@ def profile(input_path: Path, rows: int) -> None:
         profiler.disable()
     stream = io.StringIO()
     stats = pstats.Stats(profiler, stream=stream)
-    print(f"\ncProfile of batch.run in-process over {rows:,} rows "
-          "(times inflated by the profiler):")
+    print(
+        f"\ncProfile of batch.run in-process over {rows:,} rows (times inflated by the profiler):"
+    )
     stats.sort_stats("tottime").print_stats(18)
     print("\n".join(line for line in stream.getvalue().splitlines()[4:] if line.strip()))
 
@@ -216,8 +248,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="N (default 100,000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed rounds (default 3)")
-    parser.add_argument("--memory-factor", type=int, default=10,
-                        help="also measure peak memory at this many times N (default 10; 0: skip)")
+    parser.add_argument(
+        "--memory-factor",
+        type=int,
+        default=10,
+        help="also measure peak memory at this many times N (default 10; 0: skip)",
+    )
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--profile", action="store_true", help="cProfile batch in-process")
     args = parser.parse_args()
@@ -231,10 +267,24 @@ def main() -> None:
         spec = templates(her2dose, data, work)
         out = work / "out.csv"
         runs = {
-            "floor (same bytes)": [sys.executable, __file__, "_floor", "same-bytes", str(data),
-                                   str(out), str(spec)],
-            "floor (input cells)": [sys.executable, __file__, "_floor", "input-cells", str(data),
-                                    str(out), str(spec)],
+            "floor (same bytes)": [
+                sys.executable,
+                __file__,
+                "_floor",
+                "same-bytes",
+                str(data),
+                str(out),
+                str(spec),
+            ],
+            "floor (input cells)": [
+                sys.executable,
+                __file__,
+                "_floor",
+                "input-cells",
+                str(data),
+                str(out),
+                str(spec),
+            ],
             "her2dose batch": [*her2dose, "batch", str(data), "-o", str(out), "--quiet"],
         }
         times: dict[str, list[float]] = {name: [] for name in runs}
@@ -250,30 +300,41 @@ def main() -> None:
                 sizes[name] = out.stat().st_size
 
         print(f"machine: {machine()}")
-        print(f"rows: {n:,} ({data.stat().st_size / 1e6:.1f} MB of CSV in); "
-              f"{args.repeat} interleaved rounds, median wall time per process\n")
+        print(
+            f"rows: {n:,} ({data.stat().st_size / 1e6:.1f} MB of CSV in); "
+            f"{args.repeat} interleaved rounds, median wall time per process\n"
+        )
         print(f"{'':22} {'seconds':>8} {'rows/s':>10} {'CPU s':>7} {'MB out':>8} {'max RSS':>9}")
         for name in runs:
             t = statistics.median(times[name])
-            print(f"{name:22} {t:8.2f} {n / t:10,.0f} {statistics.median(cpu[name]):7.2f} "
-                  f"{sizes[name] / 1e6:8.1f} {max(rss[name]) / 2**20:7.1f}MB")
+            print(
+                f"{name:22} {t:8.2f} {n / t:10,.0f} {statistics.median(cpu[name]):7.2f} "
+                f"{sizes[name] / 1e6:8.1f} {max(rss[name]) / 2**20:7.1f}MB"
+            )
         b = statistics.median(times["her2dose batch"])
         b_cpu = statistics.median(cpu["her2dose batch"])
         for name in ("floor (same bytes)", "floor (input cells)"):
-            print(f"ratio b/a, a = {name}: {b / statistics.median(times[name]):.2f} "
-                  f"(CPU time: {b_cpu / statistics.median(cpu[name]):.2f})")
+            print(
+                f"ratio b/a, a = {name}: {b / statistics.median(times[name]):.2f} "
+                f"(CPU time: {b_cpu / statistics.median(cpu[name]):.2f})"
+            )
 
         if args.memory_factor:
             big = work / "orders-big.csv"
             generate(big, n * args.memory_factor, args.seed + 1)
             peaks = {}
-            for label, path, rows in (("N", data, n), (f"{args.memory_factor}N", big,
-                                                       n * args.memory_factor)):
-                elapsed, _, peak = measure([*her2dose, "batch", str(path), "--quiet"],
-                                           stdout=subprocess.DEVNULL)
+            for label, path, rows in (
+                ("N", data, n),
+                (f"{args.memory_factor}N", big, n * args.memory_factor),
+            ):
+                elapsed, _, peak = measure(
+                    [*her2dose, "batch", str(path), "--quiet"], stdout=subprocess.DEVNULL
+                )
                 peaks[label] = peak
-                print(f"peak memory at {label} = {rows:,} rows (to /dev/null): "
-                      f"{peak / 2**20:.1f} MB, {elapsed:.1f} s, {rows / elapsed:,.0f} rows/s")
+                print(
+                    f"peak memory at {label} = {rows:,} rows (to /dev/null): "
+                    f"{peak / 2**20:.1f} MB, {elapsed:.1f} s, {rows / elapsed:,.0f} rows/s"
+                )
             labels = list(peaks)
             ratio = peaks[labels[1]] / peaks[labels[0]]
             print(f"memory ratio {labels[1]}/{labels[0]}: {ratio:.2f}")

@@ -14,15 +14,49 @@ HER2DOSE = [sys.executable, "-m", "her2dose"]
 COMMANDS = {
     "plan (baseline)": ["plan", "kadcyla", "--indication", "ebc", "--weight", "70 kg"],
     "schedule, 26 doses, --weight": [
-        "schedule", "trastuzumab", "--indication", "adjuvant", "--schedule",
-        "adjuvant-weekly-then-q3w", "--chemotherapy", "paclitaxel", "--start", "2026-01-05",
-        "--weight", "70 kg", "--product", "ogivri"],
+        "schedule",
+        "trastuzumab",
+        "--indication",
+        "adjuvant",
+        "--schedule",
+        "adjuvant-weekly-then-q3w",
+        "--chemotherapy",
+        "paclitaxel",
+        "--start",
+        "2026-01-05",
+        "--weight",
+        "70 kg",
+        "--product",
+        "ogivri",
+    ],
     "schedule, 520 doses, --weight": [
-        "schedule", "trastuzumab", "--indication", "metastatic-breast", "--schedule", "weekly",
-        "--start", "2026-01-05", "--weight", "70 kg", "--product", "ogivri", "--cycles", "520"],
+        "schedule",
+        "trastuzumab",
+        "--indication",
+        "metastatic-breast",
+        "--schedule",
+        "weekly",
+        "--start",
+        "2026-01-05",
+        "--weight",
+        "70 kg",
+        "--product",
+        "ogivri",
+        "--cycles",
+        "520",
+    ],
     "next, --weight": [
-        "next", "herceptin", "--indication", "gastric", "--last-dose", "2026-01-05", "--on",
-        "2026-02-03", "--weight", "70 kg"],
+        "next",
+        "herceptin",
+        "--indication",
+        "gastric",
+        "--last-dose",
+        "2026-01-05",
+        "--on",
+        "2026-02-03",
+        "--weight",
+        "70 kg",
+    ],
 }
 
 
@@ -31,14 +65,15 @@ def main(rounds: int) -> None:
     for _ in range(rounds):
         for name, args in COMMANDS.items():
             began = time.perf_counter()
-            subprocess.run([*HER2DOSE, *args, "--format", "json"], capture_output=True,
-                           check=True)
+            subprocess.run([*HER2DOSE, *args, "--format", "json"], capture_output=True, check=True)
             times[name].append(time.perf_counter() - began)
     for name, values in times.items():
         values.sort()
-        print(f"{name:32s} median {statistics.median(values) * 1000:5.0f} ms "
-              f"[p25 {values[len(values) // 4] * 1000:.0f}, "
-              f"p75 {values[3 * len(values) // 4] * 1000:.0f}] N={rounds}")
+        print(
+            f"{name:32s} median {statistics.median(values) * 1000:5.0f} ms "
+            f"[p25 {values[len(values) // 4] * 1000:.0f}, "
+            f"p75 {values[3 * len(values) // 4] * 1000:.0f}] N={rounds}"
+        )
 
 
 if __name__ == "__main__":

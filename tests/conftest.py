@@ -9,14 +9,17 @@ import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
-from her2dose.data import loader as regimens
 from her2dose.cli.app import app
+from her2dose.data import loader as regimens
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "regimens.toml"
 
 settings.register_profile(
-    "ci", derandomize=True, max_examples=200, deadline=None,
+    "ci",
+    derandomize=True,
+    max_examples=200,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=100, deadline=None)

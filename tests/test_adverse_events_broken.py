@@ -23,122 +23,262 @@ AE = "adverse_events.trastuzumab-deruxtecan.events"
 
 # (id, [(old, new)], entry.field named, what the message says)
 CASES = [
-    ("action-not-in-list",
-     [(ILD + "grades = [1]\ncriterion = \"Grade 1 (asymptomatic ILD/pneumonitis)\"\n"
-            "action = \"interrupt\"",
-       ILD + "grades = [1]\ncriterion = \"Grade 1 (asymptomatic ILD/pneumonitis)\"\n"
-             "action = \"pause\"")],
-     f"{AE}.ild.rules[0].action",
-     "'pause' is not one of continue, interrupt, maintain, reduce, discontinue, "
-     "slow-or-interrupt-infusion"),
-    ("unknown-field", [(ILD + "grades = [1]", ILD + "grades = [1]\ncolour = \"red\"")],
-     f"{AE}.ild.rules[0].colour", "unknown field"),
-    ("rule-without-source",
-     [('label = "Permanently discontinue ENHERTU in all patients with Grade 2 or higher '
-       'ILD/pneumonitis."\nsource = "ENHERTU US PI, Boxed Warning and §2.3 Table 2"\n',
-       'label = "Permanently discontinue ENHERTU in all patients with Grade 2 or higher '
-       'ILD/pneumonitis."\n')],
-     f"{AE}.ild.rules[1].source", "missing"),
-    ("event-without-source",
-     [(ILD_EVENT + 'name = "interstitial lung disease (ILD) / pneumonitis"\n'
-       'synonyms = ["pneumonitis", "ild-pneumonitis", "interstitial-lung-disease"]\n'
-       'input = "grade"\nsource = "ENHERTU US PI §2.3 Table 2; Boxed Warning"\n',
-       ILD_EVENT + 'name = "interstitial lung disease (ILD) / pneumonitis"\n'
-       'synonyms = ["pneumonitis", "ild-pneumonitis", "interstitial-lung-disease"]\n'
-       'input = "grade"\n')],
-     f"{AE}.ild.source", "missing"),
-    ("not-encoded-without-source",
-     [('source = "ENHERTU US PI §2.3 Table 2; row unverified per labels.md §1.5 and §8"\n\n'
-       "[adverse_events.trastuzumab-deruxtecan.events.febrile-neutropenia]",
-       'source = ""\n\n[adverse_events.trastuzumab-deruxtecan.events.febrile-neutropenia]')],
-     f"{AE}.neutropenia.not_encoded[0].source", "must be non-empty text"),
-    ("unknown-molecule",
-     [("[adverse_events.margetuximab]\n", "[adverse_events.rituximab]\nsource = \"x\"\n"
-       "[adverse_events.margetuximab]\n")],
-     "adverse_events.rituximab", "unknown molecule 'rituximab'"),
-    ("regimen-of-another-molecule",
-     [('label = "Treat at same dose level."\nregimens = ["kadcyla-metastatic-breast"]',
-       'label = "Treat at same dose level."\nregimens = ["tdxd-breast"]')],
-     "adverse_events.ado-trastuzumab-emtansine.events.transaminases.rules[0].regimens",
-     "'tdxd-breast' is not a regimen of molecule 'ado-trastuzumab-emtansine'"),
-    ("unknown-regimen",
-     [('regimens = ["kadcyla-early-breast"]\nsource = "KADCYLA US PI, early breast cancer dose '
-       'modifications; unverified per labels.md §2.5 and §8"\n\n'
-       '[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]',
-       'regimens = ["kadcyla-adjuvant"]\nsource = "KADCYLA US PI, early breast cancer dose '
-       'modifications; unverified per labels.md §2.5 and §8"\n\n'
-       '[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]')],
-     "adverse_events.ado-trastuzumab-emtansine.events.transaminases.not_encoded[0].regimens",
-     "'kadcyla-adjuvant' is not a regimen"),
-    ("interrupt-without-then",
-     [('then = "maintain"\notherwise = "reduce"', '# no then\notherwise = "reduce"')],
-     f"{AE}.ild.rules[0].then", "required when action is 'interrupt'"),
-    ("interrupt-without-until",
-     [('until = "resolved to Grade 0"\n', "")],
-     f"{AE}.ild.rules[0].until", "required when action is 'interrupt'"),
-    ("then-not-an-outcome",
-     [('then = "maintain"\notherwise = "reduce"', 'then = "maintain"\notherwise = "halve"')],
-     f"{AE}.ild.rules[0].otherwise", "'halve' is not one of maintain, reduce, discontinue"),
-    ("until-on-a-discontinue-row",
-     [(ILD + "grades = [2, 3, 4]", ILD + "grades = [2, 3, 4]\nuntil = \"never\"")],
-     f"{AE}.ild.rules[1].until", "only for action 'interrupt', not 'discontinue'"),
-    ("resolved-within-not-a-duration",
-     [('resolved_within = "28 day"', 'resolved_within = "28 mg"')],
-     f"{AE}.ild.rules[0].resolved_within", "expected a duration"),
-    ("grade-out-of-range",
-     [(ILD + "grades = [1]", ILD + "grades = [7]")],
-     f"{AE}.ild.rules[0].grades", "[7] not CTCAE grades (1 to 5)"),
-    ("graded-rule-without-grades",
-     [(ILD + "grades = [1]\n", ILD)],
-     f"{AE}.ild.rules[0].grades", "missing (CTCAE grades of this row"),
-    ("two-rules-for-one-grade",
-     [(ILD + "grades = [2, 3, 4]", ILD + "grades = [1, 2, 3, 4]")],
-     f"{AE}.ild", "grade 1 is covered by rules[0] and rules[1] for regimen"),
-    ("input-not-in-list",
-     [(ILD_EVENT + 'name = "interstitial lung disease (ILD) / pneumonitis"\n'
-       'synonyms = ["pneumonitis", "ild-pneumonitis", "interstitial-lung-disease"]\n'
-       'input = "grade"',
-       ILD_EVENT + 'name = "interstitial lung disease (ILD) / pneumonitis"\n'
-       'synonyms = ["pneumonitis", "ild-pneumonitis", "interstitial-lung-disease"]\n'
-       'input = "severity"')],
-     f"{AE}.ild.input", "'severity' is not one of grade, lvef, any"),
-    ("bad-lvef-range",
-     [('when = [{ lvef = ">45", drop = "10-20" }]',
-       'when = [{ lvef = "above 45", drop = "10-20" }]')],
-     f"{AE}.lvef.rules[0].when[0].lvef", "is not a percent range"),
-    ("reversed-lvef-range",
-     [('when = [{ lvef = ">45", drop = "10-20" }]', 'when = [{ lvef = ">45", drop = "20-10" }]')],
-     f"{AE}.lvef.rules[0].when[0].drop", "the low end is above the high end"),
-    ("unknown-lvef-condition",
-     [('when = [{ lvef = ">45", drop = "10-20" }]', 'when = [{ lvef = ">45", fall = "10-20" }]')],
-     f"{AE}.lvef.rules[0].when[0].fall", "unknown field"),
-    ("overlapping-lvef-rows",
-     [('when = [{ lvef = ">45", drop = "10-20" }]', 'when = [{ lvef = ">=45", drop = "10-20" }]')],
-     f"{AE}.lvef", "LVEF rows overlap for regimen"),
-    ("grades-on-an-lvef-row",
-     [(E_LVEF + 'when = [{ lvef = ">45", drop = "10-20" }]',
-       E_LVEF + 'grades = [2]\nwhen = [{ lvef = ">45", drop = "10-20" }]')],
-     f"{AE}.lvef.rules[0].grades", "only for events with input = 'grade'"),
-    ("reduce-for-a-drug-without-levels",
-     [(T_LVEF + 'when = [{ drop = ">=16" }, { below_lln = true, drop = ">=10" }]',
-       T_LVEF + 'when = [{ drop = ">=16" }, { below_lln = true, drop = ">=10" }]\n#')
-      , ('then = "maintain"\notherwise = "discontinue"\nfollow_up = "Permanently discontinue for',
-         'then = "reduce"\notherwise = "discontinue"\nfollow_up = "Permanently discontinue for')],
-     "adverse_events.trastuzumab.events.lvef.rules[0].action",
-     "'reduce' but regimen 'trastuzumab-adjuvant-breast' has no dose reduction levels"),
-    ("regimen-left-without-an-answer",
-     [('regimens = ["kadcyla-early-breast"]\nsource = "KADCYLA US PI, early breast cancer dose '
-       'modifications; unverified per labels.md §2.5 and §8"\n\n'
-       '[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]',
-       'regimens = ["kadcyla-metastatic-breast"]\nsource = "KADCYLA US PI, early breast cancer '
-       'dose modifications; unverified per labels.md §2.5 and §8"\n\n'
-       '[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]')],
-     "adverse_events.ado-trastuzumab-emtansine.events.transaminases",
-     "no rule or not_encoded entry applies to regimen 'kadcyla-early-breast'"),
-    ("synonym-used-twice",
-     [('synonyms = ["anc", "neutrophils", "neutrophil-count", "low-anc"]',
-       'synonyms = ["anc", "neutrophils", "neutrophil-count", "low-anc", "plt"]')],
-     f"{AE}.thrombocytopenia.synonyms", "name 'plt' is also used by event 'neutropenia'"),
+    (
+        "action-not-in-list",
+        [
+            (
+                ILD + 'grades = [1]\ncriterion = "Grade 1 (asymptomatic ILD/pneumonitis)"\n'
+                'action = "interrupt"',
+                ILD + 'grades = [1]\ncriterion = "Grade 1 (asymptomatic ILD/pneumonitis)"\n'
+                'action = "pause"',
+            )
+        ],
+        f"{AE}.ild.rules[0].action",
+        "'pause' is not one of continue, interrupt, maintain, reduce, discontinue, "
+        "slow-or-interrupt-infusion",
+    ),
+    (
+        "unknown-field",
+        [(ILD + "grades = [1]", ILD + 'grades = [1]\ncolour = "red"')],
+        f"{AE}.ild.rules[0].colour",
+        "unknown field",
+    ),
+    (
+        "rule-without-source",
+        [
+            (
+                'label = "Permanently discontinue ENHERTU in all patients with Grade 2 or higher '
+                'ILD/pneumonitis."\nsource = "ENHERTU US PI, Boxed Warning and §2.3 Table 2"\n',
+                'label = "Permanently discontinue ENHERTU in all patients with Grade 2 or higher '
+                'ILD/pneumonitis."\n',
+            )
+        ],
+        f"{AE}.ild.rules[1].source",
+        "missing",
+    ),
+    (
+        "event-without-source",
+        [
+            (
+                ILD_EVENT + 'name = "interstitial lung disease (ILD) / pneumonitis"\n'
+                'synonyms = ["pneumonitis", "ild-pneumonitis", "interstitial-lung-disease"]\n'
+                'input = "grade"\nsource = "ENHERTU US PI §2.3 Table 2; Boxed Warning"\n',
+                ILD_EVENT + 'name = "interstitial lung disease (ILD) / pneumonitis"\n'
+                'synonyms = ["pneumonitis", "ild-pneumonitis", "interstitial-lung-disease"]\n'
+                'input = "grade"\n',
+            )
+        ],
+        f"{AE}.ild.source",
+        "missing",
+    ),
+    (
+        "not-encoded-without-source",
+        [
+            (
+                'source = "ENHERTU US PI §2.3 Table 2; row unverified per labels.md §1.5 and §8"\n\n'
+                "[adverse_events.trastuzumab-deruxtecan.events.febrile-neutropenia]",
+                'source = ""\n\n[adverse_events.trastuzumab-deruxtecan.events.febrile-neutropenia]',
+            )
+        ],
+        f"{AE}.neutropenia.not_encoded[0].source",
+        "must be non-empty text",
+    ),
+    (
+        "unknown-molecule",
+        [
+            (
+                "[adverse_events.margetuximab]\n",
+                '[adverse_events.rituximab]\nsource = "x"\n[adverse_events.margetuximab]\n',
+            )
+        ],
+        "adverse_events.rituximab",
+        "unknown molecule 'rituximab'",
+    ),
+    (
+        "regimen-of-another-molecule",
+        [
+            (
+                'label = "Treat at same dose level."\nregimens = ["kadcyla-metastatic-breast"]',
+                'label = "Treat at same dose level."\nregimens = ["tdxd-breast"]',
+            )
+        ],
+        "adverse_events.ado-trastuzumab-emtansine.events.transaminases.rules[0].regimens",
+        "'tdxd-breast' is not a regimen of molecule 'ado-trastuzumab-emtansine'",
+    ),
+    (
+        "unknown-regimen",
+        [
+            (
+                'regimens = ["kadcyla-early-breast"]\nsource = "KADCYLA US PI, early breast cancer dose '
+                'modifications; unverified per labels.md §2.5 and §8"\n\n'
+                "[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]",
+                'regimens = ["kadcyla-adjuvant"]\nsource = "KADCYLA US PI, early breast cancer dose '
+                'modifications; unverified per labels.md §2.5 and §8"\n\n'
+                "[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]",
+            )
+        ],
+        "adverse_events.ado-trastuzumab-emtansine.events.transaminases.not_encoded[0].regimens",
+        "'kadcyla-adjuvant' is not a regimen",
+    ),
+    (
+        "interrupt-without-then",
+        [('then = "maintain"\notherwise = "reduce"', '# no then\notherwise = "reduce"')],
+        f"{AE}.ild.rules[0].then",
+        "required when action is 'interrupt'",
+    ),
+    (
+        "interrupt-without-until",
+        [('until = "resolved to Grade 0"\n', "")],
+        f"{AE}.ild.rules[0].until",
+        "required when action is 'interrupt'",
+    ),
+    (
+        "then-not-an-outcome",
+        [('then = "maintain"\notherwise = "reduce"', 'then = "maintain"\notherwise = "halve"')],
+        f"{AE}.ild.rules[0].otherwise",
+        "'halve' is not one of maintain, reduce, discontinue",
+    ),
+    (
+        "until-on-a-discontinue-row",
+        [(ILD + "grades = [2, 3, 4]", ILD + 'grades = [2, 3, 4]\nuntil = "never"')],
+        f"{AE}.ild.rules[1].until",
+        "only for action 'interrupt', not 'discontinue'",
+    ),
+    (
+        "resolved-within-not-a-duration",
+        [('resolved_within = "28 day"', 'resolved_within = "28 mg"')],
+        f"{AE}.ild.rules[0].resolved_within",
+        "expected a duration",
+    ),
+    (
+        "grade-out-of-range",
+        [(ILD + "grades = [1]", ILD + "grades = [7]")],
+        f"{AE}.ild.rules[0].grades",
+        "[7] not CTCAE grades (1 to 5)",
+    ),
+    (
+        "graded-rule-without-grades",
+        [(ILD + "grades = [1]\n", ILD)],
+        f"{AE}.ild.rules[0].grades",
+        "missing (CTCAE grades of this row",
+    ),
+    (
+        "two-rules-for-one-grade",
+        [(ILD + "grades = [2, 3, 4]", ILD + "grades = [1, 2, 3, 4]")],
+        f"{AE}.ild",
+        "grade 1 is covered by rules[0] and rules[1] for regimen",
+    ),
+    (
+        "input-not-in-list",
+        [
+            (
+                ILD_EVENT + 'name = "interstitial lung disease (ILD) / pneumonitis"\n'
+                'synonyms = ["pneumonitis", "ild-pneumonitis", "interstitial-lung-disease"]\n'
+                'input = "grade"',
+                ILD_EVENT + 'name = "interstitial lung disease (ILD) / pneumonitis"\n'
+                'synonyms = ["pneumonitis", "ild-pneumonitis", "interstitial-lung-disease"]\n'
+                'input = "severity"',
+            )
+        ],
+        f"{AE}.ild.input",
+        "'severity' is not one of grade, lvef, any",
+    ),
+    (
+        "bad-lvef-range",
+        [
+            (
+                'when = [{ lvef = ">45", drop = "10-20" }]',
+                'when = [{ lvef = "above 45", drop = "10-20" }]',
+            )
+        ],
+        f"{AE}.lvef.rules[0].when[0].lvef",
+        "is not a percent range",
+    ),
+    (
+        "reversed-lvef-range",
+        [
+            (
+                'when = [{ lvef = ">45", drop = "10-20" }]',
+                'when = [{ lvef = ">45", drop = "20-10" }]',
+            )
+        ],
+        f"{AE}.lvef.rules[0].when[0].drop",
+        "the low end is above the high end",
+    ),
+    (
+        "unknown-lvef-condition",
+        [
+            (
+                'when = [{ lvef = ">45", drop = "10-20" }]',
+                'when = [{ lvef = ">45", fall = "10-20" }]',
+            )
+        ],
+        f"{AE}.lvef.rules[0].when[0].fall",
+        "unknown field",
+    ),
+    (
+        "overlapping-lvef-rows",
+        [
+            (
+                'when = [{ lvef = ">45", drop = "10-20" }]',
+                'when = [{ lvef = ">=45", drop = "10-20" }]',
+            )
+        ],
+        f"{AE}.lvef",
+        "LVEF rows overlap for regimen",
+    ),
+    (
+        "grades-on-an-lvef-row",
+        [
+            (
+                E_LVEF + 'when = [{ lvef = ">45", drop = "10-20" }]',
+                E_LVEF + 'grades = [2]\nwhen = [{ lvef = ">45", drop = "10-20" }]',
+            )
+        ],
+        f"{AE}.lvef.rules[0].grades",
+        "only for events with input = 'grade'",
+    ),
+    (
+        "reduce-for-a-drug-without-levels",
+        [
+            (
+                T_LVEF + 'when = [{ drop = ">=16" }, { below_lln = true, drop = ">=10" }]',
+                T_LVEF + 'when = [{ drop = ">=16" }, { below_lln = true, drop = ">=10" }]\n#',
+            ),
+            (
+                'then = "maintain"\notherwise = "discontinue"\nfollow_up = "Permanently discontinue for',
+                'then = "reduce"\notherwise = "discontinue"\nfollow_up = "Permanently discontinue for',
+            ),
+        ],
+        "adverse_events.trastuzumab.events.lvef.rules[0].action",
+        "'reduce' but regimen 'trastuzumab-adjuvant-breast' has no dose reduction levels",
+    ),
+    (
+        "regimen-left-without-an-answer",
+        [
+            (
+                'regimens = ["kadcyla-early-breast"]\nsource = "KADCYLA US PI, early breast cancer dose '
+                'modifications; unverified per labels.md §2.5 and §8"\n\n'
+                "[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]",
+                'regimens = ["kadcyla-metastatic-breast"]\nsource = "KADCYLA US PI, early breast cancer '
+                'dose modifications; unverified per labels.md §2.5 and §8"\n\n'
+                "[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]",
+            )
+        ],
+        "adverse_events.ado-trastuzumab-emtansine.events.transaminases",
+        "no rule or not_encoded entry applies to regimen 'kadcyla-early-breast'",
+    ),
+    (
+        "synonym-used-twice",
+        [
+            (
+                'synonyms = ["anc", "neutrophils", "neutrophil-count", "low-anc"]',
+                'synonyms = ["anc", "neutrophils", "neutrophil-count", "low-anc", "plt"]',
+            )
+        ],
+        f"{AE}.thrombocytopenia.synonyms",
+        "name 'plt' is also used by event 'neutropenia'",
+    ),
 ]
 
 
@@ -163,12 +303,17 @@ def test_broken_section_names_entry_and_field(tmp_path, case, edits, where, what
 
 def test_event_left_with_no_entries_is_refused(tmp_path):
     """Removing the only rule and the only not_encoded entry of an event leaves it empty."""
-    path = broken_file(tmp_path, [
-        ("[[adverse_events.ado-trastuzumab-emtansine.events.peripheral-neuropathy.not_encoded]]\n"
-         'criterion = "any grade"\n',
-         "[adverse_events.ado-trastuzumab-emtansine.events.peripheral-neuropathy.unused]\n"
-         'criterion = "any grade"\n'),
-    ])
+    path = broken_file(
+        tmp_path,
+        [
+            (
+                "[[adverse_events.ado-trastuzumab-emtansine.events.peripheral-neuropathy.not_encoded]]\n"
+                'criterion = "any grade"\n',
+                "[adverse_events.ado-trastuzumab-emtansine.events.peripheral-neuropathy.unused]\n"
+                'criterion = "any grade"\n',
+            ),
+        ],
+    )
     with pytest.raises(RegimenFileError) as err:
         regimens.load(path)
     where = "adverse_events.ado-trastuzumab-emtansine.events.peripheral-neuropathy"
@@ -189,12 +334,25 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert "ild.rules[0].grades" in problems
 
 
-@pytest.mark.parametrize("command", [
-    ["levels", "enhertu", "--indication", "breast"],
-    ["adjust", "enhertu", "--indication", "breast", "--level", "0", "--event", "ild",
-     "--grade", "1"],
-    ["check", "enhertu", "--indication", "breast", "--weight", "72 kg", "--dose", "388.8 mg"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["levels", "enhertu", "--indication", "breast"],
+        [
+            "adjust",
+            "enhertu",
+            "--indication",
+            "breast",
+            "--level",
+            "0",
+            "--event",
+            "ild",
+            "--grade",
+            "1",
+        ],
+        ["check", "enhertu", "--indication", "breast", "--weight", "72 kg", "--dose", "388.8 mg"],
+    ],
+)
 def test_cli_exits_3_on_a_broken_section_and_gives_no_answer(cli, tmp_path, command):
     path = broken_file(tmp_path, CASES[0][1])
     result = cli(*command, "--regimens", str(path))

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from her2dose.batch import run as batch
 from her2dose import render
+from her2dose.batch import run as batch
 from her2dose.commands.plan import PlanRequest
 
 SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
@@ -32,8 +32,11 @@ def csv_text(rows: list[dict[str, str]], columns: list[str], delimiter: str = ",
 
 def read_csv(text: str, delimiter: str = ",") -> list[dict[str, str | float]]:
     """Rows of batch CSV output; unquoted cells (numbers) come back as floats."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""),
-                        delimiter=delimiter, quoting=csv.QUOTE_NONNUMERIC)
+    reader = csv.reader(
+        io.StringIO(text.removeprefix("\ufeff"), newline=""),
+        delimiter=delimiter,
+        quoting=csv.QUOTE_NONNUMERIC,
+    )
     header = next(reader)
     return [dict(zip(header, cells, strict=True)) for cells in reader]
 
@@ -46,13 +49,19 @@ def plan_columns(book) -> list[str]:
 
 # --- batch equals plan ------------------------------------------------------------------
 
+
 def _combinations() -> list[dict[str, str]]:
     from her2dose.data import loader as regimens
 
     book = regimens.load(SHIPPED)
     return [
-        {"drug": product.id, "indication": regimen.indication, "schedule": schedule_name,
-         "phase": phase, "level": level}
+        {
+            "drug": product.id,
+            "indication": regimen.indication,
+            "schedule": schedule_name,
+            "phase": phase,
+            "level": level,
+        }
         for regimen in book.regimens.values()
         for product in book.products_of(regimen.molecule_id)
         for schedule_name, schedule in regimen.schedules.items()
@@ -76,8 +85,7 @@ weights = st.one_of(
     st.sampled_from(["72 kg", "158.7 lb", "0 kg", "abc", "+72 kg", "1e2 kg", "72.50 kg"]),
 )
 # Options later issues added to PlanRequest, given as batch cells by name (issue 4).
-LATER = ["baseline_weight", "round_to_vial_pct", "prepared_at", "open_vial_mg",
-         "open_vial_date"]
+LATER = ["baseline_weight", "round_to_vial_pct", "prepared_at", "open_vial_mg", "open_vial_date"]
 TIMES = ["2026-03-02 09:30", "2026-03-29 01:30", "2026-10-25 01:30"]
 requests = st.builds(
     lambda combination, weight, infusion, drop, spoil, later, prepared_at: {
@@ -92,36 +100,67 @@ requests = st.builds(
     weights,
     st.sampled_from(["", "first", "subsequent", "Subsequent", "last"]),
     st.sets(st.sampled_from(["indication", "schedule", "phase", "level"]), max_size=2),
-    st.sampled_from([{}, {}, {}, {"drug": "trastuzumab"}, {"product": "ogivri"},
-                     {"drug": "enhertoo"}, {"level": "-3"}, {"phase": "loading"},
-                     {"indication": "Breast"}, {"drug": "T-DXd"}]),
-    st.sampled_from([{}, {}, {"baseline_weight": "80 kg"}, {"round_to_vial_pct": "10"},
-                     {"prepared_at": "2026-13-40"},
-                     {"open_vial_mg": "100 mg", "open_vial_date": "2026-03-01 10:00"}]),
+    st.sampled_from(
+        [
+            {},
+            {},
+            {},
+            {"drug": "trastuzumab"},
+            {"product": "ogivri"},
+            {"drug": "enhertoo"},
+            {"level": "-3"},
+            {"phase": "loading"},
+            {"indication": "Breast"},
+            {"drug": "T-DXd"},
+        ]
+    ),
+    st.sampled_from(
+        [
+            {},
+            {},
+            {"baseline_weight": "80 kg"},
+            {"round_to_vial_pct": "10"},
+            {"prepared_at": "2026-13-40"},
+            {"open_vial_mg": "100 mg", "open_vial_date": "2026-03-01 10:00"},
+        ]
+    ),
     st.sampled_from(TIMES),
 )
 # More patients of a row's combination, later in the same batch: batch works out and
 # renders a combination's part once, and keeps its preparation and use-by times per
 # time; another patient or time of the combination must get its own numbers.
-more_patients = st.lists(st.tuples(st.integers(0, 4), weights, st.sampled_from(TIMES)),
-                         max_size=3)
+more_patients = st.lists(st.tuples(st.integers(0, 4), weights, st.sampled_from(TIMES)), max_size=3)
 
 
 def plan_args(row: dict[str, str]) -> list[str]:
     """`plan` with the row's options, each given only when its cell is not empty."""
-    options = [f"--{name.replace('_', '-')}={row[name]}" for name in [*OPTIONS[1:], *LATER]
-               if row.get(name)]
+    options = [
+        f"--{name.replace('_', '-')}={row[name]}"
+        for name in [*OPTIONS[1:], *LATER]
+        if row.get(name)
+    ]
     return ["plan", *options, "--format", "json", "--regimens", str(SHIPPED), "--", row["drug"]]
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(rows=st.lists(requests, min_size=1, max_size=5), more=more_patients)
 def test_batch_gives_what_plan_gives_for_every_row(cli, rows, more):
-    rows = rows + [{**rows[i % len(rows)], "weight": weight, "prepared_at": time}
-                   for i, weight, time in more]
-    result = cli("batch", "-", "--format", "jsonl", "--regimens", str(SHIPPED),
-                 input=csv_text(rows, ["order", *OPTIONS, *LATER]))
+    rows = rows + [
+        {**rows[i % len(rows)], "weight": weight, "prepared_at": time} for i, weight, time in more
+    ]
+    result = cli(
+        "batch",
+        "-",
+        "--format",
+        "jsonl",
+        "--regimens",
+        str(SHIPPED),
+        input=csv_text(rows, ["order", *OPTIONS, *LATER]),
+    )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == len(rows)
     for row, line in zip(rows, lines, strict=True):
@@ -139,9 +178,16 @@ def test_batch_gives_what_plan_gives_for_every_row(cli, rows, more):
 
 
 def test_csv_output_has_the_plans_numbers_and_texts(cli, book):
-    rows = [{"drug": "kadcyla", "weight": "68", "indication": "metastatic-breast", "level": "-1"},
-            {"drug": "ogivri", "weight": "80 kg", "indication": "adjuvant-breast",
-             "schedule": "q3w", "phase": "maintenance"}]
+    rows = [
+        {"drug": "kadcyla", "weight": "68", "indication": "metastatic-breast", "level": "-1"},
+        {
+            "drug": "ogivri",
+            "weight": "80 kg",
+            "indication": "adjuvant-breast",
+            "schedule": "q3w",
+            "phase": "maintenance",
+        },
+    ]
     result = cli("batch", "-", "--regimens", str(SHIPPED), input=csv_text(rows, OPTIONS))
     got = read_csv(result.stdout)
     assert list(got[0]) == ["status", "error", *plan_columns(book)]
@@ -158,6 +204,7 @@ def test_csv_output_has_the_plans_numbers_and_texts(cli, book):
 
 
 # --- no row lost ------------------------------------------------------------------------
+
 
 def test_bad_rows_in_the_middle_keep_every_good_row_and_exit_1(cli, tmp_path):
     rows = [
@@ -178,7 +225,8 @@ def test_bad_rows_in_the_middle_keep_every_good_row_and_exit_1(cli, tmp_path):
     assert got[0]["dose_mg"] == 388.8 and got[4]["dose_mg"] == 1050  # 15 mg/kg x 70 kg
     assert got[1]["error"].startswith("unknown drug 'enhertoo'")
     assert got[2]["error"] == (
-        "weight '72 mL' is a volume, expected a mass such as '72 kg' or '158 lb'")
+        "weight '72 mL' is a volume, expected a mass such as '72 kg' or '158 lb'"
+    )
     assert "choose one with --indication" in got[3]["error"]
     assert all(r["dose_mg"] == "" for r in got[1:4])
     assert "batch: 5 rows, 2 ok, 3 failed" in result.stderr
@@ -218,6 +266,7 @@ def test_a_row_with_more_cells_than_the_header_fails_alone(cli):
 
 # --- reading ----------------------------------------------------------------------------
 
+
 def test_excel_utf8_bom_and_semicolons_are_read_and_mirrored(cli):
     text = "\ufeffOrder;Drug;Weight;Indication;Note\nA-1;kadcyla;68 kg;metastatic-breast;été\n"
     result = cli("batch", "-", input=text)
@@ -252,8 +301,14 @@ def test_an_empty_cell_is_an_option_not_given(cli):
 
 def test_json_lines_in_and_out(cli):
     lines = [
-        {"id": 1, "drug": "enhertu", "weight": 72, "indication": "breast", "level": -1,
-         "tags": ["a", "b"]},
+        {
+            "id": 1,
+            "drug": "enhertu",
+            "weight": 72,
+            "indication": "breast",
+            "level": -1,
+            "tags": ["a", "b"],
+        },
         {"id": 2, "drug": "kadcyla", "weight": "68 kg", "indication": None},
     ]
     text = "".join(json.dumps(line) + "\n" for line in lines) + "\nnot json\n"
@@ -268,9 +323,11 @@ def test_json_lines_in_and_out(cli):
 
 
 def test_json_lines_to_csv_takes_its_columns_from_the_first_line(cli):
-    text = ('{"id": 1, "drug": "margenza", "weight": "70 kg"}\n'
-            '{"id": 2, "drug": "margenza", "weight": "71 kg", "extra": 1}\n'
-            '{"drug": "margenza", "weight": "72 kg"}\n')
+    text = (
+        '{"id": 1, "drug": "margenza", "weight": "70 kg"}\n'
+        '{"id": 2, "drug": "margenza", "weight": "71 kg", "extra": 1}\n'
+        '{"drug": "margenza", "weight": "72 kg"}\n'
+    )
     result = cli("batch", "-", "--format", "csv", input=text)
     got = read_csv(result.stdout)
     assert [r["status"] for r in got] == ["ok", "error", "ok"]
@@ -326,6 +383,7 @@ def test_output_format_follows_the_output_file_extension(cli, tmp_path):
 
 
 # --- stdin, stdout, files -----------------------------------------------------------------
+
 
 def test_stdin_to_stdout(cli):
     result = cli("batch", "-", "-o", "-", input="drug,weight\nmargenza,70 kg\n")
@@ -383,6 +441,7 @@ def test_an_invalid_regimens_file_exits_3_and_writes_nothing(cli, tmp_path):
 
 
 # --- nothing half-written ----------------------------------------------------------------
+
 
 def _orders(tmp_path: Path, count: int = 10) -> Path:
     source = tmp_path / "orders.csv"
@@ -454,14 +513,26 @@ def test_a_bug_in_one_row_fails_that_row_only(cli, monkeypatch):
 
 # --- spreadsheet safety -------------------------------------------------------------------
 
+
 def test_formula_injection_cells_are_neutralised_and_numbers_stay_numbers(cli):
     notes = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR", "-1", "+72", "3.5", "plain"]
-    rows = [{"note": note, "drug": "enhertu", "weight": "+72 kg", "indication": "breast",
-             "level": "-1"} for note in notes]
+    rows = [
+        {"note": note, "drug": "enhertu", "weight": "+72 kg", "indication": "breast", "level": "-1"}
+        for note in notes
+    ]
     result = cli("batch", "-", input=csv_text(rows, ["note", *OPTIONS, "=HEADER"]))
     got = read_csv(result.stdout)
     assert [r["note"] for r in got] == [
-        "'=1+2", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tTAB", "'\rCR", "-1", "+72", "3.5", "plain",
+        "'=1+2",
+        "'+SUM(A1)",
+        "'-2+3",
+        "'@cmd",
+        "'\tTAB",
+        "'\rCR",
+        "-1",
+        "+72",
+        "3.5",
+        "plain",
     ]
     assert "'=HEADER" in got[0]
     assert got[0]["weight_input"] == "'+72 kg"
@@ -471,26 +542,49 @@ def test_formula_injection_cells_are_neutralised_and_numbers_stay_numbers(cli):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("=x", "'=x"), ("+x", "'+x"), ("-x", "'-x"), ("@x", "'@x"), ("\tx", "'\tx"),
-     ("\rx", "'\rx"), ("-1", "-1"), ("+1.5", "+1.5"), ("-.5e3", "-.5e3"), ("-1-1", "'-1-1"),
-     ("", ""), ("a=b", "a=b")],
+    [
+        ("=x", "'=x"),
+        ("+x", "'+x"),
+        ("-x", "'-x"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-1", "-1"),
+        ("+1.5", "+1.5"),
+        ("-.5e3", "-.5e3"),
+        ("-1-1", "'-1-1"),
+        ("", ""),
+        ("a=b", "a=b"),
+    ],
 )
 def test_neutralise(text, expected):
     assert render.neutralise(text) == expected
 
 
 texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
-scalars = st.one_of(texts, st.integers(-10**6, 10**6), st.none(), st.booleans(),
-                    st.floats(allow_nan=False, allow_infinity=False))
-values = st.one_of(scalars, st.lists(texts, max_size=3), st.lists(scalars, max_size=3),
-                   st.dictionaries(texts, scalars, max_size=2))
+scalars = st.one_of(
+    texts,
+    st.integers(-(10**6), 10**6),
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+values = st.one_of(
+    scalars,
+    st.lists(texts, max_size=3),
+    st.lists(scalars, max_size=3),
+    st.dictionaries(texts, scalars, max_size=2),
+)
 
 
 @settings(max_examples=150)
-@given(records=st.lists(st.fixed_dictionaries({"a": values, "b": values, "c": values}),
-                        min_size=1, max_size=4),
-       passthrough=st.lists(texts, min_size=1, max_size=4),
-       delimiter=st.sampled_from([",", ";"]))
+@given(
+    records=st.lists(
+        st.fixed_dictionaries({"a": values, "b": values, "c": values}), min_size=1, max_size=4
+    ),
+    passthrough=st.lists(texts, min_size=1, max_size=4),
+    delimiter=st.sampled_from([",", ";"]),
+)
 def test_the_csv_writer_writes_what_csv_writer_writes(records, passthrough, delimiter):
     columns = ["id", "drug", "weight"]
     layout = batch.Layout(columns, ["a", "b", "c"])
@@ -520,8 +614,9 @@ def test_the_csv_writer_matches_csv_writer_on_real_plans(book):
     for combination in COMBINATIONS * 2:
         for weight in ("72 kg", "158.7 lb", "49"):
             try:
-                plan = planner.plan(PlanRequest(weight=weight, **{
-                    k: v or None for k, v in combination.items()}))
+                plan = planner.plan(
+                    PlanRequest(weight=weight, **{k: v or None for k, v in combination.items()})
+                )
             except Exception:
                 continue
             record = render.plan_record(plan, book.path, book.sha256)
@@ -532,6 +627,7 @@ def test_the_csv_writer_matches_csv_writer_on_real_plans(book):
 
 
 # --- streaming ----------------------------------------------------------------------------
+
 
 def test_rows_are_written_as_they_are_read(book):
     """Streaming: the first row is out before the input has been read past it."""
@@ -562,7 +658,8 @@ def test_the_columns_come_from_plan_dict(book):
     planner = Planner(book)
     request = PlanRequest(drug="margenza", weight="70 kg")
     assert batch.plan_columns(planner) == list(
-        render.plan_record(planner.plan(request), book.path, book.sha256))
+        render.plan_record(planner.plan(request), book.path, book.sha256)
+    )
 
 
 def test_every_plan_request_field_is_a_column():
@@ -582,8 +679,13 @@ def test_the_progress_bar_reports_bytes_read(tmp_path):
     from her2dose.data import loader as regimens
 
     with source.open("rb") as binary:
-        report = batch.run(regimens.load(SHIPPED), batch.open_source(binary, None),
-                           io.StringIO(), "csv", progress=ticks.append)
+        report = batch.run(
+            regimens.load(SHIPPED),
+            batch.open_source(binary, None),
+            io.StringIO(),
+            "csv",
+            progress=ticks.append,
+        )
     assert report.rows == 2500
     assert len(ticks) == 2 and 0 < ticks[0] <= ticks[1] <= os.path.getsize(source)
 
@@ -610,6 +712,8 @@ def test_a_closed_stdout_is_an_error_not_a_crash(monkeypatch):
         buffer = io.BufferedWriter(ClosedPipe())
 
     monkeypatch.setattr("sys.stdout", Stdout())
-    with pytest.raises(OutputError, match="stdout was closed before the batch finished"), \
-            batch.output_stream("-") as out:
+    with (
+        pytest.raises(OutputError, match="stdout was closed before the batch finished"),
+        batch.output_stream("-") as out,
+    ):
         out.write("x" * 100_000)

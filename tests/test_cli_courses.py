@@ -13,24 +13,95 @@ import pytest
 SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 
 SCHEDULE_KEYS = [
-    "schema_version", "drug", "drug_name", "product", "brand", "regimen", "indication",
-    "schedule", "chemotherapy", "start", "level", "course", "requested_cycles",
-    "requested_weeks", "weight_input", "weight_kg", "doses", "end", "warnings", "notes",
-    "sources", "regimens_file", "regimens_sha256",
+    "schema_version",
+    "drug",
+    "drug_name",
+    "product",
+    "brand",
+    "regimen",
+    "indication",
+    "schedule",
+    "chemotherapy",
+    "start",
+    "level",
+    "course",
+    "requested_cycles",
+    "requested_weeks",
+    "weight_input",
+    "weight_kg",
+    "doses",
+    "end",
+    "warnings",
+    "notes",
+    "sources",
+    "regimens_file",
+    "regimens_sha256",
 ]
 DOSE_KEYS = [
-    "number", "date", "weekday", "week", "day", "schedule", "interval_days", "phase", "dose",
-    "dose_mg_per_kg", "dose_mg", "vials", "infusion", "infusion_minutes",
+    "number",
+    "date",
+    "weekday",
+    "week",
+    "day",
+    "schedule",
+    "interval_days",
+    "phase",
+    "dose",
+    "dose_mg_per_kg",
+    "dose_mg",
+    "vials",
+    "infusion",
+    "infusion_minutes",
 ]
 NEXT_KEYS = [
-    "schema_version", "drug", "drug_name", "product", "brand", "regimen", "indication",
-    "schedule", "chemotherapy", "start", "previous", "last_dose", "on", "due_date",
-    "due_weekday", "days_since_last_dose", "days_late", "days_until_due",
-    "minimum_interval_days", "earliest_date", "status", "give_now", "action", "message",
-    "dose_schedule", "phase", "level", "dose", "dose_mg_per_kg", "weight_input", "weight_kg",
-    "dose_mg", "vials", "infusion", "infusion_minutes", "rate_ml_per_h", "route", "volume_ml",
-    "injection_minutes", "next_due_date", "rule", "rule_source", "reminders", "warnings",
-    "notes", "sources", "regimens_file", "regimens_sha256",
+    "schema_version",
+    "drug",
+    "drug_name",
+    "product",
+    "brand",
+    "regimen",
+    "indication",
+    "schedule",
+    "chemotherapy",
+    "start",
+    "previous",
+    "last_dose",
+    "on",
+    "due_date",
+    "due_weekday",
+    "days_since_last_dose",
+    "days_late",
+    "days_until_due",
+    "minimum_interval_days",
+    "earliest_date",
+    "status",
+    "give_now",
+    "action",
+    "message",
+    "dose_schedule",
+    "phase",
+    "level",
+    "dose",
+    "dose_mg_per_kg",
+    "weight_input",
+    "weight_kg",
+    "dose_mg",
+    "vials",
+    "infusion",
+    "infusion_minutes",
+    "rate_ml_per_h",
+    "route",
+    "volume_ml",
+    "injection_minutes",
+    "next_due_date",
+    "rule",
+    "rule_source",
+    "reminders",
+    "warnings",
+    "notes",
+    "sources",
+    "regimens_file",
+    "regimens_sha256",
 ]
 
 
@@ -44,18 +115,38 @@ def test_schedule_table(cli):
 
 
 def test_schedule_json_with_weight(cli):
-    result = cli("schedule", "trastuzumab", "--indication", "adjuvant", "--schedule",
-                 "adjuvant-weekly-then-q3w", "--chemotherapy", "docetaxel-carboplatin",
-                 "--start", "2026-01-05", "--weight", "70 kg", "--product", "trazimera",
-                 "--format", "json")
+    result = cli(
+        "schedule",
+        "trastuzumab",
+        "--indication",
+        "adjuvant",
+        "--schedule",
+        "adjuvant-weekly-then-q3w",
+        "--chemotherapy",
+        "docetaxel-carboplatin",
+        "--start",
+        "2026-01-05",
+        "--weight",
+        "70 kg",
+        "--product",
+        "trazimera",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert list(data) == SCHEDULE_KEYS
     assert list(data["doses"][0]) == DOSE_KEYS
     assert len(data["doses"]) == 30
     switch = data["doses"][18]
-    assert (switch["week"], switch["schedule"], switch["phase"], switch["dose_mg_per_kg"],
-            switch["dose_mg"], switch["infusion_minutes"]) == (19, "q3w", "maintenance", 6, 420, 90)
+    assert (
+        switch["week"],
+        switch["schedule"],
+        switch["phase"],
+        switch["dose_mg_per_kg"],
+        switch["dose_mg"],
+        switch["infusion_minutes"],
+    ) == (19, "q3w", "maintenance", 6, 420, 90)
     assert data["doses"][0]["dose_mg"] == 280 and data["doses"][0]["infusion_minutes"] == 90
     assert data["course"]["weeks"] == 52 and "beyond one year" in data["course"]["limit"]
     assert data["brand"] == "TRAZIMERA" and data["weight_kg"] == 70
@@ -65,28 +156,52 @@ def test_schedule_json_with_weight(cli):
 def test_schedule_open_ended_needs_a_length(cli):
     result = cli("schedule", "enhertu", "--indication", "breast", "--start", "2026-01-05")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: regimen 'tdxd-breast' is given until disease "
-                                    "progression or unacceptable toxicity")
-    ok = cli("schedule", "enhertu", "--indication", "breast", "--start", "2026-01-05",
-             "--cycles", "4", "--format", "json")
+    assert result.stderr.startswith(
+        "error: regimen 'tdxd-breast' is given until disease progression or unacceptable toxicity"
+    )
+    ok = cli(
+        "schedule",
+        "enhertu",
+        "--indication",
+        "breast",
+        "--start",
+        "2026-01-05",
+        "--cycles",
+        "4",
+        "--format",
+        "json",
+    )
     data = json.loads(ok.stdout)
     assert ok.exit_code == 0 and len(data["doses"]) == 4
     assert data["end"].startswith("Given until disease progression or unacceptable toxicity")
 
 
 def test_schedule_beyond_the_course_warns_on_stderr(cli):
-    result = cli("schedule", "herceptin", "--indication", "adjuvant", "--schedule", "q3w",
-                 "--start", "2026-01-05", "--weeks", "60")
+    result = cli(
+        "schedule",
+        "herceptin",
+        "--indication",
+        "adjuvant",
+        "--schedule",
+        "q3w",
+        "--start",
+        "2026-01-05",
+        "--weeks",
+        "60",
+    )
     assert result.exit_code == 0
     assert "warning: --weeks 60 goes beyond the label course (52 weeks)" in result.stderr
     assert "Extending adjuvant treatment beyond one year is not recommended." in result.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--start", "5 Jan 2026"], "--start '5 Jan 2026' is not a date"),
-    (["--start", "2026-01-05", "--cycles", "2", "--weeks", "2"], "not both"),
-    (["--start", "2026-01-05", "--schedule", "monthly"], "unknown schedule 'monthly'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start", "5 Jan 2026"], "--start '5 Jan 2026' is not a date"),
+        (["--start", "2026-01-05", "--cycles", "2", "--weeks", "2"], "not both"),
+        (["--start", "2026-01-05", "--schedule", "monthly"], "unknown schedule 'monthly'"),
+    ],
+)
 def test_schedule_bad_input_exits_2(cli, args, message):
     result = cli("schedule", "kadcyla", "--indication", "mbc", *args)
     assert result.exit_code == 2
@@ -94,8 +209,10 @@ def test_schedule_bad_input_exits_2(cli, args, message):
 
 
 def test_schedule_and_plan_refuse_phesgo(cli):
-    for args in (["plan", "phesgo", "--weight", "70"],
-                 ["schedule", "phesgo", "--start", "2026-01-05", "--cycles", "3"]):
+    for args in (
+        ["plan", "phesgo", "--weight", "70"],
+        ["schedule", "phesgo", "--start", "2026-01-05", "--cycles", "3"],
+    ):
         result = cli(*args)
         assert result.exit_code == 2
         assert "subcutaneous" in result.stderr and "her2dose next phesgo" in result.stderr
@@ -103,63 +220,127 @@ def test_schedule_and_plan_refuse_phesgo(cli):
 
 
 def test_next_due_exits_0(cli):
-    result = cli("next", "herceptin", "--indication", "gastric", "--last-dose", "2026-01-05",
-                 "--on", "2026-02-02", "--weight", "80 kg")
+    result = cli(
+        "next",
+        "herceptin",
+        "--indication",
+        "gastric",
+        "--last-dose",
+        "2026-01-05",
+        "--on",
+        "2026-02-02",
+        "--weight",
+        "80 kg",
+    )
     assert result.exit_code == 0
     assert "LATE" in result.stdout and "6 mg/kg (maintenance)" in result.stdout
     assert "480 mg" in result.stdout and "2026-02-23" in result.stdout
 
 
 def test_next_reload_json(cli):
-    result = cli("next", "herceptin", "--indication", "gastric", "--last-dose", "2026-01-05",
-                 "--on", "2026-02-03", "--weight", "80 kg", "--format", "json")
+    result = cli(
+        "next",
+        "herceptin",
+        "--indication",
+        "gastric",
+        "--last-dose",
+        "2026-01-05",
+        "--on",
+        "2026-02-03",
+        "--weight",
+        "80 kg",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert list(data) == NEXT_KEYS
-    assert (data["status"], data["action"], data["phase"], data["dose_mg_per_kg"],
-            data["dose_mg"], data["infusion_minutes"], data["days_late"],
-            data["next_due_date"], data["give_now"]) == (
-        "late", "re-load", "loading", 8, 640, 90, 8, "2026-02-24", True)
+    assert (
+        data["status"],
+        data["action"],
+        data["phase"],
+        data["dose_mg_per_kg"],
+        data["dose_mg"],
+        data["infusion_minutes"],
+        data["days_late"],
+        data["next_due_date"],
+        data["give_now"],
+    ) == ("late", "re-load", "loading", 8, 640, 90, 8, "2026-02-24", True)
     assert data["rule_source"].startswith("HERCEPTIN US PI §2.4")
 
 
 def test_next_not_yet_due_exits_1(cli):
-    result = cli("next", "kadcyla", "--indication", "ebc", "--last-dose", "2026-01-05",
-                 "--on", "2026-01-20", "--format", "json")
+    result = cli(
+        "next",
+        "kadcyla",
+        "--indication",
+        "ebc",
+        "--last-dose",
+        "2026-01-05",
+        "--on",
+        "2026-01-20",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert (data["status"], data["earliest_date"], data["minimum_interval_days"],
-            data["days_until_due"], data["give_now"], data["dose"]) == (
-        "not-yet-due", "2026-01-26", 21, 6, False, None)
+    assert (
+        data["status"],
+        data["earliest_date"],
+        data["minimum_interval_days"],
+        data["days_until_due"],
+        data["give_now"],
+        data["dose"],
+    ) == ("not-yet-due", "2026-01-26", 21, 6, False, None)
 
 
 def test_next_perjeta_late_says_check_the_label_exits_1(cli):
     result = cli("next", "perjeta", "--last-dose", "2026-01-05", "--on", "2026-02-20")
     assert result.exit_code == 1
     assert "NOT ENCODED" in result.stdout
-    data = json.loads(cli("next", "perjeta", "--last-dose", "2026-01-05", "--on", "2026-02-20",
-                          "--format", "json").stdout)
+    data = json.loads(
+        cli(
+            "next", "perjeta", "--last-dose", "2026-01-05", "--on", "2026-02-20", "--format", "json"
+        ).stdout
+    )
     assert data["status"] == "not-encoded" and data["dose"] is None
     assert "check the current PERJETA prescribing information" in data["message"]
 
 
 def test_next_phesgo_transition(cli):
-    result = cli("next", "phesgo", "--last-dose", "2026-01-05", "--on", "2026-02-16",
-                 "--previous", "iv", "--format", "json")
+    result = cli(
+        "next",
+        "phesgo",
+        "--last-dose",
+        "2026-01-05",
+        "--on",
+        "2026-02-16",
+        "--previous",
+        "iv",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert (data["action"], data["volume_ml"], data["injection_minutes"], data["route"]) == (
-        "loading", 15, 8, "subcutaneous")
+        "loading",
+        15,
+        8,
+        "subcutaneous",
+    )
     assert data["dose"].startswith("1,200 mg pertuzumab")
     missing = cli("next", "phesgo", "--last-dose", "2026-01-05", "--on", "2026-02-16")
     assert missing.exit_code == 2 and "--previous iv" in missing.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--last-dose", "2026-02-30"], "--last-dose '2026-02-30' is not a date"),
-    (["--last-dose", "2026-01-05", "--on", "2026-01-04"], "is before the last dose"),
-    (["--last-dose", "2999-01-01"], "is in the future"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--last-dose", "2026-02-30"], "--last-dose '2026-02-30' is not a date"),
+        (["--last-dose", "2026-01-05", "--on", "2026-01-04"], "is before the last dose"),
+        (["--last-dose", "2999-01-01"], "is in the future"),
+    ],
+)
 def test_next_bad_dates_exit_2(cli, args, message):
     result = cli("next", "kadcyla", "--indication", "ebc", *args)
     assert result.exit_code == 2
@@ -168,8 +349,7 @@ def test_next_bad_dates_exit_2(cli, args, message):
 
 def test_next_on_defaults_to_today(cli):
     last = (date.today() - timedelta(21)).isoformat()
-    result = cli("next", "kadcyla", "--indication", "ebc", "--last-dose", last,
-                 "--format", "json")
+    result = cli("next", "kadcyla", "--indication", "ebc", "--last-dose", last, "--format", "json")
     data = json.loads(result.stdout)
     assert result.exit_code == 0
     assert (data["on"], data["status"]) == (date.today().isoformat(), "due")
@@ -177,10 +357,14 @@ def test_next_on_defaults_to_today(cli):
 
 def test_broken_courses_exit_3(cli, tmp_path):
     path = tmp_path / "regimens.toml"
-    path.write_text(SHIPPED.read_text(encoding="utf-8")
-                    + '\n[courses.no-such]\ncycles = 2\nsource = "x"\n', encoding="utf-8")
-    for command in (["schedule", "kadcyla", "--indication", "ebc", "--start", "2026-01-05"],
-                    ["next", "kadcyla", "--indication", "ebc", "--last-dose", "2026-01-05"]):
+    path.write_text(
+        SHIPPED.read_text(encoding="utf-8") + '\n[courses.no-such]\ncycles = 2\nsource = "x"\n',
+        encoding="utf-8",
+    )
+    for command in (
+        ["schedule", "kadcyla", "--indication", "ebc", "--start", "2026-01-05"],
+        ["next", "kadcyla", "--indication", "ebc", "--last-dose", "2026-01-05"],
+    ):
         result = cli(*command, "--regimens", str(path))
         assert result.exit_code == 3
         assert "courses.no-such: unknown regimen 'no-such'" in result.stderr
@@ -193,8 +377,10 @@ def test_help(cli, command):
 
 
 def test_help_does_not_load_pint_or_rich():
-    code = ("import sys; from typer.testing import CliRunner; from her2dose.cli.app import app; "
-            "r = CliRunner().invoke(app, ['next', '--help']); assert r.exit_code == 0; "
-            "print('pint' in sys.modules, 'her2dose.commands.schedule' in sys.modules)")
+    code = (
+        "import sys; from typer.testing import CliRunner; from her2dose.cli.app import app; "
+        "r = CliRunner().invoke(app, ['next', '--help']); assert r.exit_code == 0; "
+        "print('pint' in sys.modules, 'her2dose.commands.schedule' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -11,32 +11,121 @@ import pytest
 from conftest import ROOT
 
 LEVELS_KEYS = [
-    "schema_version", "drug", "drug_name", "product", "brand", "regimen", "indication", "basis",
-    "weight_input", "weight_kg", "levels", "further_reduction", "further_reduction_source",
-    "no_reductions", "no_re_escalation", "max_dose_mg_per_kg", "max_dose_source", "warnings",
-    "notes", "regimens_file", "regimens_sha256",
+    "schema_version",
+    "drug",
+    "drug_name",
+    "product",
+    "brand",
+    "regimen",
+    "indication",
+    "basis",
+    "weight_input",
+    "weight_kg",
+    "levels",
+    "further_reduction",
+    "further_reduction_source",
+    "no_reductions",
+    "no_re_escalation",
+    "max_dose_mg_per_kg",
+    "max_dose_source",
+    "warnings",
+    "notes",
+    "regimens_file",
+    "regimens_sha256",
 ]
 LEVEL_ROW_KEYS = [
-    "level", "name", "schedule", "phase", "dose_mg_per_kg", "dose_mg", "vials", "vial_total_mg",
-    "leftover_mg", "drug_volume_ml", "total_volume_ml", "source",
+    "level",
+    "name",
+    "schedule",
+    "phase",
+    "dose_mg_per_kg",
+    "dose_mg",
+    "vials",
+    "vial_total_mg",
+    "leftover_mg",
+    "drug_volume_ml",
+    "total_volume_ml",
+    "source",
 ]
 ADJUST_KEYS = [
-    "schema_version", "drug", "drug_name", "regimen", "indication", "event", "event_name",
-    "event_input", "grade", "lvef_pct", "lvef_drop_pct", "lvef_lln_pct", "lvef_lln_from",
-    "symptomatic_chf", "resolved_days", "level", "level_name", "level_mg_per_kg",
-    "level_dose_mg", "weight_input", "weight_kg", "answer", "criterion", "action",
-    "action_text", "until", "condition", "outcomes", "decided", "result", "result_level",
-    "result_level_name", "result_mg_per_kg", "result_mg", "result_text", "follow_up", "label",
-    "source", "not_encoded", "message", "no_re_escalation", "warnings", "notes", "sources",
-    "regimens_file", "regimens_sha256",
+    "schema_version",
+    "drug",
+    "drug_name",
+    "regimen",
+    "indication",
+    "event",
+    "event_name",
+    "event_input",
+    "grade",
+    "lvef_pct",
+    "lvef_drop_pct",
+    "lvef_lln_pct",
+    "lvef_lln_from",
+    "symptomatic_chf",
+    "resolved_days",
+    "level",
+    "level_name",
+    "level_mg_per_kg",
+    "level_dose_mg",
+    "weight_input",
+    "weight_kg",
+    "answer",
+    "criterion",
+    "action",
+    "action_text",
+    "until",
+    "condition",
+    "outcomes",
+    "decided",
+    "result",
+    "result_level",
+    "result_level_name",
+    "result_mg_per_kg",
+    "result_mg",
+    "result_text",
+    "follow_up",
+    "label",
+    "source",
+    "not_encoded",
+    "message",
+    "no_re_escalation",
+    "warnings",
+    "notes",
+    "sources",
+    "regimens_file",
+    "regimens_sha256",
 ]
 OUTCOME_KEYS = ["condition", "result", "level", "level_name", "dose_mg_per_kg", "dose_mg", "text"]
 CHECK_KEYS = [
-    "schema_version", "drug", "drug_name", "regimen", "indication", "schedule", "phase",
-    "weight_input", "weight_kg", "dose_input", "dose_mg", "dose_mg_per_kg", "tolerance_pct",
-    "tolerance_from", "checked_against", "verdict", "match", "level", "level_name", "nearest",
-    "comparisons", "over_label", "max_dose_mg_per_kg", "max_dose_source", "message", "warnings",
-    "notes", "regimens_file", "regimens_sha256",
+    "schema_version",
+    "drug",
+    "drug_name",
+    "regimen",
+    "indication",
+    "schedule",
+    "phase",
+    "weight_input",
+    "weight_kg",
+    "dose_input",
+    "dose_mg",
+    "dose_mg_per_kg",
+    "tolerance_pct",
+    "tolerance_from",
+    "checked_against",
+    "verdict",
+    "match",
+    "level",
+    "level_name",
+    "nearest",
+    "comparisons",
+    "over_label",
+    "max_dose_mg_per_kg",
+    "max_dose_source",
+    "message",
+    "warnings",
+    "notes",
+    "regimens_file",
+    "regimens_sha256",
 ]
 
 
@@ -47,8 +136,14 @@ def wide_terminal(monkeypatch):
 
 
 COMPARISON_KEYS = [
-    "level", "name", "dose_mg_per_kg", "dose_mg", "difference_mg", "difference_pct",
-    "within_tolerance", "source",
+    "level",
+    "name",
+    "dose_mg_per_kg",
+    "dose_mg",
+    "difference_mg",
+    "difference_pct",
+    "within_tolerance",
+    "source",
 ]
 
 
@@ -59,10 +154,19 @@ def test_levels_table(cli):
     result = cli("levels", "enhertu", "--indication", "gastric", "--weight", "72 kg")
     assert result.exit_code == 0
     out = result.stdout
-    for text in ("starting dose", "6.4", "460.8 mg", "5x100mg = 500 mg", "23.04 mL",
-                 "first dose reduction", "388.8 mg", "second dose reduction", "316.8 mg",
-                 "further reduction required: discontinue",
-                 "Do not re-escalate the ENHERTU dose after a dose reduction is made."):
+    for text in (
+        "starting dose",
+        "6.4",
+        "460.8 mg",
+        "5x100mg = 500 mg",
+        "23.04 mL",
+        "first dose reduction",
+        "388.8 mg",
+        "second dose reduction",
+        "316.8 mg",
+        "further reduction required: discontinue",
+        "Do not re-escalate the ENHERTU dose after a dose reduction is made.",
+    ):
         assert text in out, text
     assert result.stderr == ""
 
@@ -87,8 +191,24 @@ def test_levels_for_trastuzumab_says_hold_or_discontinue_only(cli):
 
 
 def test_adjust_ild_29_days_reduces_one_level(cli):
-    result = cli("adjust", "enhertu", "--indication", "breast", "--level", "0", "--event", "ild",
-                 "--grade", "1", "--resolved-days", "29", "--weight", "72 kg", "-f", "json")
+    result = cli(
+        "adjust",
+        "enhertu",
+        "--indication",
+        "breast",
+        "--level",
+        "0",
+        "--event",
+        "ild",
+        "--grade",
+        "1",
+        "--resolved-days",
+        "29",
+        "--weight",
+        "72 kg",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert list(data) == ADJUST_KEYS
@@ -99,22 +219,58 @@ def test_adjust_ild_29_days_reduces_one_level(cli):
 
 
 def test_adjust_ild_28_days_keeps_the_dose(cli):
-    result = cli("adjust", "enhertu", "--indication", "breast", "--level", "-1", "--event",
-                 "pneumonitis", "--grade", "1", "--resolved-days", "28", "-f", "json")
+    result = cli(
+        "adjust",
+        "enhertu",
+        "--indication",
+        "breast",
+        "--level",
+        "-1",
+        "--event",
+        "pneumonitis",
+        "--grade",
+        "1",
+        "--resolved-days",
+        "28",
+        "-f",
+        "json",
+    )
     data = json.loads(result.stdout)
     assert (data["result"], data["result_level"]) == ("maintain", -1)
 
 
 def test_adjust_from_the_last_level_discontinues(cli):
-    result = cli("adjust", "kadcyla", "--indication", "mbc", "--level", "-2", "--event", "ast",
-                 "--grade", "3")
+    result = cli(
+        "adjust",
+        "kadcyla",
+        "--indication",
+        "mbc",
+        "--level",
+        "-2",
+        "--event",
+        "ast",
+        "--grade",
+        "3",
+    )
     assert result.exit_code == 0
     assert "permanently discontinue: level -2 is the last level" in " ".join(result.stdout.split())
 
 
 def test_adjust_table_shows_label_and_source(cli):
-    result = cli("adjust", "kadcyla", "--indication", "mbc", "--level", "0", "--event", "plt",
-                 "--grade", "3", "--weight", "60 kg")
+    result = cli(
+        "adjust",
+        "kadcyla",
+        "--indication",
+        "mbc",
+        "--level",
+        "0",
+        "--event",
+        "plt",
+        "--grade",
+        "3",
+        "--weight",
+        "60 kg",
+    )
     assert result.exit_code == 0
     flat = " ".join(result.stdout.split())
     assert "resume at the same dose: level 0 (starting dose, 3.6 mg/kg) = 216 mg" in flat
@@ -122,8 +278,22 @@ def test_adjust_table_shows_label_and_source(cli):
 
 
 def test_adjust_lvef_by_category(cli):
-    result = cli("adjust", "enhertu", "--indication", "breast", "--level", "0", "--event",
-                 "ejection-fraction", "--lvef", "42", "--lvef-drop", "12", "-f", "json")
+    result = cli(
+        "adjust",
+        "enhertu",
+        "--indication",
+        "breast",
+        "--level",
+        "0",
+        "--event",
+        "ejection-fraction",
+        "--lvef",
+        "42",
+        "--lvef-drop",
+        "12",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert (data["lvef_pct"], data["lvef_drop_pct"], data["action"]) == (42, 12, "interrupt")
@@ -132,8 +302,20 @@ def test_adjust_lvef_by_category(cli):
 
 
 def test_adjust_not_encoded_exits_1_and_says_where_to_look(cli):
-    result = cli("adjust", "enhertu", "--indication", "breast", "--level", "0", "--event", "anc",
-                 "--grade", "4", "-f", "json")
+    result = cli(
+        "adjust",
+        "enhertu",
+        "--indication",
+        "breast",
+        "--level",
+        "0",
+        "--event",
+        "anc",
+        "--grade",
+        "4",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["answer"] == "not-encoded" and data["result"] is None
@@ -144,21 +326,35 @@ def test_adjust_not_encoded_exits_1_and_says_where_to_look(cli):
 
 
 def test_adjust_lvef_outside_every_row_exits_1(cli):
-    result = cli("adjust", "enhertu", "--indication", "breast", "--level", "0", "--event", "lvef",
-                 "--lvef", "60", "--lvef-drop", "5")
+    result = cli(
+        "adjust",
+        "enhertu",
+        "--indication",
+        "breast",
+        "--level",
+        "0",
+        "--event",
+        "lvef",
+        "--lvef",
+        "60",
+        "--lvef-drop",
+        "5",
+    )
     assert result.exit_code == 1
     assert "does not infer an action" in result.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--level", "0", "--event", "nausea", "--grade", "2"],
-     "unknown event 'nausea'"),
-    (["--level", "0", "--event", "anc", "--grade", "1"], "grades in the table: 3, 4"),
-    (["--level", "-3", "--event", "anc", "--grade", "3"], "valid levels are 0, -1, -2"),
-    (["--event", "anc", "--grade", "3"], "--level is required"),
-    (["--level", "0", "--event", "anc", "--grade", "9"], "not a CTCAE grade"),
-    (["--level", "0", "--event", "lvef", "--grade", "2"], "not CTCAE grades"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--level", "0", "--event", "nausea", "--grade", "2"], "unknown event 'nausea'"),
+        (["--level", "0", "--event", "anc", "--grade", "1"], "grades in the table: 3, 4"),
+        (["--level", "-3", "--event", "anc", "--grade", "3"], "valid levels are 0, -1, -2"),
+        (["--event", "anc", "--grade", "3"], "--level is required"),
+        (["--level", "0", "--event", "anc", "--grade", "9"], "not a CTCAE grade"),
+        (["--level", "0", "--event", "lvef", "--grade", "2"], "not CTCAE grades"),
+    ],
+)
 def test_adjust_errors_exit_2_with_valid_values(cli, args, message):
     result = cli("adjust", "enhertu", "--indication", "breast", *args)
     assert result.exit_code == 2
@@ -176,16 +372,27 @@ def test_adjust_without_event_is_a_usage_error(cli):
 
 
 def test_check_match_exits_0(cli):
-    result = cli("check", "enhertu", "--indication", "breast", "--weight", "72 kg", "--dose",
-                 "320 mg")
+    result = cli(
+        "check", "enhertu", "--indication", "breast", "--weight", "72 kg", "--dose", "320 mg"
+    )
     assert result.exit_code == 0
     flat = " ".join(result.stdout.split())
     assert "MATCH" in flat and "matches level -1 (first dose reduction) within 5%" in flat
 
 
 def test_check_over_label_exits_1_with_the_label_figure(cli):
-    result = cli("check", "enhertu", "--indication", "gastric", "--weight", "72 kg", "--dose",
-                 "6.6 mg/kg", "-f", "json")
+    result = cli(
+        "check",
+        "enhertu",
+        "--indication",
+        "gastric",
+        "--weight",
+        "72 kg",
+        "--dose",
+        "6.6 mg/kg",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert list(data) == CHECK_KEYS
@@ -197,15 +404,35 @@ def test_check_over_label_exits_1_with_the_label_figure(cli):
 
 
 def test_check_kadcyla_above_maximum_exits_1(cli):
-    result = cli("check", "kadcyla", "--indication", "mbc", "--weight", "60 kg", "--dose",
-                 "3.7 mg/kg", "-f", "json")
+    result = cli(
+        "check",
+        "kadcyla",
+        "--indication",
+        "mbc",
+        "--weight",
+        "60 kg",
+        "--dose",
+        "3.7 mg/kg",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 1
     assert json.loads(result.stdout)["verdict"] == "above-maximum"
 
 
 def test_check_no_match_exits_1(cli):
-    result = cli("check", "enhertu", "--indication", "breast", "--weight", "72 kg", "--dose",
-                 "350 mg", "-f", "json")
+    result = cli(
+        "check",
+        "enhertu",
+        "--indication",
+        "breast",
+        "--weight",
+        "72 kg",
+        "--dose",
+        "350 mg",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["verdict"] == "no-match" and data["level"] is None
@@ -213,18 +440,33 @@ def test_check_no_match_exits_1(cli):
 
 
 def test_check_tolerance_flag(cli):
-    result = cli("check", "enhertu", "--indication", "breast", "--weight", "72 kg", "--dose",
-                 "350 mg", "--tolerance", "10", "-f", "json")
+    result = cli(
+        "check",
+        "enhertu",
+        "--indication",
+        "breast",
+        "--weight",
+        "72 kg",
+        "--dose",
+        "350 mg",
+        "--tolerance",
+        "10",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 0
     assert json.loads(result.stdout)["tolerance_from"] == "--tolerance"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--weight", "72 kg", "--dose", "389"], "has no unit"),
-    (["--weight", "72 mL", "--dose", "389 mg"], "weight"),
-    (["--weight", "72 kg", "--dose", "389 mg", "--tolerance", "x"], "--tolerance"),
-    (["--weight", "72 kg", "--dose", "389 mg", "--level", "-5"], "valid levels are 0, -1, -2"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--weight", "72 kg", "--dose", "389"], "has no unit"),
+        (["--weight", "72 mL", "--dose", "389 mg"], "weight"),
+        (["--weight", "72 kg", "--dose", "389 mg", "--tolerance", "x"], "--tolerance"),
+        (["--weight", "72 kg", "--dose", "389 mg", "--level", "-5"], "valid levels are 0, -1, -2"),
+    ],
+)
 def test_check_bad_input_exits_2(cli, args, message):
     result = cli("check", "enhertu", "--indication", "breast", *args)
     assert result.exit_code == 2
@@ -232,11 +474,22 @@ def test_check_bad_input_exits_2(cli, args, message):
 
 
 def test_check_trastuzumab_needs_phase(cli):
-    result = cli("check", "ogivri", "--indication", "gastric", "--weight", "60 kg", "--dose",
-                 "360 mg")
+    result = cli(
+        "check", "ogivri", "--indication", "gastric", "--weight", "60 kg", "--dose", "360 mg"
+    )
     assert result.exit_code == 2 and "--phase" in result.stderr
-    ok = cli("check", "ogivri", "--indication", "gastric", "--weight", "60 kg", "--dose",
-             "360 mg", "--phase", "maintenance")
+    ok = cli(
+        "check",
+        "ogivri",
+        "--indication",
+        "gastric",
+        "--weight",
+        "60 kg",
+        "--dose",
+        "360 mg",
+        "--phase",
+        "maintenance",
+    )
     assert ok.exit_code == 0
 
 

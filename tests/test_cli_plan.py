@@ -7,20 +7,41 @@ import json
 import shutil
 
 import pytest
+from conftest import SHIPPED
 
 from her2dose import __version__
-
-from conftest import SHIPPED
 
 ENHERTU_72 = ("plan", "enhertu", "--indication", "breast", "--weight", "72 kg")
 
 # The keys issue 2 requires in `plan --format json`.
 REQUIRED_KEYS = {
-    "drug", "product", "regimen", "indication", "phase", "schedule", "level", "dose_mg_per_kg",
-    "weight_input", "weight_kg", "dose_mg", "vials", "vial_total_mg", "leftover_mg",
-    "concentration_mg_per_ml", "drug_volume_ml", "diluent", "bag_volume_ml", "total_volume_ml",
-    "infusion_minutes", "rate_ml_per_h", "filter", "reminders", "warnings",
-    "next_level_mg_per_kg", "source", "regimens_sha256",
+    "drug",
+    "product",
+    "regimen",
+    "indication",
+    "phase",
+    "schedule",
+    "level",
+    "dose_mg_per_kg",
+    "weight_input",
+    "weight_kg",
+    "dose_mg",
+    "vials",
+    "vial_total_mg",
+    "leftover_mg",
+    "concentration_mg_per_ml",
+    "drug_volume_ml",
+    "diluent",
+    "bag_volume_ml",
+    "total_volume_ml",
+    "infusion_minutes",
+    "rate_ml_per_h",
+    "filter",
+    "reminders",
+    "warnings",
+    "next_level_mg_per_kg",
+    "source",
+    "regimens_sha256",
 }
 
 
@@ -48,7 +69,7 @@ def plan_json(run, *args: str) -> dict:
 
 def test_plan_json_has_every_documented_key(run):
     data = plan_json(run, *ENHERTU_72)
-    assert REQUIRED_KEYS <= set(data)
+    assert set(data) >= REQUIRED_KEYS
     assert data["drug"] == "trastuzumab-deruxtecan"
     assert data["product"] == "enhertu"
     assert data["regimen"] == "tdxd-breast"
@@ -66,9 +87,19 @@ def test_plan_json_has_every_documented_key(run):
 
 def test_plan_json_numbers_are_json_numbers(run):
     data = plan_json(run, *ENHERTU_72)
-    for key in ("dose_mg_per_kg", "weight_kg", "dose_mg", "vial_total_mg", "leftover_mg",
-                "concentration_mg_per_ml", "drug_volume_ml", "bag_volume_ml",
-                "total_volume_ml", "infusion_minutes", "rate_ml_per_h"):
+    for key in (
+        "dose_mg_per_kg",
+        "weight_kg",
+        "dose_mg",
+        "vial_total_mg",
+        "leftover_mg",
+        "concentration_mg_per_ml",
+        "drug_volume_ml",
+        "bag_volume_ml",
+        "total_volume_ml",
+        "infusion_minutes",
+        "rate_ml_per_h",
+    ):
         assert isinstance(data[key], int | float) and not isinstance(data[key], bool), key
 
 
@@ -84,10 +115,23 @@ def test_plan_table_shows_the_worksheet(run):
     result = run(*ENHERTU_72)
     assert result.exit_code == 0
     out = result.stdout
-    for text in ("388.8 mg", "4x100mg = 400 mg", "11.2 mg", "19.44 mL", "119.44 mL",
-                 "90 min", "79.6 mL/h", "5% Dextrose Injection", "Sodium Chloride",
-                 "polyethersulfone", "4.4 mg/kg", "316.8 mg", "boxed warning",
-                 "Do not substitute ENHERTU", "ENHERTU US PI §2.2"):
+    for text in (
+        "388.8 mg",
+        "4x100mg = 400 mg",
+        "11.2 mg",
+        "19.44 mL",
+        "119.44 mL",
+        "90 min",
+        "79.6 mL/h",
+        "5% Dextrose Injection",
+        "Sodium Chloride",
+        "polyethersulfone",
+        "4.4 mg/kg",
+        "316.8 mg",
+        "boxed warning",
+        "Do not substitute ENHERTU",
+        "ENHERTU US PI §2.2",
+    ):
         assert text in out, text
     assert hashlib.sha256(SHIPPED.read_bytes()).hexdigest() in out.replace("\n", "")
     # the default infusion is said, not silently assumed
@@ -104,8 +148,7 @@ def test_plan_table_is_the_default_and_json_is_not_coloured(run):
 def test_weight_in_pounds_and_kilograms_give_the_same_plan(run):
     by_kg = plan_json(run, *ENHERTU_72)
     # 72 kg / 0.45359237 = 158.732829... lb; 158.7 lb = 71.985109119 kg
-    by_lb = plan_json(run, "plan", "enhertu", "--indication", "breast", "--weight",
-                      "158.7 lb")
+    by_lb = plan_json(run, "plan", "enhertu", "--indication", "breast", "--weight", "158.7 lb")
     assert by_lb["weight_input"] == "158.7 lb"
     assert by_lb["weight_kg"] == 71.99
     assert by_lb["dose_mg"] == 388.7
@@ -126,8 +169,9 @@ def test_bare_number_is_read_as_kg_and_said_so(run):
 
 @pytest.mark.parametrize("weight", ["30 kg", "34.99 kg", "201 kg", "600 kg", "60 lb"])
 def test_weight_outside_35_to_200_kg_warns_on_stderr_and_in_json(run, weight):
-    result = run("plan", "enhertu", "--indication", "breast", "--weight", weight,
-                 "--format", "json")
+    result = run(
+        "plan", "enhertu", "--indication", "breast", "--weight", weight, "--format", "json"
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["warnings"], "expected a weight warning"
@@ -202,8 +246,11 @@ def test_unknown_drug_suggests_close_names(run):
         (("plan", "kadcyla"), "--indication", ["metastatic-breast", "early-breast"]),
         (("plan", "ogivri", "--indication", "adjuvant-breast"), "--schedule", ["q3w", "weekly"]),
         (("plan", "ogivri", "--indication", "gastric"), "--phase", ["loading", "maintenance"]),
-        (("plan", "trastuzumab", "--indication", "gastric", "--phase", "loading"), "--product",
-         ["herceptin", "ogivri", "herzuma", "ontruzant", "trazimera", "kanjinti", "hercessi"]),
+        (
+            ("plan", "trastuzumab", "--indication", "gastric", "--phase", "loading"),
+            "--product",
+            ["herceptin", "ogivri", "herzuma", "ontruzant", "trazimera", "kanjinti", "hercessi"],
+        ),
     ],
 )
 def test_missing_choice_lists_the_valid_values(run, args, option, values):
@@ -241,15 +288,35 @@ def test_level_on_a_drug_without_reductions(run):
     result = run("plan", "margenza", "--weight", "70 kg", "--level", "-1")
     assert result.exit_code == 2
     assert "no dose reductions" in result.stderr
-    result = run("plan", "ogivri", "--indication", "gastric", "--phase", "maintenance",
-                 "--weight", "70 kg", "--level", "-1")
+    result = run(
+        "plan",
+        "ogivri",
+        "--indication",
+        "gastric",
+        "--phase",
+        "maintenance",
+        "--weight",
+        "70 kg",
+        "--level",
+        "-1",
+    )
     assert result.exit_code == 2
     assert "no dose reductions" in result.stderr
 
 
 def test_drug_and_product_that_disagree(run):
-    result = run("plan", "ogivri", "--indication", "gastric", "--phase", "loading",
-                 "--product", "herceptin", "--weight", "72 kg")
+    result = run(
+        "plan",
+        "ogivri",
+        "--indication",
+        "gastric",
+        "--phase",
+        "loading",
+        "--product",
+        "herceptin",
+        "--weight",
+        "72 kg",
+    )
     assert result.exit_code == 2
     assert "name different products" in result.stderr
 
@@ -268,7 +335,9 @@ def test_regimens_option_and_environment_variable_override(run, tmp_path, monkey
     # a copy with ENHERTU breast at 5.0 mg/kg: 5.0 x 72 = 360 mg
     text = SHIPPED.read_text(encoding="utf-8").replace(
         '[regimens.tdxd-breast.schedules.q3w.phases.standard]\ndose = "5.4 mg/kg"',
-        '[regimens.tdxd-breast.schedules.q3w.phases.standard]\ndose = "5.0 mg/kg"', 1)
+        '[regimens.tdxd-breast.schedules.q3w.phases.standard]\ndose = "5.0 mg/kg"',
+        1,
+    )
     other = tmp_path / "other.toml"
     other.write_text(text, encoding="utf-8")
     sha = hashlib.sha256(other.read_bytes()).hexdigest()
@@ -337,8 +406,12 @@ def test_regimens_json(run):
     data = json.loads(result.stdout)
     assert data["regimens_sha256"] == hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
     drugs = {d["drug"]: d for d in data["drugs"]}
-    assert {"trastuzumab-deruxtecan", "ado-trastuzumab-emtansine", "trastuzumab",
-            "margetuximab"} <= set(drugs)
+    assert {
+        "trastuzumab-deruxtecan",
+        "ado-trastuzumab-emtansine",
+        "trastuzumab",
+        "margetuximab",
+    } <= set(drugs)
     tdxd = {r["regimen"]: r for r in drugs["trastuzumab-deruxtecan"]["regimens"]}
     assert [lv["dose"] for lv in tdxd["tdxd-gastric"]["levels"]] == [6.4, 5.4, 4.4]
     assert [lv["dose"] for lv in tdxd["tdxd-breast"]["levels"]] == [5.4, 4.4, 3.2]
@@ -393,8 +466,9 @@ def test_unencoded_preparation_never_claims_no_filter_is_needed(run):
     assert data["filter"] is None
     assert any("filter" in w and "not encoded" in w for w in data["warnings"])
     # trastuzumab's preparation is encoded and its labels require no filter
-    result = run("plan", "ogivri", "--indication", "gastric", "--phase", "loading",
-                 "--weight", "70 kg")
+    result = run(
+        "plan", "ogivri", "--indication", "gastric", "--phase", "loading", "--weight", "70 kg"
+    )
     assert "no in-line filter requirement in the label" in result.stdout
 
 
@@ -413,7 +487,9 @@ def test_brackets_in_data_and_paths_print_as_written(run, tmp_path, monkeypatch)
     path = folder / "regimens.toml"
     text = SHIPPED.read_text(encoding="utf-8").replace(
         'text = "Do not substitute ENHERTU for or with trastuzumab or ado-trastuzumab emtansine."',
-        'text = "Do not substitute ENHERTU [b]for or with[/b] trastuzumab [/x]."', 1)
+        'text = "Do not substitute ENHERTU [b]for or with[/b] trastuzumab [/x]."',
+        1,
+    )
     path.write_text(text, encoding="utf-8")
     monkeypatch.setenv("COLUMNS", "500")  # no wrapping inside the strings looked for
     result = run(*ENHERTU_72, "--regimens", str(path))

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from her2dose.commands.plan import PlanRequest, compute_plan
 from her2dose.commands.schedule import ScheduleRequest, compute_schedule, parse_date
 from her2dose.errors import InputError
-from her2dose.commands.plan import PlanRequest, compute_plan
 
 START = "2026-01-05"  # a Monday
 
@@ -19,13 +19,20 @@ def schedule(book, drug="herceptin", **kw):
 
 
 def adjuvant(book, chemotherapy, **kw):
-    return schedule(book, indication="adjuvant", schedule="adjuvant-weekly-then-q3w",
-                    chemotherapy=chemotherapy, **kw)
+    return schedule(
+        book,
+        indication="adjuvant",
+        schedule="adjuvant-weekly-then-q3w",
+        chemotherapy=chemotherapy,
+        **kw,
+    )
 
 
 def summary(cs):
-    return [(d.number, d.week, d.schedule.name, d.phase.name, float(d.dose_rate.m_as("mg/kg")))
-            for d in cs.doses]
+    return [
+        (d.number, d.week, d.schedule.name, d.phase.name, float(d.dose_rate.m_as("mg/kg")))
+        for d in cs.doses
+    ]
 
 
 @pytest.mark.parametrize("text", ["2026-1-5", "05/01/2026", "2026-02-30", "today", "", "20260105"])
@@ -76,13 +83,16 @@ def test_adjuvant_weeks_beyond_one_year_are_cut_with_a_warning(book):
     assert any("--weeks 60 goes beyond the label course (52 weeks)" in w for w in cs.warnings)
 
 
-@pytest.mark.parametrize(("chemotherapy", "switch_week", "doses"), [
-    ("paclitaxel", 13, 26),
-    ("docetaxel", 13, 26),
-    ("docetaxel-carboplatin", 19, 30),
-    ("docetaxel and carboplatin", 19, 30),
-    ("Docetaxel+Carboplatin", 19, 30),
-])
+@pytest.mark.parametrize(
+    ("chemotherapy", "switch_week", "doses"),
+    [
+        ("paclitaxel", 13, 26),
+        ("docetaxel", 13, 26),
+        ("docetaxel-carboplatin", 19, 30),
+        ("docetaxel and carboplatin", 19, 30),
+        ("Docetaxel+Carboplatin", 19, 30),
+    ],
+)
 def test_weekly_then_q3w_switch(book, chemotherapy, switch_week, doses):
     cs = adjuvant(book, chemotherapy)
     rows = summary(cs)
@@ -95,8 +105,10 @@ def test_weekly_then_q3w_switch(book, chemotherapy, switch_week, doses):
     assert first_q3w == (switch_week, switch_week, "q3w", "maintenance", 6.0)
     # one week after the last weekly dose, then every 21 days
     assert cs.doses[switch_week - 1].day - cs.doses[switch_week - 2].day == 7
-    assert all(b.day - a.day == 21 for a, b in zip(cs.doses[switch_week - 1:],
-                                                  cs.doses[switch_week:], strict=False))
+    assert all(
+        b.day - a.day == 21
+        for a, b in zip(cs.doses[switch_week - 1 :], cs.doses[switch_week:], strict=False)
+    )
     assert not any(r[3] == "loading" for r in rows[1:])  # loaded once, never again
     assert cs.doses[-1].week == 52
 
@@ -117,13 +129,16 @@ def test_pattern_needs_a_known_chemotherapy(book):
         schedule(book, indication="adjuvant", schedule="q3w", chemotherapy="paclitaxel")
 
 
-@pytest.mark.parametrize(("drug", "indication", "until"), [
-    ("enhertu", "breast", "disease progression or unacceptable toxicity"),
-    ("enhertu", "gastric", "disease progression or unacceptable toxicity"),
-    ("kadcyla", "metastatic-breast", "disease progression or unmanageable toxicity"),
-    ("margenza", None, "disease progression or unacceptable toxicity"),
-    ("herceptin", "gastric", "disease progression"),
-])
+@pytest.mark.parametrize(
+    ("drug", "indication", "until"),
+    [
+        ("enhertu", "breast", "disease progression or unacceptable toxicity"),
+        ("enhertu", "gastric", "disease progression or unacceptable toxicity"),
+        ("kadcyla", "metastatic-breast", "disease progression or unmanageable toxicity"),
+        ("margenza", None, "disease progression or unacceptable toxicity"),
+        ("herceptin", "gastric", "disease progression"),
+    ],
+)
 def test_open_ended_courses_need_a_length_and_say_until(book, drug, indication, until):
     with pytest.raises(InputError) as info:
         schedule(book, drug, indication=indication)
@@ -140,7 +155,10 @@ def test_no_course_length_encoded(book):
     cs = schedule(book, "perjeta", cycles=3)
     assert "Course length not encoded" in cs.end
     assert [(d.phase.name, d.dose_rate.m_as("mg")) for d in cs.doses] == [
-        ("loading", 840), ("maintenance", 420), ("maintenance", 420)]
+        ("loading", 840),
+        ("maintenance", 420),
+        ("maintenance", 420),
+    ]
 
 
 def test_bad_lengths(book):
@@ -166,16 +184,34 @@ def test_level_sets_every_dose(book):
 def test_weight_reuses_compute_plan(book):
     cs = adjuvant(book, "paclitaxel", weight="70 kg", product="ogivri", drug="trastuzumab")
     for dose in cs.doses:
-        expected = compute_plan(book, PlanRequest(
-            drug="trastuzumab", weight="70 kg", indication="adjuvant-breast", product="ogivri",
-            phase=dose.phase.name, schedule=dose.schedule.name, infusion=dose.infusion))
+        expected = compute_plan(
+            book,
+            PlanRequest(
+                drug="trastuzumab",
+                weight="70 kg",
+                indication="adjuvant-breast",
+                product="ogivri",
+                phase=dose.phase.name,
+                schedule=dose.schedule.name,
+                infusion=dose.infusion,
+            ),
+        )
         assert dose.plan == expected
-    minutes = [(d.number, d.plan.dose.m_as("mg"), d.plan.infusion.minutes.m_as("min"))
-               for d in cs.doses[:3]] + [
+    minutes = [
         (d.number, d.plan.dose.m_as("mg"), d.plan.infusion.minutes.m_as("min"))
-        for d in cs.doses[11:14]]
-    assert minutes == [(1, 280, 90), (2, 140, 30), (3, 140, 30),
-                       (12, 140, 30), (13, 420, 90), (14, 420, 30)]
+        for d in cs.doses[:3]
+    ] + [
+        (d.number, d.plan.dose.m_as("mg"), d.plan.infusion.minutes.m_as("min"))
+        for d in cs.doses[11:14]
+    ]
+    assert minutes == [
+        (1, 280, 90),
+        (2, 140, 30),
+        (3, 140, 30),
+        (12, 140, 30),
+        (13, 420, 90),
+        (14, 420, 30),
+    ]
     assert cs.product.id == "ogivri" and cs.weight.m_as("kg") == 70
 
 
@@ -187,4 +223,6 @@ def test_weight_needs_a_product_for_generic_trastuzumab(book):
 def test_weekday_and_week(book):
     cs = schedule(book, "kadcyla", indication="early-breast", start="2026-01-07", cycles=2)
     assert [(d.date.isoformat(), d.weekday, d.week) for d in cs.doses] == [
-        ("2026-01-07", "Wednesday", 1), ("2026-01-28", "Wednesday", 4)]
+        ("2026-01-07", "Wednesday", 1),
+        ("2026-01-28", "Wednesday", 4),
+    ]

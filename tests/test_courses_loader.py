@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from her2dose.data import loader as regimens
-from her2dose.model.courses import AS_SOON_AS_POSSIBLE, FIXED_DOSE_TRANSITION, NOT_ENCODED, RELOAD
-from her2dose.errors import InputError, RegimenFileError
 from her2dose.commands.plan import PlanRequest, compute_plan
+from her2dose.data import loader as regimens
+from her2dose.errors import InputError, RegimenFileError
+from her2dose.model.courses import AS_SOON_AS_POSSIBLE, FIXED_DOSE_TRANSITION, NOT_ENCODED, RELOAD
 
 SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 
@@ -39,7 +39,10 @@ def test_shipped_courses(book):
     pattern = adjuvant.patterns["adjuvant-weekly-then-q3w"]
     assert (pattern.first, pattern.then) == ("weekly", "q3w")
     assert {k: int(v.m_as("week")) for k, v in pattern.first_for.items()} == {
-        "paclitaxel": 12, "docetaxel": 12, "docetaxel-carboplatin": 18}
+        "paclitaxel": 12,
+        "docetaxel": 12,
+        "docetaxel-carboplatin": 18,
+    }
     assert book.courses["tdxd-breast"].until == "disease progression or unacceptable toxicity"
     assert all(c.source for c in book.courses.values())
     # not in the verified digest: no course entry, so `schedule` asks for --cycles/--weeks
@@ -65,7 +68,9 @@ def test_shipped_missed_dose_rules(book):
 
 
 def test_unknown_regimen_and_molecule_ids_are_rejected_together(tmp_path):
-    found = problems(tmp_path, """
+    found = problems(
+        tmp_path,
+        """
 [courses.no-such-regimen]
 cycles = 3
 source = "x"
@@ -74,23 +79,29 @@ source = "x"
 rule = "not-encoded"
 text = "x"
 source = "x"
-""")
+""",
+    )
     assert any(p.startswith("courses.no-such-regimen: unknown regimen") for p in found)
     assert any(p.startswith("missed_doses.no-such-molecule: unknown molecule") for p in found)
 
 
 def test_source_required(tmp_path):
-    found = problems(tmp_path, replace=(
-        'cycles = 14\nlimit = "Early breast cancer: a total of 14 cycles unless there is disease '
-        'recurrence or unmanageable toxicity."\nsource = ',
-        'cycles = 14\nlimit = "x"\nnot_source = ',
-    ))
+    found = problems(
+        tmp_path,
+        replace=(
+            'cycles = 14\nlimit = "Early breast cancer: a total of 14 cycles unless there is disease '
+            'recurrence or unmanageable toxicity."\nsource = ',
+            'cycles = 14\nlimit = "x"\nnot_source = ',
+        ),
+    )
     assert "courses.kadcyla-early-breast.source: missing (a text value is required)" in found
     assert any("courses.kadcyla-early-breast.not_source: unknown field" in p for p in found)
 
 
 def test_course_field_checks(tmp_path):
-    found = problems(tmp_path, """
+    found = problems(
+        tmp_path,
+        """
 [courses.tdxd-nsclc]
 cycles = 0
 duration = "10.5 day"
@@ -101,16 +112,20 @@ source = "x"
 cycles = 4
 until = "progression"
 source = "x"
-""")
+""",
+    )
     assert any("courses.tdxd-nsclc.cycles: must be a whole number" in p for p in found)
     assert any("courses.tdxd-nsclc.duration: must be a whole number of days" in p for p in found)
     assert any("courses.tdxd-nsclc.schedules: 'weekly' is neither" in p for p in found)
-    assert any("courses.tdxd-solid-tumors: give only one of cycles, duration, until" in p
-               for p in found)
+    assert any(
+        "courses.tdxd-solid-tumors: give only one of cycles, duration, until" in p for p in found
+    )
 
 
 def test_pattern_checks(tmp_path):
-    found = problems(tmp_path, """
+    found = problems(
+        tmp_path,
+        """
 [courses.tdxd-nsclc]
 until = "progression"
 source = "x"
@@ -124,47 +139,64 @@ source = "x"
 
 [courses.tdxd-nsclc.patterns.weekly-then-q3w.first_for]
 paclitaxel = "12 week"
-""")
+""",
+    )
     where = "courses.tdxd-nsclc.patterns.weekly-then-q3w"
     assert any(p.startswith(f"{where}.first: 'weekly' is not a schedule") for p in found)
     assert any(p.startswith(f"{where}.switch_after:") and "duration" in p for p in found)
 
 
 def test_missed_dose_rule_checks(tmp_path):
-    found = problems(tmp_path, replace=(
-        'rule = "as-soon-as-possible"\nsame_dose_and_rate = false',
-        'rule = "sometime"\nsame_dose_and_rate = false',
-    ) , extra="""
+    found = problems(
+        tmp_path,
+        replace=(
+            'rule = "as-soon-as-possible"\nsame_dose_and_rate = false',
+            'rule = "sometime"\nsame_dose_and_rate = false',
+        ),
+        extra="""
 [missed_doses.ado-trastuzumab-emtansine-x]
 rule = "reload"
-""")
-    assert any(p.startswith("missed_doses.margetuximab.rule: 'sometime' is not one of")
-               for p in found)
-    assert any(p.startswith("missed_doses.ado-trastuzumab-emtansine-x: unknown molecule")
-               for p in found)
+""",
+    )
+    assert any(
+        p.startswith("missed_doses.margetuximab.rule: 'sometime' is not one of") for p in found
+    )
+    assert any(
+        p.startswith("missed_doses.ado-trastuzumab-emtansine-x: unknown molecule") for p in found
+    )
 
 
 def test_reload_rule_needs_a_loading_dose(tmp_path):
-    found = problems(tmp_path, replace=(
-        '[missed_doses.trastuzumab-deruxtecan]\nrule = "as-soon-as-possible"\n'
-        'same_dose_and_rate = true',
-        '[missed_doses.trastuzumab-deruxtecan]\nrule = "reload"\nreload_after = "7 day"',
-    ))
+    found = problems(
+        tmp_path,
+        replace=(
+            '[missed_doses.trastuzumab-deruxtecan]\nrule = "as-soon-as-possible"\n'
+            "same_dose_and_rate = true",
+            '[missed_doses.trastuzumab-deruxtecan]\nrule = "reload"\nreload_after = "7 day"',
+        ),
+    )
     assert any("rule 'reload' needs a loading dose, but regimen 'tdxd-breast'" in p for p in found)
 
 
 def test_fixed_dose_transition_needs_both_doses(tmp_path):
-    found = problems(tmp_path, replace=(
-        "[missed_doses.pertuzumab-trastuzumab-hyaluronidase.loading]",
-        "[missed_doses.pertuzumab-trastuzumab-hyaluronidase.initial]",
-    ))
-    assert any("missed_doses.pertuzumab-trastuzumab-hyaluronidase: missing table 'loading'" in p
-               for p in found)
+    found = problems(
+        tmp_path,
+        replace=(
+            "[missed_doses.pertuzumab-trastuzumab-hyaluronidase.loading]",
+            "[missed_doses.pertuzumab-trastuzumab-hyaluronidase.initial]",
+        ),
+    )
+    assert any(
+        "missed_doses.pertuzumab-trastuzumab-hyaluronidase: missing table 'loading'" in p
+        for p in found
+    )
     assert any("pertuzumab-trastuzumab-hyaluronidase.initial: unknown field" in p for p in found)
 
 
 def test_not_planned_molecule_needs_no_product_but_may_have_no_regimen(tmp_path):
-    found = problems(tmp_path, """
+    found = problems(
+        tmp_path,
+        """
 [regimens.phesgo-breast]
 molecule = "pertuzumab-trastuzumab-hyaluronidase"
 indication = "breast"
@@ -181,7 +213,8 @@ dose = "600 mg"
 infusion_first = "5 min"
 infusion_subsequent = "5 min"
 source = "x"
-""")
+""",
+    )
     assert found == [
         "molecules.pertuzumab-trastuzumab-hyaluronidase.not_planned: "
         "a molecule with regimens is planned"
@@ -203,7 +236,9 @@ def test_plan_perjeta_is_a_flat_dose_in_a_250_ml_bag(book):
     assert loading.infusion.drug_volume.m_as("mL") == 28
     assert loading.infusion.total_volume.m_as("mL") == 278  # the drug is added, no saline out
     assert loading.infusion.minutes.m_as("min") == 60
-    heavy = compute_plan(book, PlanRequest(drug="perjeta", weight="120 kg", phase="maintenance",
-                                           infusion="subsequent"))
+    heavy = compute_plan(
+        book,
+        PlanRequest(drug="perjeta", weight="120 kg", phase="maintenance", infusion="subsequent"),
+    )
     assert heavy.dose.m_as("mg") == 420  # flat: the weight does not change it
     assert heavy.infusion.minutes.m_as("min") == 30

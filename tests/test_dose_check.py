@@ -11,7 +11,6 @@ from conftest import SHIPPED
 from hypothesis import given
 from hypothesis import strategies as st
 
-from her2dose.data import loader as regimens
 from her2dose import render
 from her2dose.commands.check import (
     ABOVE_LABEL_DOSE,
@@ -22,8 +21,9 @@ from her2dose.commands.check import (
     CheckRequest,
     compute_check,
 )
-from her2dose.errors import InputError
 from her2dose.commands.levels import LevelsRequest, compute_levels
+from her2dose.data import loader as regimens
+from her2dose.errors import InputError
 
 BOOK = regimens.load(SHIPPED)
 
@@ -76,8 +76,10 @@ def test_a_dose_below_the_level_within_tolerance_matches(book):
 def test_printed_figures_are_the_dose_not_above_it(book):
     # 5.4 x 72.33 = 390.582 mg, printed 390.6 mg
     assert check(book, "enhertu", "72.33 kg", "390.6 mg", indication="breast").verdict == MATCH
-    assert check(book, "enhertu", "72.33 kg", "390.7 mg",
-                 indication="breast").verdict == ABOVE_LABEL_DOSE
+    assert (
+        check(book, "enhertu", "72.33 kg", "390.7 mg", indication="breast").verdict
+        == ABOVE_LABEL_DOSE
+    )
     assert Decimal(1).scaleb(-render.PLACES["mg"]) == PRINTED_MG
 
 
@@ -110,8 +112,10 @@ def test_level_the_regimen_lacks_is_an_error_listing_levels(book):
 def test_tolerance_flag_overrides_the_policy(book):
     result = check(book, "enhertu", "72 kg", "350 mg", indication="breast", tolerance="10")
     assert result.verdict == MATCH and result.tolerance_from == "--tolerance"
-    assert check(book, "enhertu", "72 kg", "388 mg", indication="breast",
-                 tolerance="0").verdict == NO_MATCH
+    assert (
+        check(book, "enhertu", "72 kg", "388 mg", indication="breast", tolerance="0").verdict
+        == NO_MATCH
+    )
 
 
 def test_tolerance_comes_from_the_policy_table(tmp_path):
@@ -134,8 +138,12 @@ def test_bad_tolerance(book, text):
 
 @pytest.mark.parametrize(
     ("dose", "message"),
-    [("389", "has no unit"), ("20 mL", "must be a mass such as '389 mg'"),
-     ("0 mg", "more than zero"), ("", "dose is required")],
+    [
+        ("389", "has no unit"),
+        ("20 mL", "must be a mass such as '389 mg'"),
+        ("0 mg", "more than zero"),
+        ("", "dose is required"),
+    ],
 )
 def test_bad_doses(book, dose, message):
     with pytest.raises(InputError, match=message):
@@ -152,16 +160,19 @@ def test_trastuzumab_needs_the_phase(book):
 
 def test_trastuzumab_adjuvant_needs_the_schedule(book):
     with pytest.raises(InputError, match="--schedule: q3w, weekly"):
-        check(book, "herceptin", "60 kg", "360 mg", indication="adjuvant-breast",
-              phase="maintenance")
+        check(
+            book, "herceptin", "60 kg", "360 mg", indication="adjuvant-breast", phase="maintenance"
+        )
 
 
 def test_trastuzumab_loading_dose_given_as_maintenance_is_above_the_label(book):
     result = check(book, "ogivri", "60 kg", "480 mg", indication="gastric", phase="maintenance")
     assert result.verdict == ABOVE_LABEL_DOSE
     assert "maintenance" in result.over_label.what
-    assert check(book, "ogivri", "60 kg", "480 mg", indication="gastric",
-                 phase="loading").verdict == MATCH
+    assert (
+        check(book, "ogivri", "60 kg", "480 mg", indication="gastric", phase="loading").verdict
+        == MATCH
+    )
 
 
 def test_trastuzumab_maintenance_given_for_loading_matches_nothing(book):
@@ -171,8 +182,15 @@ def test_trastuzumab_maintenance_given_for_loading_matches_nothing(book):
 
 def test_trastuzumab_has_no_levels_to_check_against(book):
     with pytest.raises(InputError, match="no dose reductions"):
-        check(book, "herceptin", "60 kg", "360 mg", indication="gastric", phase="maintenance",
-              level="-1")
+        check(
+            book,
+            "herceptin",
+            "60 kg",
+            "360 mg",
+            indication="gastric",
+            phase="maintenance",
+            level="-1",
+        )
 
 
 # -- properties ---------------------------------------------------------------------------
@@ -190,9 +208,15 @@ weights = st.decimals(min_value=30, max_value=200, places=2)
 def test_check_of_the_dose_levels_prints_identifies_that_level(regimen_id, weight):
     regimen = BOOK.regimens[regimen_id]
     drug, product = _drug_and_product(regimen)
-    table = compute_levels(BOOK, LevelsRequest(
-        drug=drug, indication=regimen.indication, weight=f"{weight} kg", product=product,
-    ))
+    table = compute_levels(
+        BOOK,
+        LevelsRequest(
+            drug=drug,
+            indication=regimen.indication,
+            weight=f"{weight} kg",
+            product=product,
+        ),
+    )
     printed = render.levels_dict(table)["levels"]
     assert printed
     for row in printed:
@@ -200,8 +224,15 @@ def test_check_of_the_dose_levels_prints_identifies_that_level(regimen_id, weigh
         if row["dose_mg_per_kg"] is not None:  # flat-dose regimens (PERJETA) have no mg/kg
             typed.append(f"{row['dose_mg_per_kg']} mg/kg")
         for dose in typed:
-            result = check(BOOK, drug, f"{weight} kg", dose, indication=regimen.indication,
-                           schedule=row["schedule"], phase=row["phase"])
+            result = check(
+                BOOK,
+                drug,
+                f"{weight} kg",
+                dose,
+                indication=regimen.indication,
+                schedule=row["schedule"],
+                phase=row["phase"],
+            )
             assert result.verdict == MATCH, (row, dose, render.dose_check_message(result))
             found = result.matched_level
             assert (found.level.level if found.level is not None else None) == row["level"]
@@ -228,8 +259,14 @@ def test_a_dose_between_two_levels_matches_neither_unless_within_tolerance(
     dose = (lower + (upper - lower) * fraction).quantize(Decimal("0.001"))
     if not lower < dose < upper:
         return
-    result = check(BOOK, regimen.molecule_id, f"{weight} kg", f"{dose} mg",
-                   indication=regimen.indication, tolerance=str(tolerance))
+    result = check(
+        BOOK,
+        regimen.molecule_id,
+        f"{weight} kg",
+        f"{dose} mg",
+        indication=regimen.indication,
+        tolerance=str(tolerance),
+    )
 
     def within(label: Decimal) -> bool:
         return abs(dose - label) <= max(label * tolerance / 100, PRINTED_MG / 2)

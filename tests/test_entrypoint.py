@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SHIPPED
 
 
@@ -35,9 +34,22 @@ def installed_script() -> Path:
 
 def test_installed_script_plans_a_dose_from_another_folder(tmp_path):
     result = subprocess.run(
-        [str(installed_script()), "plan", "enhertu", "--indication", "breast",
-         "--weight", "72 kg", "--format", "json"],
-        cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60,
+        [
+            str(installed_script()),
+            "plan",
+            "enhertu",
+            "--indication",
+            "breast",
+            "--weight",
+            "72 kg",
+            "--format",
+            "json",
+        ],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -51,9 +63,12 @@ def test_installed_script_plans_a_dose_from_another_folder(tmp_path):
 
 def test_installed_script_reports_bad_input_in_one_line(tmp_path):
     result = subprocess.run(
-        [str(installed_script()), "plan", "enhertu", "--indication", "breast",
-         "--weight", "72 mL"],
-        cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60,
+        [str(installed_script()), "plan", "enhertu", "--indication", "breast", "--weight", "72 mL"],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stdout == ""
@@ -64,7 +79,11 @@ def test_installed_script_reports_bad_input_in_one_line(tmp_path):
 def test_python_dash_m_help(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "her2dose", "--help"],
-        cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
@@ -74,9 +93,16 @@ def test_python_dash_m_help(tmp_path):
 def test_importing_the_cli_loads_neither_pint_nor_rich(tmp_path):
     # --help and --version must stay fast: Pint and Rich load only inside command bodies
     result = subprocess.run(
-        [sys.executable, "-c",
-         "import her2dose.cli.app, sys; print('pint' in sys.modules, 'rich' in sys.modules)"],
-        cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import her2dose.cli.app, sys; print('pint' in sys.modules, 'rich' in sys.modules)",
+        ],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False False"
@@ -92,8 +118,14 @@ def test_version_does_not_load_pint_or_rich(tmp_path):
         "    pass\n"
         "print('pint' in sys.modules, 'rich.table' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=clean_env(),
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False False"
 
@@ -104,12 +136,29 @@ def test_wheel_ships_the_regimens_file_and_the_units(tmp_path):
     env = clean_env()
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path),
-         str(ROOT)],
-        env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    if result.returncode != 0 and "hatchling" in result.stderr and (
-        "No matching distribution" in result.stderr or "Could not find a version" in result.stderr
+    if (
+        result.returncode != 0
+        and "hatchling" in result.stderr
+        and (
+            "No matching distribution" in result.stderr
+            or "Could not find a version" in result.stderr
+        )
     ):
         pytest.skip("the build backend (hatchling) cannot be installed here (offline?)")
     assert result.returncode == 0, result.stderr

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from her2dose.core import dosing
 from her2dose import render
-from her2dose.errors import InputError
 from her2dose.commands.levels import LevelsRequest, compute_levels
 from her2dose.commands.plan import PlanRequest, compute_plan
+from her2dose.core import dosing
+from her2dose.errors import InputError
 
 
 def levels(book, drug, **kw):
@@ -21,7 +21,8 @@ def test_enhertu_breast_levels_in_order_then_discontinue(book):
     table = levels(book, "enhertu", indication="breast")
     d = render.levels_dict(table)
     assert [(r["level"], r["name"], r["dose_mg_per_kg"]) for r in d["levels"]] == [
-        (0, "starting dose", 5.4), (-1, "first dose reduction", 4.4),
+        (0, "starting dose", 5.4),
+        (-1, "first dose reduction", 4.4),
         (-2, "second dose reduction", 3.2),
     ]
     assert d["further_reduction"] == "discontinue"
@@ -41,16 +42,26 @@ def test_with_weight_each_level_is_what_plan_computes(book):
     table = levels(book, "kadcyla", indication="mbc", weight="68 kg")
     assert len(table.rows) == 3
     for row in table.rows:
-        plan = compute_plan(book, PlanRequest(drug="kadcyla", weight="68 kg", indication="mbc",
-                                              level=row.level.level, infusion="first"))
+        plan = compute_plan(
+            book,
+            PlanRequest(
+                drug="kadcyla",
+                weight="68 kg",
+                indication="mbc",
+                level=row.level.level,
+                infusion="first",
+            ),
+        )
         assert row.plan.dose == plan.dose
         assert row.plan.vials == plan.vials
         assert row.plan.infusion.drug_volume == plan.infusion.drug_volume
     first = render.levels_dict(table)["levels"][1]
     assert first["dose_mg"] == 204  # 3.0 mg/kg x 68 kg
     # 204 mg: 160 + 100 mg leaves 56 mg, less than 3 x 100 mg (96 mg)
-    assert first["vials"] == [{"strength_mg": 160, "count": 1, "multiple_dose": False},
-                              {"strength_mg": 100, "count": 1, "multiple_dose": False}]
+    assert first["vials"] == [
+        {"strength_mg": 160, "count": 1, "multiple_dose": False},
+        {"strength_mg": 100, "count": 1, "multiple_dose": False},
+    ]
     assert first["drug_volume_ml"] == 10.2  # 204 mg / 20 mg/mL
 
 
@@ -59,10 +70,13 @@ def test_kadcyla_states_its_maximum(book):
     assert d["max_dose_mg_per_kg"] == 3.6 and "3.6 mg/kg" in d["max_dose_source"]
 
 
-@pytest.mark.parametrize(("drug", "kw"), [
-    ("herceptin", {"indication": "gastric"}),
-    ("margenza", {}),
-])
+@pytest.mark.parametrize(
+    ("drug", "kw"),
+    [
+        ("herceptin", {"indication": "gastric"}),
+        ("margenza", {}),
+    ],
+)
 def test_drugs_without_levels_say_hold_or_discontinue_only(book, drug, kw):
     d = render.levels_dict(levels(book, drug, **kw))
     assert d["no_reductions"] == dosing.NO_REDUCTIONS
@@ -73,10 +87,14 @@ def test_drugs_without_levels_say_hold_or_discontinue_only(book, drug, kw):
 def test_trastuzumab_rows_are_its_schedules_and_phases(book):
     table = levels(book, "ogivri", indication="adjuvant-breast", weight="80 kg")
     d = render.levels_dict(table)
-    assert [(r["level"], r["schedule"], r["phase"], r["dose_mg_per_kg"], r["dose_mg"])
-            for r in d["levels"]] == [
-        (None, "q3w", "loading", 8, 640), (None, "q3w", "maintenance", 6, 480),
-        (None, "weekly", "loading", 4, 320), (None, "weekly", "maintenance", 2, 160),
+    assert [
+        (r["level"], r["schedule"], r["phase"], r["dose_mg_per_kg"], r["dose_mg"])
+        for r in d["levels"]
+    ] == [
+        (None, "q3w", "loading", 8, 640),
+        (None, "q3w", "maintenance", 6, 480),
+        (None, "weekly", "loading", 4, 320),
+        (None, "weekly", "maintenance", 2, 160),
     ]
     assert d["product"] == "ogivri"
 

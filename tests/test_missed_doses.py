@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from her2dose.errors import InputError
 from her2dose.commands.next import (
     COURSE_COMPLETE,
     DUE,
@@ -18,6 +17,7 @@ from her2dose.commands.next import (
     compute_next,
 )
 from her2dose.commands.plan import PlanRequest, compute_plan
+from her2dose.errors import InputError
 
 TODAY = date(2026, 11, 21)
 LAST = date(2026, 1, 5)  # a Monday
@@ -26,18 +26,22 @@ LAST = date(2026, 1, 5)  # a Monday
 def ask(book, drug, *, on_day: int | None = None, last=LAST, today=TODAY, **kw):
     """`next` with --on given as days after the last dose."""
     on = None if on_day is None else (last + timedelta(on_day)).isoformat()
-    return compute_next(book, NextRequest(drug=drug, last_dose=last.isoformat(), on=on, **kw),
-                        today)
+    return compute_next(
+        book, NextRequest(drug=drug, last_dose=last.isoformat(), on=on, **kw), today
+    )
 
 
 def mgkg(answer):
     return float(answer.dose_rate.m_as("mg/kg"))
 
 
-@pytest.mark.parametrize(("schedule", "interval", "maintenance", "loading"), [
-    ("q3w", 21, 6.0, 8.0),
-    ("weekly", 7, 2.0, 4.0),
-])
+@pytest.mark.parametrize(
+    ("schedule", "interval", "maintenance", "loading"),
+    [
+        ("q3w", 21, 6.0, 8.0),
+        ("weekly", 7, 2.0, 4.0),
+    ],
+)
 def test_trastuzumab_seven_days_late_is_maintenance_eight_is_reload(
     book, schedule, interval, maintenance, loading
 ):
@@ -64,9 +68,12 @@ def test_trastuzumab_seven_days_late_is_maintenance_eight_is_reload(
 def test_reload_is_over_90_minutes_with_the_loading_plan(book):
     answer = ask(book, "ogivri", on_day=30, indication="gastric", weight="70 kg")
     assert answer.action == "re-load"
-    expected = compute_plan(book, PlanRequest(drug="ogivri", weight="70 kg",
-                                              indication="gastric", phase="loading",
-                                              schedule="q3w"))
+    expected = compute_plan(
+        book,
+        PlanRequest(
+            drug="ogivri", weight="70 kg", indication="gastric", phase="loading", schedule="q3w"
+        ),
+    )
     assert answer.plan == expected
     assert answer.plan.dose.m_as("mg") == 560
     assert answer.plan.infusion.minutes.m_as("min") == 90
@@ -83,13 +90,17 @@ def test_not_yet_due_gives_the_earliest_date_and_interval(book):
     assert same_day.status == NOT_YET_DUE
 
 
-@pytest.mark.parametrize(("drug", "indication", "dose", "rate"), [
-    ("enhertu", "breast", 5.4, True),
-    ("kadcyla", "metastatic-breast", 3.6, True),
-    ("margenza", None, 15.0, False),
-])
-def test_as_soon_as_possible_keeps_three_weeks_and_never_reloads(book, drug, indication, dose,
-                                                                   rate):
+@pytest.mark.parametrize(
+    ("drug", "indication", "dose", "rate"),
+    [
+        ("enhertu", "breast", 5.4, True),
+        ("kadcyla", "metastatic-breast", 3.6, True),
+        ("margenza", None, 15.0, False),
+    ],
+)
+def test_as_soon_as_possible_keeps_three_weeks_and_never_reloads(
+    book, drug, indication, dose, rate
+):
     for late in (1, 8, 30):
         answer = ask(book, drug, on_day=21 + late, indication=indication)
         assert (answer.status, answer.action, mgkg(answer)) == (LATE, "standard", dose)
@@ -115,12 +126,15 @@ def test_perjeta_late_says_check_the_label(book):
     assert late.plan is None and late.phase is None
 
 
-@pytest.mark.parametrize(("days", "phase", "ml", "minutes"), [
-    (21, "maintenance", 10, 5),
-    (41, "maintenance", 10, 5),
-    (42, "loading", 15, 8),
-    (60, "loading", 15, 8),
-])
+@pytest.mark.parametrize(
+    ("days", "phase", "ml", "minutes"),
+    [
+        (21, "maintenance", 10, 5),
+        (41, "maintenance", 10, 5),
+        (42, "loading", 15, 8),
+        (60, "loading", 15, 8),
+    ],
+)
 def test_phesgo_six_week_transition(book, days, phase, ml, minutes):
     answer = ask(book, "phesgo", on_day=days, previous="iv")
     assert answer.gives_dose and answer.action == phase
@@ -160,12 +174,16 @@ def test_previous_is_phesgo_only(book):
 
 def test_bad_dates(book):
     with pytest.raises(InputError) as info:
-        compute_next(book, NextRequest(drug="kadcyla", last_dose="2026-13-01", indication="ebc"),
-                     TODAY)
+        compute_next(
+            book, NextRequest(drug="kadcyla", last_dose="2026-13-01", indication="ebc"), TODAY
+        )
     assert info.value.field == "last-dose"
     with pytest.raises(InputError) as info:
-        compute_next(book, NextRequest(drug="kadcyla", last_dose="2026-01-05", on="tomorrow",
-                                       indication="ebc"), TODAY)
+        compute_next(
+            book,
+            NextRequest(drug="kadcyla", last_dose="2026-01-05", on="tomorrow", indication="ebc"),
+            TODAY,
+        )
     assert info.value.field == "on"
     with pytest.raises(InputError) as info:
         ask(book, "kadcyla", on_day=-1, indication="ebc")
@@ -183,8 +201,12 @@ def test_on_defaults_to_today(book):
 
 
 def test_weekly_then_q3w_next(book):
-    kw = {"indication": "adjuvant", "schedule": "adjuvant-weekly-then-q3w",
-              "chemotherapy": "paclitaxel", "start": "2026-01-05"}
+    kw = {
+        "indication": "adjuvant",
+        "schedule": "adjuvant-weekly-then-q3w",
+        "chemotherapy": "paclitaxel",
+        "start": "2026-01-05",
+    }
     last_weekly = date(2026, 3, 23)  # week 12
     switch = ask(book, "herceptin", last=last_weekly, on_day=7, **kw)
     assert (switch.status, switch.action, mgkg(switch)) == (DUE, "maintenance", 6.0)
@@ -219,12 +241,18 @@ def test_weekly_schedule_in_adjuvant_is_accepted_with_a_note(book):
 
 
 def test_a_last_dose_after_the_weekly_period_is_taken_as_q3w_and_says_so(book):
-    kw = {"indication": "adjuvant", "schedule": "adjuvant-weekly-then-q3w",
-              "chemotherapy": "paclitaxel", "start": "2026-01-05"}
+    kw = {
+        "indication": "adjuvant",
+        "schedule": "adjuvant-weekly-then-q3w",
+        "chemotherapy": "paclitaxel",
+        "start": "2026-01-05",
+    }
     answer = ask(book, "herceptin", last=date(2026, 3, 31), on_day=21, **kw)  # week 13
     assert answer.due_date == date(2026, 4, 21) and answer.schedule.name == "q3w"
-    assert any("if it was instead the last weekly dose given late, the q3w doses start on "
-               "2026-04-07" in n for n in answer.notes)
+    assert any(
+        "if it was instead the last weekly dose given late, the q3w doses start on 2026-04-07" in n
+        for n in answer.notes
+    )
     inside = ask(book, "herceptin", last=date(2026, 3, 23), on_day=7, **kw)  # week 12
     assert not any("taken as" in n for n in inside.notes)
 

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from her2dose.errors import InputError, UnknownNameError
 from her2dose.commands.adjust import (
     ANSWER_NO_ROW,
     ANSWER_RULE,
@@ -21,6 +20,7 @@ from her2dose.commands.adjust import (
     parse_grade,
     parse_percent,
 )
+from her2dose.errors import InputError, UnknownNameError
 
 
 def adjust(book, **kw):
@@ -32,21 +32,41 @@ def adjust(book, **kw):
 
 @pytest.mark.parametrize(
     ("days", "result", "level_after"),
-    [(0, "maintain", 0), (27, "maintain", 0), (28, "maintain", 0), (29, "reduce", -1),
-     (60, "reduce", -1)],
+    [
+        (0, "maintain", 0),
+        (27, "maintain", 0),
+        (28, "maintain", 0),
+        (29, "reduce", -1),
+        (60, "reduce", -1),
+    ],
 )
 def test_ild_grade_1_keeps_the_dose_up_to_28_days_and_reduces_from_29(
     book, days, result, level_after
 ):
-    adj = adjust(book, drug="enhertu", indication="breast", level="0", event="ild", grade="1",
-                 resolved_days=days)
+    adj = adjust(
+        book,
+        drug="enhertu",
+        indication="breast",
+        level="0",
+        event="ild",
+        grade="1",
+        resolved_days=days,
+    )
     assert adj.result.result == result
     assert adj.result.level.level == level_after
 
 
 def test_ild_grade_1_at_29_days_on_gastric_gives_the_gastric_next_level(book):
-    adj = adjust(book, drug="enhertu", indication="gastric", level="0", event="ild", grade="1",
-                 resolved_days=29, weight="72 kg")
+    adj = adjust(
+        book,
+        drug="enhertu",
+        indication="gastric",
+        level="0",
+        event="ild",
+        grade="1",
+        resolved_days=29,
+        weight="72 kg",
+    )
     assert adj.result.level.dose.m_as("mg/kg") == Decimal("5.4")
     assert adj.result.dose.m_as("mg") == Decimal("388.8")  # 5.4 mg/kg x 72 kg
 
@@ -61,8 +81,15 @@ def test_ild_grade_1_without_days_gives_both_branches_and_no_decision(book):
 
 def test_resolved_days_refused_where_it_decides_nothing(book):
     with pytest.raises(InputError, match="leave it out"):
-        adjust(book, drug="enhertu", indication="breast", level="0", event="ild", grade="2",
-               resolved_days=10)
+        adjust(
+            book,
+            drug="enhertu",
+            indication="breast",
+            level="0",
+            event="ild",
+            grade="2",
+            resolved_days=10,
+        )
 
 
 # -- reducing from the last level --------------------------------------------------------
@@ -81,8 +108,16 @@ def test_resolved_days_refused_where_it_decides_nothing(book):
 def test_reducing_from_the_last_level_gives_permanently_discontinue(
     book, drug, indication, event, grade, days
 ):
-    adj = adjust(book, drug=drug, indication=indication, level="-2", event=event, grade=grade,
-                 resolved_days=days, weight="70 kg")
+    adj = adjust(
+        book,
+        drug=drug,
+        indication=indication,
+        level="-2",
+        event=event,
+        grade=grade,
+        resolved_days=days,
+        weight="70 kg",
+    )
     assert adj.result.step == "reduce"
     assert adj.result.discontinue and adj.result.result == "discontinue"
     assert adj.result.level is None and adj.result.dose is None
@@ -91,8 +126,9 @@ def test_reducing_from_the_last_level_gives_permanently_discontinue(
 
 
 def test_reducing_from_level_minus_1_gives_level_minus_2_with_its_dose(book):
-    adj = adjust(book, drug="kadcyla", indication="mbc", level="-1", event="ast", grade="3",
-                 weight="60 kg")
+    adj = adjust(
+        book, drug="kadcyla", indication="mbc", level="-1", event="ast", grade="3", weight="60 kg"
+    )
     assert adj.result.level.level == -2 and not adj.result.discontinue
     assert adj.result.dose.m_as("mg") == Decimal("144")  # 2.4 mg/kg x 60 kg
 
@@ -147,8 +183,15 @@ def test_adjust_output_levels_never_above_the_current_level_hypothesis(book):
     )
     def run(level, event, grade, days):
         try:
-            adj = adjust(book, drug="enhertu", indication="breast", level=level, event=event,
-                         grade=str(grade), resolved_days=days)
+            adj = adjust(
+                book,
+                drug="enhertu",
+                indication="breast",
+                level=level,
+                event=event,
+                grade=str(grade),
+                resolved_days=days,
+            )
         except InputError:
             return  # grades outside the table, days where they decide nothing
         for o in adj.outcomes:
@@ -162,11 +205,22 @@ def test_adjust_output_levels_never_above_the_current_level_hypothesis(book):
 
 @pytest.mark.parametrize(
     ("typed", "event_id"),
-    [("ild", "ild"), ("pneumonitis", "ild"), ("ILD", "ild"), ("interstitial lung disease", "ild"),
-     ("anc", "neutropenia"), ("neutropenia", "neutropenia"), ("plt", "thrombocytopenia"),
-     ("platelets", "thrombocytopenia"), ("thrombocytopenia", "thrombocytopenia"),
-     ("lvef", "lvef"), ("ejection-fraction", "lvef"), ("Ejection Fraction", "lvef"),
-     ("irr", "infusion-reaction"), ("infusion_reaction", "infusion-reaction")],
+    [
+        ("ild", "ild"),
+        ("pneumonitis", "ild"),
+        ("ILD", "ild"),
+        ("interstitial lung disease", "ild"),
+        ("anc", "neutropenia"),
+        ("neutropenia", "neutropenia"),
+        ("plt", "thrombocytopenia"),
+        ("platelets", "thrombocytopenia"),
+        ("thrombocytopenia", "thrombocytopenia"),
+        ("lvef", "lvef"),
+        ("ejection-fraction", "lvef"),
+        ("Ejection Fraction", "lvef"),
+        ("irr", "infusion-reaction"),
+        ("infusion_reaction", "infusion-reaction"),
+    ],
 )
 def test_event_synonyms(book, typed, event_id):
     from her2dose.commands.adjust import resolve_event
@@ -186,8 +240,14 @@ def test_unknown_event_lists_the_events_of_that_drug(book):
 
 def test_close_misspelling_is_suggested(book):
     with pytest.raises(UnknownNameError, match="did you mean 'thrombocytopenia'"):
-        adjust(book, drug="enhertu", indication="breast", level="0", event="thrombocytopenai",
-               grade="3")
+        adjust(
+            book,
+            drug="enhertu",
+            indication="breast",
+            level="0",
+            event="thrombocytopenai",
+            grade="3",
+        )
 
 
 # -- grades and levels --------------------------------------------------------------------
@@ -221,8 +281,9 @@ def test_level_is_refused_for_drugs_without_reductions(book):
 
 
 def test_drug_without_reductions_resumes_at_the_same_dose(book):
-    adj = adjust(book, drug="herceptin", indication="gastric", event="lvef", lvef="50",
-                 lvef_drop="17")
+    adj = adjust(
+        book, drug="herceptin", indication="gastric", event="lvef", lvef="50", lvef_drop="17"
+    )
     assert adj.level is None and adj.no_re_escalation is None
     assert adj.outcomes[0].text == "resume at the same dose"
 
@@ -242,24 +303,40 @@ def test_bad_grades_are_refused(text):
 
 
 def test_lvef_baseline_gives_the_decrease(book):
-    adj = adjust(book, drug="enhertu", indication="breast", level="0", event="lvef", lvef="42",
-                 lvef_baseline="57")  # decrease 15 points: the 40-45% / 10-20 row
+    adj = adjust(
+        book,
+        drug="enhertu",
+        indication="breast",
+        level="0",
+        event="lvef",
+        lvef="42",
+        lvef_baseline="57",
+    )  # decrease 15 points: the 40-45% / 10-20 row
     assert adj.lvef.drop == Decimal(15)
     assert adj.rule.action == "interrupt" and adj.rule.otherwise == "discontinue"
 
 
 @pytest.mark.parametrize(
     ("lvef", "drop", "criterion_start"),
-    [("45", "10", "LVEF 40% to 45% and absolute decrease from baseline 10% to 20%"),
-     ("45.5", "10", "LVEF greater than 45%"),
-     ("40", "9.9", "LVEF 40% to 45% and absolute decrease from baseline less than 10%"),
-     ("39.9", "9.9", "LVEF less than 40%"),
-     ("46", "20", "LVEF greater than 45% and absolute decrease from baseline 10% to 20%"),
-     ("46", "20.1", "LVEF less than 40% or absolute decrease")],
+    [
+        ("45", "10", "LVEF 40% to 45% and absolute decrease from baseline 10% to 20%"),
+        ("45.5", "10", "LVEF greater than 45%"),
+        ("40", "9.9", "LVEF 40% to 45% and absolute decrease from baseline less than 10%"),
+        ("39.9", "9.9", "LVEF less than 40%"),
+        ("46", "20", "LVEF greater than 45% and absolute decrease from baseline 10% to 20%"),
+        ("46", "20.1", "LVEF less than 40% or absolute decrease"),
+    ],
 )
 def test_enhertu_lvef_boundaries(book, lvef, drop, criterion_start):
-    adj = adjust(book, drug="enhertu", indication="breast", level="0", event="lvef", lvef=lvef,
-                 lvef_drop=drop)
+    adj = adjust(
+        book,
+        drug="enhertu",
+        indication="breast",
+        level="0",
+        event="lvef",
+        lvef=lvef,
+        lvef_drop=drop,
+    )
     assert adj.rule.criterion.startswith(criterion_start)
 
 
@@ -275,23 +352,34 @@ def test_lvef_event_needs_values(book):
 
 def test_lvef_options_refused_for_graded_events(book):
     with pytest.raises(InputError, match="are for LVEF events"):
-        adjust(book, drug="enhertu", indication="breast", level="0", event="ild", grade="1",
-               lvef="40")
+        adjust(
+            book, drug="enhertu", indication="breast", level="0", event="ild", grade="1", lvef="40"
+        )
 
 
 def test_drop_and_baseline_together_are_refused(book):
     with pytest.raises(InputError, match="not both"):
-        adjust(book, drug="enhertu", indication="breast", level="0", event="lvef", lvef="42",
-               lvef_drop="12", lvef_baseline="54")
+        adjust(
+            book,
+            drug="enhertu",
+            indication="breast",
+            level="0",
+            event="lvef",
+            lvef="42",
+            lvef_drop="12",
+            lvef_baseline="54",
+        )
 
 
 def test_trastuzumab_asks_for_the_lower_limit_of_normal_only_when_it_decides(book):
     with pytest.raises(InputError, match="--lvef-lln"):
-        adjust(book, drug="herceptin", indication="gastric", event="lvef", lvef="48",
-               lvef_drop="12")
+        adjust(
+            book, drug="herceptin", indication="gastric", event="lvef", lvef="48", lvef_drop="12"
+        )
     # a 16-point fall withholds whatever the limit
-    adj = adjust(book, drug="herceptin", indication="gastric", event="lvef", lvef="48",
-                 lvef_drop="16")
+    adj = adjust(
+        book, drug="herceptin", indication="gastric", event="lvef", lvef="48", lvef_drop="16"
+    )
     assert adj.answer == ANSWER_RULE
 
 
@@ -306,20 +394,36 @@ def test_margenza_uses_the_labels_50_percent_when_no_limit_is_given(book):
 def test_lower_limit_note_only_when_it_decides(book):
     adj = adjust(book, drug="margenza", event="lvef", lvef="60", lvef_drop="17")
     assert adj.answer == ANSWER_RULE and not any("lower limit" in n for n in adj.notes)
-    enhertu = adjust(book, drug="enhertu", indication="breast", level="0", event="lvef",
-                     lvef="42", lvef_drop="12", lvef_lln="50")
+    enhertu = adjust(
+        book,
+        drug="enhertu",
+        indication="breast",
+        level="0",
+        event="lvef",
+        lvef="42",
+        lvef_drop="12",
+        lvef_lln="50",
+    )
     assert any("--lvef-lln was not used" in n for n in enhertu.notes)
 
 
 def test_symptomatic_chf_without_a_chf_row_uses_the_values_and_says_so(book):
-    adj = adjust(book, drug="herceptin", indication="gastric", event="chf", lvef="40",
-                 lvef_drop="20", symptomatic_chf=True)
+    adj = adjust(
+        book,
+        drug="herceptin",
+        indication="gastric",
+        event="chf",
+        lvef="40",
+        lvef_drop="20",
+        symptomatic_chf=True,
+    )
     assert adj.answer == ANSWER_RULE
     assert any("no separate row for symptomatic heart failure" in n for n in adj.notes)
 
 
-@pytest.mark.parametrize(("text", "field"), [("101", "lvef"), ("0", "lvef"), ("abc", "lvef"),
-                                             ("-3", "lvef-drop")])
+@pytest.mark.parametrize(
+    ("text", "field"), [("101", "lvef"), ("0", "lvef"), ("abc", "lvef"), ("-3", "lvef-drop")]
+)
 def test_bad_percents(text, field):
     with pytest.raises(InputError, match=f"--{field}"):
         parse_percent(text, field, positive=field != "lvef-drop")
@@ -331,8 +435,15 @@ def test_bad_percents(text, field):
 )
 def test_lvef_readings_match_at_most_one_row(book, lvef, drop):
     for drug, indication in (("enhertu", "breast"), ("kadcyla", "mbc")):
-        adj = adjust(book, drug=drug, indication=indication, level="0", event="lvef",
-                     lvef=str(lvef), lvef_drop=str(drop))
+        adj = adjust(
+            book,
+            drug=drug,
+            indication=indication,
+            level="0",
+            event="lvef",
+            lvef=str(lvef),
+            lvef_drop=str(drop),
+        )
         assert adj.answer in (ANSWER_RULE, ANSWER_NO_ROW)
         if drug == "kadcyla":
             assert adj.answer == ANSWER_RULE  # KADCYLA's MBC rows cover every reading

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from her2dose import render
-from her2dose.errors import InputError
 from her2dose.commands.plan import PlanRequest, compute_plan
+from her2dose.errors import InputError
 
 D = Decimal
 
@@ -161,8 +161,16 @@ def test_ogivri_loading_100_kg_uses_the_multiple_dose_vial(book):
 def test_ogivri_weekly_maintenance_60_kg(book):
     # 2 mg/kg x 60 kg = 120 mg; 1 x 150 mg (30 left); 120 / 21 = 5.714... -> 5.71 mL;
     # 255.714... mL over 30 min = 511.428... -> 511.4 mL/h
-    d = render.plan_dict(plan_of(book, "ogivri", "60 kg", indication="adjuvant-breast",
-                                 schedule="weekly", phase="maintenance"))
+    d = render.plan_dict(
+        plan_of(
+            book,
+            "ogivri",
+            "60 kg",
+            indication="adjuvant-breast",
+            schedule="weekly",
+            phase="maintenance",
+        )
+    )
     assert d["schedule"] == "weekly"
     assert d["dose_mg"] == 120
     assert d["vials"] == [{"strength_mg": 150, "count": 1, "multiple_dose": False}]
@@ -176,8 +184,16 @@ def test_ogivri_weekly_maintenance_60_kg(book):
 def test_herceptin_q3w_loading_72_kg(book):
     # 8 mg/kg x 72 kg = 576 mg; 4 x 150 = 600 (24 left); 576 / 21 = 27.428... -> 27.43 mL;
     # 277.428... mL over 90 min = 184.952... -> 185.0 mL/h
-    d = render.plan_dict(plan_of(book, "herceptin", "72 kg", indication="metastatic-breast",
-                                 schedule="q3w", phase="loading"))
+    d = render.plan_dict(
+        plan_of(
+            book,
+            "herceptin",
+            "72 kg",
+            indication="metastatic-breast",
+            schedule="q3w",
+            phase="loading",
+        )
+    )
     assert d["dose_mg"] == 576
     assert d["vials"] == [{"strength_mg": 150, "count": 4, "multiple_dose": False}]
     assert d["leftover_mg"] == 24
@@ -216,8 +232,11 @@ def test_max_dose_never_exceeded_for_kadcyla(book):
         ({"drug": "enhertu"}, "indication", ["breast", "nsclc", "solid-tumors", "gastric"]),
         ({"drug": "ogivri", "indication": "adjuvant-breast"}, "schedule", ["q3w", "weekly"]),
         ({"drug": "ogivri", "indication": "gastric"}, "phase", ["loading", "maintenance"]),
-        ({"drug": "trastuzumab", "indication": "gastric", "phase": "loading"}, "product",
-         ["herceptin", "ogivri", "herzuma", "kanjinti"]),
+        (
+            {"drug": "trastuzumab", "indication": "gastric", "phase": "loading"},
+            "product",
+            ["herceptin", "ogivri", "herzuma", "kanjinti"],
+        ),
     ],
 )
 def test_choices_that_change_the_dose_are_never_defaulted(book, options, field, lists):
@@ -268,9 +287,7 @@ def test_plausible_weights_do_not_warn(book, weight):
         ("60 lb", "weight 27.2155422 kg is outside"),  # 60 x 0.45359237, exactly
     ],
 )
-def test_weight_warning_shows_the_weight_without_rounding_it_across_the_bound(
-    book, weight, shown
-):
+def test_weight_warning_shows_the_weight_without_rounding_it_across_the_bound(book, weight, shown):
     p = plan_of(book, "margenza", weight)
     assert any(shown in w for w in p.warnings), p.warnings
 

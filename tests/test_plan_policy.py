@@ -10,15 +10,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from her2dose import render
-from her2dose import units
-from her2dose.errors import InputError
+from her2dose import render, units
 from her2dose.commands.plan import RESOLVE_FIELDS, PlanRequest, compute_plan, plan_patient, resolve
+from her2dose.errors import InputError
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=LONDON)
-HERCEPTIN_Q3W_LOADING = {"drug": "herceptin", "indication": "adjuvant-breast", "schedule": "q3w",
-                             "phase": "loading"}
+HERCEPTIN_Q3W_LOADING = {
+    "drug": "herceptin",
+    "indication": "adjuvant-breast",
+    "schedule": "q3w",
+    "phase": "loading",
+}
 OGIVRI_Q3W_LOADING = dict(HERCEPTIN_Q3W_LOADING, drug="ogivri")
 
 
@@ -44,9 +47,17 @@ def test_hopa_rounding_down_at_exactly_ten_percent(book):
     assert p.dose == mg(450) and p.vials.vial_count == 3
     r = as_json(p)["rounding"]
     assert r == {
-        "method": "vial", "ordered_dose_mg": 500, "final_dose_mg": 450, "difference_mg": -50,
-        "difference_pct": -10, "direction": "down", "threshold_pct": 10, "increment_mg": None,
-        "vials_before": 4, "vials_after": 3, "vials_saved": 1,
+        "method": "vial",
+        "ordered_dose_mg": 500,
+        "final_dose_mg": 450,
+        "difference_mg": -50,
+        "difference_pct": -10,
+        "direction": "down",
+        "threshold_pct": 10,
+        "increment_mg": None,
+        "vials_before": 4,
+        "vials_after": 3,
+        "vials_saved": 1,
         "reason": "rounded down to a whole-vial total within 10% of the ordered dose",
     }
     assert as_json(p)["dose_mg"] == 450
@@ -67,8 +78,9 @@ def test_rounding_off_by_default(book):
 
 def test_kadcyla_maximum_beats_rounding(book):
     # 3.6 mg/kg x 72 kg = 259.2 mg is the maximum; 260 mg (160 + 100) would exceed it.
-    p = plan(book, drug="kadcyla", indication="metastatic-breast", weight="72 kg",
-             round_to_vial_pct="10")
+    p = plan(
+        book, drug="kadcyla", indication="metastatic-breast", weight="72 kg", round_to_vial_pct="10"
+    )
     assert p.dose == mg("259.2") and p.rounding is None
     assert any("above the label maximum" in n for n in p.notes)
     assert p.dose.m_as("mg") / p.weight.m_as("kg") <= Decimal("3.6")
@@ -76,15 +88,28 @@ def test_kadcyla_maximum_beats_rounding(book):
 
 def test_kadcyla_reduced_level_may_round_up_below_the_maximum(book):
     # 3.0 mg/kg x 85 kg = 255 mg -> 260 mg (3.06 mg/kg, below 3.6 mg/kg).
-    p = plan(book, drug="kadcyla", indication="metastatic-breast", weight="85 kg", level="-1",
-             round_to_vial_pct="10")
+    p = plan(
+        book,
+        drug="kadcyla",
+        indication="metastatic-breast",
+        weight="85 kg",
+        level="-1",
+        round_to_vial_pct="10",
+    )
     assert p.dose == mg(260) and p.rounding.direction == "up"
     assert any("KADCYLA US PI" in s and "3.6" in s for s in p.sources)
 
 
 def test_excluded_drug_is_not_vial_rounded(book):
-    p = plan(book, drug="kadcyla", indication="metastatic-breast", weight="85 kg", level="-1",
-             round_to_vial_pct="10", round_to_vial_exclude="t-dm1")
+    p = plan(
+        book,
+        drug="kadcyla",
+        indication="metastatic-breast",
+        weight="85 kg",
+        level="-1",
+        round_to_vial_pct="10",
+        round_to_vial_exclude="t-dm1",
+    )
     assert p.dose == mg(255) and p.rounding is None
     assert [(e.setting, e.value) for e in p.policy_effects] == [("round_to_vial_exclude", "t-dm1")]
 
@@ -97,14 +122,17 @@ def test_increment_rounding_half_up_in_a_plan(book):
     assert as_json(p)["drug_volume_ml"] == pytest.approx(32.86)  # 690 / 21
 
 
-@pytest.mark.parametrize(("field", "value", "words"), [
-    ("round_to_vial_pct", "15", "rounding_max_pct"),
-    ("round_to_vial_pct", "ten", "not a percentage"),
-    ("weight_change_pct", "0", "more than 0"),
-    ("dose_weight", "ideal", "not one of"),
-    ("round_increment_mg", "-5", "0 (off) or more"),
-    ("round_to_vial_exclude", "aspirin", "unknown drug"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("round_to_vial_pct", "15", "rounding_max_pct"),
+        ("round_to_vial_pct", "ten", "not a percentage"),
+        ("weight_change_pct", "0", "more than 0"),
+        ("dose_weight", "ideal", "not one of"),
+        ("round_increment_mg", "-5", "0 (off) or more"),
+        ("round_to_vial_exclude", "aspirin", "unknown drug"),
+    ],
+)
 def test_bad_overrides_name_the_setting(book, field, value, words):
     with pytest.raises(InputError, match=re.escape(words)) as caught:
         plan(book, drug="enhertu", indication="breast", weight="72 kg", **{field: value})
@@ -129,8 +157,14 @@ def test_weight_change_below_the_threshold_is_quiet(book):
 
 
 def test_baseline_until_threshold_doses_on_the_baseline(book):
-    p = plan(book, drug="enhertu", indication="breast", weight="75 kg", baseline_weight="70 kg",
-             dose_weight="baseline_until_threshold")
+    p = plan(
+        book,
+        drug="enhertu",
+        indication="breast",
+        weight="75 kg",
+        baseline_weight="70 kg",
+        dose_weight="baseline_until_threshold",
+    )
     assert p.dose == mg(378)  # 5.4 x 70
     assert as_json(p)["weight_kg"] == 75
     assert as_json(p)["weight_change"]["weight_used_kg"] == 70
@@ -140,8 +174,14 @@ def test_baseline_until_threshold_doses_on_the_baseline(book):
 
 def test_baseline_never_lifts_kadcyla_above_its_maximum_for_todays_weight(book):
     # baseline 75 kg, today 70 kg (-6.7%): 3.6 x 75 = 270 mg would be 3.86 mg/kg today.
-    p = plan(book, drug="kadcyla", indication="metastatic-breast", weight="70 kg",
-             baseline_weight="75 kg", dose_weight="baseline_until_threshold")
+    p = plan(
+        book,
+        drug="kadcyla",
+        indication="metastatic-breast",
+        weight="70 kg",
+        baseline_weight="75 kg",
+        dose_weight="baseline_until_threshold",
+    )
     assert p.dose == mg(252)
     assert "label maximum" in p.weight_change.reason and p.weight_change.used == "current"
 
@@ -178,8 +218,9 @@ def test_no_benzyl_alcohol_makes_the_420_mg_vial_single_dose(book):
 
 
 def test_no_benzyl_alcohol_leaves_out_an_unverified_multiple_dose_vial(book):
-    p = plan(book, **dict(OGIVRI_Q3W_LOADING, drug="herzuma"), weight="80 kg",
-             no_benzyl_alcohol=True)
+    p = plan(
+        book, **dict(OGIVRI_Q3W_LOADING, drug="herzuma"), weight="80 kg", no_benzyl_alcohol=True
+    )
     assert {c.vial.strength.m_as("mg") for c in p.vials.counts} == {150}
     assert any("not encoded" in n and "HERZUMA" in n for n in p.notes)
 
@@ -191,8 +232,13 @@ def test_no_benzyl_alcohol_without_a_multiple_dose_vial_changes_nothing(book):
 
 
 def test_opened_vial_within_its_in_use_time_is_drawn_first(book):
-    p = plan(book, **OGIVRI_Q3W_LOADING, weight="80 kg", open_vial_mg="100",
-             open_vial_date="2026-05-20 09:00")
+    p = plan(
+        book,
+        **OGIVRI_Q3W_LOADING,
+        weight="80 kg",
+        open_vial_mg="100",
+        open_vial_date="2026-05-20 09:00",
+    )
     o = as_json(p)["open_vial"]
     assert (o["status"], o["drawn_mg"], o["left_mg"]) == ("used", 100, 0)
     assert p.vials.total == mg(570)  # 540 mg more: 420 + 150
@@ -200,8 +246,13 @@ def test_opened_vial_within_its_in_use_time_is_drawn_first(book):
 
 
 def test_opened_vial_covering_the_whole_dose_opens_no_new_vial(book):
-    p = plan(book, **dict(OGIVRI_Q3W_LOADING, phase="maintenance", schedule="weekly"),
-             weight="60 kg", open_vial_mg="300 mg", open_vial_date="2026-06-01")
+    p = plan(
+        book,
+        **dict(OGIVRI_Q3W_LOADING, phase="maintenance", schedule="weekly"),
+        weight="60 kg",
+        open_vial_mg="300 mg",
+        open_vial_date="2026-06-01",
+    )
     assert p.vials.counts == () and p.open_vial.drawn == mg(120)  # 2 mg/kg x 60
     (kept,) = p.remainders
     assert kept.origin == "opened vial" and kept.amount == mg(180)
@@ -210,8 +261,13 @@ def test_opened_vial_covering_the_whole_dose_opens_no_new_vial(book):
 
 def test_expired_opened_vial_is_not_used(book):
     # Opened 2026-05-13 09:00 + 28 days = 2026-06-10 09:00: expired when preparing at 09:00.
-    p = plan(book, **OGIVRI_Q3W_LOADING, weight="80 kg", open_vial_mg="100",
-             open_vial_date="2026-05-13 09:00")
+    p = plan(
+        book,
+        **OGIVRI_Q3W_LOADING,
+        weight="80 kg",
+        open_vial_mg="100",
+        open_vial_date="2026-05-13 09:00",
+    )
     o = as_json(p)["open_vial"]
     assert (o["status"], o["used"], o["drawn_mg"]) == ("expired", False, 0)
     assert p.vials.total == mg(720)  # planned as if there were no opened vial
@@ -219,20 +275,31 @@ def test_expired_opened_vial_is_not_used(book):
 
 
 def test_opened_vial_one_minute_before_expiry_is_used(book):
-    p = plan(book, **OGIVRI_Q3W_LOADING, weight="80 kg", open_vial_mg="100",
-             open_vial_date="2026-05-13 09:01")
+    p = plan(
+        book,
+        **OGIVRI_Q3W_LOADING,
+        weight="80 kg",
+        open_vial_mg="100",
+        open_vial_date="2026-05-13 09:01",
+    )
     assert p.open_vial.usable and p.vials.total == mg(570)
 
 
-@pytest.mark.parametrize(("fields", "field", "words"), [
-    ({"open_vial_mg": "100"}, "open_vial_date", "needs both"),
-    ({"open_vial_date": "2026-06-01"}, "open_vial_mg", "needs both"),
-    ({"open_vial_mg": "500", "open_vial_date": "2026-06-01"}, "open_vial_mg", "holds"),
-    ({"open_vial_mg": "100", "open_vial_date": "2026-06-11"}, "open_vial_date", "after"),
-    ({"open_vial_mg": "100", "open_vial_date": "2026-06-01", "no_benzyl_alcohol": "yes"},
-     "open_vial_mg", "benzyl alcohol"),
-    ({"no_benzyl_alcohol": "maybe"}, "no_benzyl_alcohol", "yes or no"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "words"),
+    [
+        ({"open_vial_mg": "100"}, "open_vial_date", "needs both"),
+        ({"open_vial_date": "2026-06-01"}, "open_vial_mg", "needs both"),
+        ({"open_vial_mg": "500", "open_vial_date": "2026-06-01"}, "open_vial_mg", "holds"),
+        ({"open_vial_mg": "100", "open_vial_date": "2026-06-11"}, "open_vial_date", "after"),
+        (
+            {"open_vial_mg": "100", "open_vial_date": "2026-06-01", "no_benzyl_alcohol": "yes"},
+            "open_vial_mg",
+            "benzyl alcohol",
+        ),
+        ({"no_benzyl_alcohol": "maybe"}, "no_benzyl_alcohol", "yes or no"),
+    ],
+)
 def test_opened_vial_input_errors(book, fields, field, words):
     with pytest.raises(InputError, match=words) as caught:
         plan(book, **OGIVRI_Q3W_LOADING, weight="80 kg", **fields)
@@ -241,16 +308,23 @@ def test_opened_vial_input_errors(book, fields, field, words):
 
 def test_opened_vial_needs_a_multiple_dose_product(book):
     with pytest.raises(InputError, match="no multiple-dose vial"):
-        plan(book, drug="enhertu", indication="breast", weight="72 kg", open_vial_mg="50",
-             open_vial_date="2026-06-09")
+        plan(
+            book,
+            drug="enhertu",
+            indication="breast",
+            weight="72 kg",
+            open_vial_mg="50",
+            open_vial_date="2026-06-09",
+        )
 
 
 # -- use-by times ---------------------------------------------------------------------------
 
 
 def test_enhertu_use_by_across_the_spring_clock_change(book):
-    p = plan(book, drug="enhertu", indication="breast", weight="72 kg",
-             prepared_at="2026-03-28 22:00")
+    p = plan(
+        book, drug="enhertu", indication="breast", weight="72 kg", prepared_at="2026-03-28 22:00"
+    )
     entries = {(u["what"], u["storage"]): u for u in as_json(p)["use_by"]}
     assert entries[("reconstituted vials", "refrigerated")]["use_by"] == "2026-03-29T23:00+01:00"
     bag_room = entries[("diluted bag", "room_temperature")]
@@ -278,8 +352,9 @@ def test_unverified_hold_times_say_not_encoded(book, drug):
 
 
 def test_prepared_at_defaults_to_now_and_says_so(book):
-    p = compute_plan(book, PlanRequest(drug="enhertu", indication="breast", weight="72"),
-                     zone=LONDON, now=NOW)
+    p = compute_plan(
+        book, PlanRequest(drug="enhertu", indication="breast", weight="72"), zone=LONDON, now=NOW
+    )
     assert p.prepared_at == NOW and not p.prepared_at_given
     assert any("prepared_at not given" in n and "Europe/London" in n for n in p.notes)
 
@@ -287,33 +362,83 @@ def test_prepared_at_defaults_to_now_and_says_so(book):
 # -- structure: keys, the patient-independent part -------------------------------------------
 
 FOUNDATION_KEYS = [
-    "schema_version", "drug", "drug_name", "product", "brand", "regimen", "indication",
-    "schedule", "interval_days", "phase", "level", "level_name", "dose_mg_per_kg",
-    "weight_input", "weight_kg", "dose_mg", "vials", "vial_total_mg", "leftover_mg",
-    "leftover_kept", "reconstitution", "concentration_mg_per_ml", "drug_volume_ml", "diluent",
-    "forbidden_diluents", "bag_volume_ml", "total_volume_ml", "infusion", "infusion_minutes",
-    "rate_ml_per_h", "filter", "reminders", "warnings", "notes", "next_level",
-    "next_level_mg_per_kg", "next_level_dose_mg", "next_step",
+    "schema_version",
+    "drug",
+    "drug_name",
+    "product",
+    "brand",
+    "regimen",
+    "indication",
+    "schedule",
+    "interval_days",
+    "phase",
+    "level",
+    "level_name",
+    "dose_mg_per_kg",
+    "weight_input",
+    "weight_kg",
+    "dose_mg",
+    "vials",
+    "vial_total_mg",
+    "leftover_mg",
+    "leftover_kept",
+    "reconstitution",
+    "concentration_mg_per_ml",
+    "drug_volume_ml",
+    "diluent",
+    "forbidden_diluents",
+    "bag_volume_ml",
+    "total_volume_ml",
+    "infusion",
+    "infusion_minutes",
+    "rate_ml_per_h",
+    "filter",
+    "reminders",
+    "warnings",
+    "notes",
+    "next_level",
+    "next_level_mg_per_kg",
+    "next_level_dose_mg",
+    "next_step",
 ]
-ISSUE4_KEYS = ["prepared_at", "prepared_at_given", "policy", "rounding", "weight_change",
-               "no_benzyl_alcohol", "open_vial", "remainders", "use_by", "use_by_not_encoded"]
+ISSUE4_KEYS = [
+    "prepared_at",
+    "prepared_at_given",
+    "policy",
+    "rounding",
+    "weight_change",
+    "no_benzyl_alcohol",
+    "open_vial",
+    "remainders",
+    "use_by",
+    "use_by_not_encoded",
+]
 
 
 def test_json_keys_keep_their_order_and_new_ones_come_before_source(book):
     keys = list(as_json(plan(book, drug="enhertu", indication="breast", weight="72 kg")))
     assert keys == FOUNDATION_KEYS + ISSUE4_KEYS + [
-        "source", "sources", "regimens_file", "regimens_sha256"
+        "source",
+        "sources",
+        "regimens_file",
+        "regimens_sha256",
     ]
 
 
 def test_resolve_is_reusable_across_patients(book):
-    request = PlanRequest(drug="enhertu", indication="breast", weight="72 kg",
-                          round_to_vial_pct="10", prepared_at="2026-06-10 09:00")
+    request = PlanRequest(
+        drug="enhertu",
+        indication="breast",
+        weight="72 kg",
+        round_to_vial_pct="10",
+        prepared_at="2026-06-10 09:00",
+    )
     resolved = resolve(book, request)
     for weight, dose in (("72 kg", 400), ("90 kg", 500), ("65 kg", 351)):
         patient = replace(request, weight=weight)
         one = plan_patient(book, resolved, patient, zone=LONDON)
         assert one.dose == mg(dose)
         assert one == compute_plan(book, patient, zone=LONDON)
-    assert set(RESOLVE_FIELDS).isdisjoint({"weight", "baseline_weight", "prepared_at",
-                                           "open_vial_mg", "open_vial_date"})
+    assert set(RESOLVE_FIELDS).isdisjoint(
+        {"weight", "baseline_weight", "prepared_at", "open_vial_mg", "open_vial_date"}
+    )

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from her2dose.batch import run as batch
-from her2dose.data import loader as regimens
 from her2dose import render
-from her2dose.errors import Her2DoseError
+from her2dose.batch import run as batch
 from her2dose.commands.plan import Planner, PlanRequest, compute_plan, plan_patient, resolve
+from her2dose.data import loader as regimens
+from her2dose.errors import Her2DoseError
 
 BOOK = regimens.load(Path(__file__).resolve().parents[1] / "regimens.toml")
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -31,25 +31,51 @@ COMBINATIONS = [
     {"drug": "kadcyla", "indication": "metastatic-breast", "level": "-1"},
     {"drug": "kadcyla", "indication": "early-breast", "round_to_vial_pct": "10"},
     {"drug": "ogivri", "indication": "adjuvant-breast", "schedule": "q3w", "phase": "loading"},
-    {"drug": "herceptin", "indication": "metastatic-breast", "schedule": "weekly",
-     "phase": "maintenance", "round_increment_mg": "10"},
-    {"drug": "trastuzumab", "product": "trazimera", "indication": "gastric",
-     "phase": "maintenance", "no_benzyl_alcohol": "yes"},
-    {"drug": "herzuma", "indication": "adjuvant-breast", "schedule": "q3w",
-     "phase": "maintenance", "dose_weight": "baseline_until_threshold"},
+    {
+        "drug": "herceptin",
+        "indication": "metastatic-breast",
+        "schedule": "weekly",
+        "phase": "maintenance",
+        "round_increment_mg": "10",
+    },
+    {
+        "drug": "trastuzumab",
+        "product": "trazimera",
+        "indication": "gastric",
+        "phase": "maintenance",
+        "no_benzyl_alcohol": "yes",
+    },
+    {
+        "drug": "herzuma",
+        "indication": "adjuvant-breast",
+        "schedule": "q3w",
+        "phase": "maintenance",
+        "dose_weight": "baseline_until_threshold",
+    },
     {"drug": "margenza"},
 ]
 # What may differ between two patients of one combination (PATIENT_FIELDS of plan).
 patients = st.builds(
     lambda weight, options, opened: {"weight": weight, **options, **opened},
     st.decimals(36, 190, places=1).map(lambda n: f"{n} kg"),
-    st.fixed_dictionaries({}, optional={
-        "baseline_weight": st.sampled_from(["60 kg", "75 kg", "98 kg"]),
-        "prepared_at": st.sampled_from(["2026-03-29 00:30", "2026-10-25 01:30",
-                                        "2026-07-01 23:59"]),
-    }),
-    st.sampled_from([{}, {}, {}, {"open_vial_mg": "50 mg", "open_vial_date": "2026-02-20 08:00"},
-                     {"open_vial_mg": "300", "open_vial_date": "2026-03-01"}]),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "baseline_weight": st.sampled_from(["60 kg", "75 kg", "98 kg"]),
+            "prepared_at": st.sampled_from(
+                ["2026-03-29 00:30", "2026-10-25 01:30", "2026-07-01 23:59"]
+            ),
+        },
+    ),
+    st.sampled_from(
+        [
+            {},
+            {},
+            {},
+            {"open_vial_mg": "50 mg", "open_vial_date": "2026-02-20 08:00"},
+            {"open_vial_mg": "300", "open_vial_date": "2026-03-01"},
+        ]
+    ),
 )
 
 
@@ -83,14 +109,14 @@ def test_the_combination_part_is_the_same_for_every_patient(combination, first, 
         own = _patient_keys(plan)
         data = render.plan_dict(plan)
         assert {k: v for k, v in data.items() if k not in own} == {
-            k: v for k, v in constant.items() if k not in own}
+            k: v for k, v in constant.items() if k not in own
+        }
         assert render.combination_dict(plan.resolved) == constant
 
 
 @settings(max_examples=60)
 @given(combination=st.sampled_from(COMBINATIONS), patient=patients)
-def test_plan_dict_is_the_combination_part_with_the_patient_part_filled_in(
-        combination, patient):
+def test_plan_dict_is_the_combination_part_with_the_patient_part_filled_in(combination, patient):
     planner = Planner(BOOK, now=NOW, zone=LONDON)
     plan = _plan(planner, combination, patient)
     event(f"planned: {plan is not None}")
@@ -116,15 +142,35 @@ def test_plan_dict_is_the_combination_part_with_the_patient_part_filled_in(
 def test_the_patient_keys_are_those_that_depend_on_the_patient(book):
     """Every key the patient can change is in patient_dict (the Hypothesis test above
     checks that the others do not change)."""
-    request = PlanRequest(drug="kadcyla", weight="68 kg", indication="metastatic-breast",
-                          level="-1")
+    request = PlanRequest(
+        drug="kadcyla", weight="68 kg", indication="metastatic-breast", level="-1"
+    )
     plan = compute_plan(book, request, now=NOW, zone=LONDON)
     assert _patient_keys(plan) == {
-        "weight_input", "weight_kg", "dose_mg", "vials", "vial_total_mg", "leftover_mg",
-        "leftover_kept", "reconstitution", "drug_volume_ml", "total_volume_ml",
-        "rate_ml_per_h", "warnings", "notes", "next_level_dose_mg", "prepared_at",
-        "prepared_at_given", "policy", "rounding", "weight_change", "open_vial",
-        "remainders", "use_by", "source", "sources",
+        "weight_input",
+        "weight_kg",
+        "dose_mg",
+        "vials",
+        "vial_total_mg",
+        "leftover_mg",
+        "leftover_kept",
+        "reconstitution",
+        "drug_volume_ml",
+        "total_volume_ml",
+        "rate_ml_per_h",
+        "warnings",
+        "notes",
+        "next_level_dose_mg",
+        "prepared_at",
+        "prepared_at_given",
+        "policy",
+        "rounding",
+        "weight_change",
+        "open_vial",
+        "remainders",
+        "use_by",
+        "source",
+        "sources",
     }
 
 
@@ -138,26 +184,36 @@ def test_a_remembered_preparation_time_is_never_another_runs(book):
     for now, zone in [(NOW, UTC), (later, LONDON), (NOW, LONDON), (later, UTC), (NOW, UTC)]:
         plan = plan_patient(book, resolved, request, now=now, zone=zone)
         assert render.plan_dict(plan) == render.plan_dict(
-            compute_plan(book, request, now=now, zone=zone))
+            compute_plan(book, request, now=now, zone=zone)
+        )
         assert plan.prepared_at == now and plan.prepared_at.tzinfo is zone
-    given = PlanRequest(drug="enhertu", weight="70 kg", indication="breast",
-                        prepared_at="2026-03-29 00:30")
+    given = PlanRequest(
+        drug="enhertu", weight="70 kg", indication="breast", prepared_at="2026-03-29 00:30"
+    )
     for zone in (UTC, LONDON, UTC):
         plan = plan_patient(book, resolved, given, now=NOW, zone=zone)
         assert plan.prepared_at.tzinfo is zone
         assert render.plan_dict(plan) == render.plan_dict(
-            compute_plan(book, given, now=NOW, zone=zone))
+            compute_plan(book, given, now=NOW, zone=zone)
+        )
 
 
 def test_remembered_use_by_times_follow_the_stages(book):
     """Use-by times are kept per preparation time and stages: a plan whose dose all comes
     from an opened vial has no reconstituted vials to time. (No shipped product has both
     use-by rules and a multiple-dose vial, so the rules are lent from ENHERTU.)"""
-    rules = resolve(book, PlanRequest(drug="enhertu", weight="70 kg",
-                                      indication="breast")).use_by_rules
+    rules = resolve(
+        book, PlanRequest(drug="enhertu", weight="70 kg", indication="breast")
+    ).use_by_rules
     assert {rule.stage for rule in rules} == {"reconstituted", "diluted"}
-    new_vials = PlanRequest(drug="ogivri", weight="70 kg", indication="adjuvant-breast",
-                            schedule="q3w", phase="maintenance", prepared_at="2026-03-02 09:30")
+    new_vials = PlanRequest(
+        drug="ogivri",
+        weight="70 kg",
+        indication="adjuvant-breast",
+        schedule="q3w",
+        phase="maintenance",
+        prepared_at="2026-03-02 09:30",
+    )
     opened_only = replace(new_vials, open_vial_mg="420 mg", open_vial_date="2026-03-01 08:00")
     shared = replace(resolve(book, new_vials), use_by_rules=rules)
     assert shared.memo == {}  # replace() gives a new ResolvedRequest its own memo
@@ -167,21 +223,31 @@ def test_remembered_use_by_times_follow_the_stages(book):
         assert plan.use_by == alone.use_by
         assert bool(plan.vials.counts) == (request is new_vials)
         assert {u.what for u in plan.use_by} == (
-            {"reconstituted vials", "diluted bag"} if request is new_vials else {"diluted bag"})
+            {"reconstituted vials", "diluted bag"} if request is new_vials else {"diluted bag"}
+        )
 
 
 def test_the_combination_memo_is_bounded(book):
     request = PlanRequest(drug="enhertu", weight="70 kg", indication="breast")
     resolved = resolve(book, request)
     for minute in range(600):
-        plan_patient(book, resolved, PlanRequest(
-            drug="enhertu", weight="70 kg", indication="breast",
-            prepared_at=f"2026-03-02 {minute // 60:02d}:{minute % 60:02d}"), zone=UTC)
+        plan_patient(
+            book,
+            resolved,
+            PlanRequest(
+                drug="enhertu",
+                weight="70 kg",
+                indication="breast",
+                prepared_at=f"2026-03-02 {minute // 60:02d}:{minute % 60:02d}",
+            ),
+            zone=UTC,
+        )
         assert len(resolved.memo) <= resolved.MEMO_ENTRIES
     assert resolved == resolve(book, request)  # the memo is not part of the value
 
 
 # --- the CSV writer's per-combination line pattern -------------------------------------
+
 
 def _reference_line(cells: list) -> str:
     out = io.StringIO()
@@ -213,8 +279,17 @@ def test_the_csv_line_pattern_writes_what_csv_writer_writes(book):
             shared, own = render.plan_record_parts(plan, book.path, book.sha256)
             writer.write(row, own, None, shared)
             record = render.joined(shared, own)
-            expected.append(_reference_line([render.neutralise(order), "ok", "",
-                                             *render.csv_cells(record), render.neutralise(mrn)]))
+            expected.append(
+                _reference_line(
+                    [
+                        render.neutralise(order),
+                        "ok",
+                        "",
+                        *render.csv_cells(record),
+                        render.neutralise(mrn),
+                    ]
+                )
+            )
     assert number > 25
     assert ours.getvalue() == "".join(expected)
 

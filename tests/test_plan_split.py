@@ -10,9 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from her2dose import render
-from her2dose import units
-from her2dose.errors import InputError, UnknownNameError
+from her2dose import render, units
 from her2dose.commands.plan import (
     RESOLVE_FIELDS,
     Planner,
@@ -21,10 +19,12 @@ from her2dose.commands.plan import (
     plan_patient,
     resolve,
 )
+from her2dose.errors import InputError, UnknownNameError
 
 # Fields resolve() does not read: they vary per patient (any new field must be classified).
 PATIENT_FIELDS = frozenset(
-    {"weight", "baseline_weight", "open_vial_mg", "open_vial_date", "prepared_at"})
+    {"weight", "baseline_weight", "open_vial_mg", "open_vial_date", "prepared_at"}
+)
 
 COMBINATIONS = [
     {"drug": "enhertu", "indication": "breast"},
@@ -33,16 +33,24 @@ COMBINATIONS = [
     {"drug": "kadcyla", "indication": "metastatic-breast", "level": "-1"},
     {"drug": "kadcyla", "indication": "early-breast"},
     {"drug": "ogivri", "indication": "adjuvant-breast", "schedule": "q3w", "phase": "loading"},
-    {"drug": "trastuzumab", "product": "trazimera", "indication": "metastatic-breast",
-     "schedule": "weekly", "phase": "maintenance"},
+    {
+        "drug": "trastuzumab",
+        "product": "trazimera",
+        "indication": "metastatic-breast",
+        "schedule": "weekly",
+        "phase": "maintenance",
+    },
     {"drug": "herceptin", "indication": "gastric", "phase": "maintenance"},
     {"drug": "margenza"},
     {"drug": "enhertoo"},  # unknown: an error, remembered by the Planner
     {"drug": "kadcyla"},  # indication missing
 ]
 weights = st.one_of(
-    st.builds(lambda n, u: f"{n}{u}", st.decimals(35, 200, places=2), st.sampled_from(
-        [" kg", " lb", "", " g"])),
+    st.builds(
+        lambda n, u: f"{n}{u}",
+        st.decimals(35, 200, places=2),
+        st.sampled_from([" kg", " lb", "", " g"]),
+    ),
     st.sampled_from(["0 kg", "700 kg", "72 mL", "abc", "30 kg"]),
 )
 
@@ -68,8 +76,10 @@ def test_the_planner_gives_compute_plans_answer(book, combination, weight):
 
 
 @settings(max_examples=200)
-@given(combination=st.sampled_from(COMBINATIONS[:9]),
-       weight=st.decimals(35, 200, places=2).map(lambda n: f"{n} kg"))
+@given(
+    combination=st.sampled_from(COMBINATIONS[:9]),
+    weight=st.decimals(35, 200, places=2).map(lambda n: f"{n} kg"),
+)
 def test_the_per_patient_numbers_are_pints_arithmetic(book, combination, weight):
     """The patient's part works on magnitudes; Pint on the same quantities agrees exactly."""
     plan = compute_plan(book, PlanRequest(weight=weight, **combination))
@@ -84,18 +94,22 @@ def test_the_per_patient_numbers_are_pints_arithmetic(book, combination, weight)
 
 
 def test_compute_plan_is_resolve_then_patient(book):
-    request = PlanRequest(drug="kadcyla", weight="68 kg", indication="metastatic-breast",
-                          level="-1")
+    request = PlanRequest(
+        drug="kadcyla", weight="68 kg", indication="metastatic-breast", level="-1"
+    )
     resolved = resolve(book, request)
     assert render.plan_dict(plan_patient(book, resolved, request, now=NOW)) == render.plan_dict(
-        compute_plan(book, request, now=NOW))
+        compute_plan(book, request, now=NOW)
+    )
     assert resolved.level.level == -1 and resolved.next_level.level == -2
 
 
 def test_one_basis_serves_every_weight(book):
     planner = Planner(book)
-    plans = [planner.plan(PlanRequest(drug="enhertu", weight=f"{w} kg", indication="breast"))
-             for w in (50, 60, 70)]
+    plans = [
+        planner.plan(PlanRequest(drug="enhertu", weight=f"{w} kg", indication="breast"))
+        for w in (50, 60, 70)
+    ]
     assert len(planner._resolved.entries) == 1
     assert [units.magnitude(p.dose, "mg") for p in plans] == [270, 324, 378]  # 5.4 mg/kg
     assert plans[0].reminders is plans[2].reminders
@@ -114,8 +128,7 @@ def test_the_resolve_key_is_the_resolve_fields(book):
     request = PlanRequest(drug="enhertu", weight="70 kg", indication="breast", level="-1")
     assert planner._resolve_key(request) == tuple(getattr(request, n) for n in RESOLVE_FIELDS)
     assert planner._resolve_key(replace(request, level="-2")) != planner._resolve_key(request)
-    assert planner._resolve_key(replace(request, weight="80 kg")) == planner._resolve_key(
-        request)
+    assert planner._resolve_key(replace(request, weight="80 kg")) == planner._resolve_key(request)
 
 
 def test_the_planner_remembers_errors_and_raises_them_afresh(book):

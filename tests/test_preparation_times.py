@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from her2dose import units
-from her2dose.errors import InputError
 from her2dose.core.preparation_times import UseByRule, after, parse_local_time, use_by_times
+from her2dose.errors import InputError
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -83,13 +83,15 @@ def test_date_only_needs_permission_and_reads_as_midnight():
 def test_use_by_times_per_rule_and_stage_filter():
     rules = (
         UseByRule("reconstituted", "refrigerated", "2 to 8 °C", hours(24), "reconstitution", "s1"),
-        UseByRule("diluted", "room_temperature", "room temperature", hours(4), "reconstitution",
-                  "s2"),
+        UseByRule(
+            "diluted", "room_temperature", "room temperature", hours(4), "reconstitution", "s2"
+        ),
     )
     start = local("2026-06-10 22:00")
     times = use_by_times(rules, start)
     assert [t.use_by.isoformat() for t in times] == [
-        "2026-06-11T22:00:00+01:00", "2026-06-11T02:00:00+01:00",
+        "2026-06-11T22:00:00+01:00",
+        "2026-06-11T02:00:00+01:00",
     ]
     only_bag = use_by_times(rules, start, stages=("diluted",))
     assert [t.what for t in only_bag] == ["diluted bag"]

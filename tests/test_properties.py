@@ -19,8 +19,12 @@ REQUESTS = {
     "enhertu-gastric-1": {"drug": "enhertu", "indication": "gastric", "level": "-1"},
     "kadcyla": {"drug": "kadcyla", "indication": "metastatic-breast"},
     "ogivri-loading": {"drug": "ogivri", "indication": "gastric", "phase": "loading"},
-    "herzuma-weekly": {"drug": "herzuma", "indication": "metastatic-breast",
-                       "schedule": "weekly", "phase": "maintenance"},
+    "herzuma-weekly": {
+        "drug": "herzuma",
+        "indication": "metastatic-breast",
+        "schedule": "weekly",
+        "phase": "maintenance",
+    },
     "margenza": {"drug": "margenza"},
 }
 
@@ -50,8 +54,7 @@ def test_dose_grows_with_weight(book, a, b, key):
     assume(a != b)
     low, high = sorted((a, b))
     assert plan(book, key, f"{low} kg").dose < plan(book, key, f"{high} kg").dose
-    assert (plan(book, key, f"{low} kg").vials.total
-            <= plan(book, key, f"{high} kg").vials.total)
+    assert plan(book, key, f"{low} kg").vials.total <= plan(book, key, f"{high} kg").vials.total
 
 
 @given(kg=kg_st, key=regimen_st)
@@ -88,7 +91,9 @@ def test_display_rounds_half_up_at_the_stated_precision(book, kg, key):
         assert D(str(d["rate_ml_per_h"])) == half_up(p.infusion.rate.m_as("mL/h"), 1)
 
 
-@pytest.mark.parametrize(("value", "shown"), [("0.05", 0.1), ("0.15", 0.2), ("2.25", 2.3),
-                                             ("388.75", 388.8), ("388.65", 388.7)])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("0.05", 0.1), ("0.15", 0.2), ("2.25", 2.3), ("388.75", 388.8), ("388.65", 388.7)],
+)
 def test_half_up_not_half_even(value, shown):
     assert render.plain(D(value), 1) == shown

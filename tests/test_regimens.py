@@ -36,32 +36,74 @@ TRASTUZUMAB_WEEKLY = (7, {"loading": ("4", 90, 90), "maintenance": ("2", 30, 30)
 
 GOLDEN = {
     # labels.md §1.2, §1.3 Table 1, §1.6
-    "tdxd-breast": ("trastuzumab-deruxtecan", "breast", ENHERTU_54, ["5.4", "4.4", "3.2"],
-                    "discontinue"),
-    "tdxd-nsclc": ("trastuzumab-deruxtecan", "nsclc", ENHERTU_54, ["5.4", "4.4", "3.2"],
-                   "discontinue"),
-    "tdxd-solid-tumors": ("trastuzumab-deruxtecan", "solid-tumors", ENHERTU_54,
-                          ["5.4", "4.4", "3.2"], "discontinue"),
+    "tdxd-breast": (
+        "trastuzumab-deruxtecan",
+        "breast",
+        ENHERTU_54,
+        ["5.4", "4.4", "3.2"],
+        "discontinue",
+    ),
+    "tdxd-nsclc": (
+        "trastuzumab-deruxtecan",
+        "nsclc",
+        ENHERTU_54,
+        ["5.4", "4.4", "3.2"],
+        "discontinue",
+    ),
+    "tdxd-solid-tumors": (
+        "trastuzumab-deruxtecan",
+        "solid-tumors",
+        ENHERTU_54,
+        ["5.4", "4.4", "3.2"],
+        "discontinue",
+    ),
     # gastric is 6.4 mg/kg (Highlights, Table 1); 6.6 mg/kg is a known secondary-source error
-    "tdxd-gastric": ("trastuzumab-deruxtecan", "gastric",
-                     {"q3w": (21, {"standard": ("6.4", 90, 30)})}, ["6.4", "5.4", "4.4"],
-                     "discontinue"),
+    "tdxd-gastric": (
+        "trastuzumab-deruxtecan",
+        "gastric",
+        {"q3w": (21, {"standard": ("6.4", 90, 30)})},
+        ["6.4", "5.4", "4.4"],
+        "discontinue",
+    ),
     # labels.md §2.2, §2.3, §2.6
-    "kadcyla-metastatic-breast": ("ado-trastuzumab-emtansine", "metastatic-breast", KADCYLA,
-                                  ["3.6", "3.0", "2.4"], "discontinue"),
-    "kadcyla-early-breast": ("ado-trastuzumab-emtansine", "early-breast", KADCYLA,
-                             ["3.6", "3.0", "2.4"], "discontinue"),
+    "kadcyla-metastatic-breast": (
+        "ado-trastuzumab-emtansine",
+        "metastatic-breast",
+        KADCYLA,
+        ["3.6", "3.0", "2.4"],
+        "discontinue",
+    ),
+    "kadcyla-early-breast": (
+        "ado-trastuzumab-emtansine",
+        "early-breast",
+        KADCYLA,
+        ["3.6", "3.0", "2.4"],
+        "discontinue",
+    ),
     # labels.md §3.1
-    "trastuzumab-adjuvant-breast": ("trastuzumab", "adjuvant-breast",
-                                    {"q3w": TRASTUZUMAB_Q3W, "weekly": TRASTUZUMAB_WEEKLY},
-                                    [], None),
-    "trastuzumab-metastatic-breast": ("trastuzumab", "metastatic-breast",
-                                      {"q3w": TRASTUZUMAB_Q3W, "weekly": TRASTUZUMAB_WEEKLY},
-                                      [], None),
+    "trastuzumab-adjuvant-breast": (
+        "trastuzumab",
+        "adjuvant-breast",
+        {"q3w": TRASTUZUMAB_Q3W, "weekly": TRASTUZUMAB_WEEKLY},
+        [],
+        None,
+    ),
+    "trastuzumab-metastatic-breast": (
+        "trastuzumab",
+        "metastatic-breast",
+        {"q3w": TRASTUZUMAB_Q3W, "weekly": TRASTUZUMAB_WEEKLY},
+        [],
+        None,
+    ),
     "trastuzumab-gastric": ("trastuzumab", "gastric", {"q3w": TRASTUZUMAB_Q3W}, [], None),
     # labels.md §5: 15 mg/kg q3w, 120 min first, at least 30 min after; no reductions
-    "margenza-metastatic-breast": ("margetuximab", "metastatic-breast",
-                                   {"q3w": (21, {"standard": ("15", 120, 30)})}, ["15"], None),
+    "margenza-metastatic-breast": (
+        "margetuximab",
+        "metastatic-breast",
+        {"q3w": (21, {"standard": ("15", 120, 30)})},
+        ["15"],
+        None,
+    ),
 }
 
 
@@ -124,9 +166,7 @@ def test_kadcyla_never_above_3_6_mg_per_kg(book):
 
 
 def vial_table(book, pid):
-    return {
-        v.strength.m_as("mg"): v for v in book.products[pid].vials
-    }
+    return {v.strength.m_as("mg"): v for v in book.products[pid].vials}
 
 
 def test_enhertu_vial_and_preparation(book):
@@ -183,8 +223,15 @@ def test_ogivri_vials(book):
 
 def test_trastuzumab_products_share_regimens_not_vials(book):
     products = {p.id for p in book.products_of("trastuzumab")}
-    assert {"herceptin", "ogivri", "herzuma", "ontruzant", "trazimera", "kanjinti",
-            "hercessi"} <= products
+    assert {
+        "herceptin",
+        "ogivri",
+        "herzuma",
+        "ontruzant",
+        "trazimera",
+        "kanjinti",
+        "hercessi",
+    } <= products
     # HERCEPTIN US: only the 150 mg single-dose vial is verified (labels.md §8)
     assert set(vial_table(book, "herceptin")) == {D(150)}
     for pid in products:
@@ -211,13 +258,22 @@ def test_margenza_vial_is_a_250_mg_per_10_ml_solution(book):
 @pytest.mark.parametrize(
     ("molecule", "boxed", "substitute"),
     [
-        ("trastuzumab-deruxtecan", "INTERSTITIAL LUNG DISEASE and EMBRYO-FETAL TOXICITY",
-         "Do not substitute ENHERTU for or with trastuzumab or ado-trastuzumab emtansine."),
-        ("ado-trastuzumab-emtansine", "HEPATOTOXICITY, CARDIAC TOXICITY, EMBRYO-FETAL TOXICITY",
-         "Do not substitute trastuzumab for or with KADCYLA."),
-        ("trastuzumab", "CARDIOMYOPATHY, INFUSION REACTIONS, EMBRYO-FETAL TOXICITY",
-         "Do not substitute trastuzumab for or with ado-trastuzumab emtansine or "
-         "fam-trastuzumab deruxtecan."),
+        (
+            "trastuzumab-deruxtecan",
+            "INTERSTITIAL LUNG DISEASE and EMBRYO-FETAL TOXICITY",
+            "Do not substitute ENHERTU for or with trastuzumab or ado-trastuzumab emtansine.",
+        ),
+        (
+            "ado-trastuzumab-emtansine",
+            "HEPATOTOXICITY, CARDIAC TOXICITY, EMBRYO-FETAL TOXICITY",
+            "Do not substitute trastuzumab for or with KADCYLA.",
+        ),
+        (
+            "trastuzumab",
+            "CARDIOMYOPATHY, INFUSION REACTIONS, EMBRYO-FETAL TOXICITY",
+            "Do not substitute trastuzumab for or with ado-trastuzumab emtansine or "
+            "fam-trastuzumab deruxtecan.",
+        ),
         ("margetuximab", "LEFT VENTRICULAR DYSFUNCTION", None),
     ],
 )
@@ -230,8 +286,10 @@ def test_boxed_warning_and_do_not_substitute(book, molecule, boxed, substitute):
 
 
 def test_no_re_escalation_for_the_adcs(book):
-    for mid, brand in (("trastuzumab-deruxtecan", "ENHERTU"),
-                       ("ado-trastuzumab-emtansine", "KADCYLA")):
+    for mid, brand in (
+        ("trastuzumab-deruxtecan", "ENHERTU"),
+        ("ado-trastuzumab-emtansine", "KADCYLA"),
+    ):
         rule = book.molecules[mid].no_re_escalation
         assert rule is not None
         assert f"Do not re-escalate the {brand} dose" in rule.text

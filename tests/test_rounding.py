@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from her2dose import units
-from her2dose.model import Vial
 from her2dose.core.rounding import (
     apply_rounding,
     new_vials_for,
@@ -17,6 +16,7 @@ from her2dose.core.rounding import (
     whole_vial_totals,
 )
 from her2dose.core.vials import plan_vials
+from her2dose.model import Vial
 
 D = Decimal
 
@@ -27,9 +27,17 @@ def mg(value) -> object:
 
 def vials_of(*strengths: int) -> tuple[Vial, ...]:
     return tuple(
-        Vial(strength=mg(s), multiple_dose=False, concentration=units.quantity(20, "mg/mL"),
-             reconstitute_with=None, reconstitution_fluid=None, deliverable_volume=None,
-             in_use=None, in_use_storage=None, source="test vial")
+        Vial(
+            strength=mg(s),
+            multiple_dose=False,
+            concentration=units.quantity(20, "mg/mL"),
+            reconstitute_with=None,
+            reconstitution_fluid=None,
+            deliverable_volume=None,
+            in_use=None,
+            in_use_storage=None,
+            source="test vial",
+        )
         for s in strengths
     )
 
@@ -156,11 +164,11 @@ def test_increment_rounding_bounded_by_rounding_max_pct():
 
 
 def test_vial_rounding_comes_first_and_increment_only_when_it_did_nothing():
-    both = apply_rounding(mg(395), vials_of(100), vial_pct=D(10), increment=mg(25),
-                          max_pct=D(10))
+    both = apply_rounding(mg(395), vials_of(100), vial_pct=D(10), increment=mg(25), max_pct=D(10))
     assert both.dose == mg(400) and both.rounding.method == "vial"
-    only_step = apply_rounding(mg(333), vials_of(100), vial_pct=D(5), increment=mg(10),
-                               max_pct=D(10))
+    only_step = apply_rounding(
+        mg(333), vials_of(100), vial_pct=D(5), increment=mg(10), max_pct=D(10)
+    )
     assert only_step.dose == mg(330) and only_step.rounding.method == "increment"
 
 
@@ -189,8 +197,7 @@ def test_rounding_never_increases_the_vial_count(sizes, dose, pct):
     assert plan_vials(out.dose, vials).vial_count <= plan_vials(mg(dose), vials).vial_count
 
 
-@given(strengths, st.integers(1, 6), st.decimals(min_value=-10, max_value=10, places=2),
-       percents)
+@given(strengths, st.integers(1, 6), st.decimals(min_value=-10, max_value=10, places=2), percents)
 def test_a_dose_near_a_vial_total_is_rounded_to_a_whole_vial_total(sizes, count, off_pct, pct):
     vials = vials_of(*sizes)
     total = D(sizes[0] * count)
@@ -208,8 +215,7 @@ def test_a_dose_near_a_vial_total_is_rounded_to_a_whole_vial_total(sizes, count,
 
 @given(strengths, doses)
 def test_rounding_off_leaves_the_dose_unchanged(sizes, dose):
-    out = apply_rounding(mg(dose), vials_of(*sizes), vial_pct=D(0), increment=None,
-                         max_pct=D(10))
+    out = apply_rounding(mg(dose), vials_of(*sizes), vial_pct=D(0), increment=None, max_pct=D(10))
     assert out.dose == mg(dose) and out.rounding is None
 
 

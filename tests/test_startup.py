@@ -30,8 +30,12 @@ print(json.dumps(loaded), file=sys.stderr)
 
 def modules_after(args: list[str] | None, stdin: str = "") -> set[str]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args)], input=stdin, capture_output=True,
-        text=True, check=True, env={"PATH": "", "NO_COLOR": "1"},
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "", "NO_COLOR": "1"},
     )
     return set(json.loads(done.stderr.splitlines()[-1]))
 
@@ -46,8 +50,9 @@ def test_importing_the_cli_loads_neither_pint_nor_rich():
     assert loaded == {"her2dose", "her2dose.cli", "her2dose.cli.app", "her2dose.errors"}
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["batch", "--help"],
-                                  ["plan", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--version"], ["--help"], ["batch", "--help"], ["plan", "--help"]]
+)
 def test_version_and_help_load_neither_pint_nor_rich(args):
     loaded = modules_after(args)
     assert heavy(loaded) == set()
@@ -55,19 +60,42 @@ def test_version_and_help_load_neither_pint_nor_rich(args):
 
 
 def test_plan_as_json_loads_pint_but_not_rich():
-    loaded = modules_after(["plan", "enhertu", "--indication", "breast", "--weight", "72 kg",
-                            "--format", "json", "--regimens", str(SHIPPED)])
+    loaded = modules_after(
+        [
+            "plan",
+            "enhertu",
+            "--indication",
+            "breast",
+            "--weight",
+            "72 kg",
+            "--format",
+            "json",
+            "--regimens",
+            str(SHIPPED),
+        ]
+    )
     assert heavy(loaded) == {"pint"}
 
 
 def test_plan_as_a_table_loads_rich():
-    loaded = modules_after(["plan", "enhertu", "--indication", "breast", "--weight", "72 kg",
-                            "--regimens", str(SHIPPED)])
+    loaded = modules_after(
+        [
+            "plan",
+            "enhertu",
+            "--indication",
+            "breast",
+            "--weight",
+            "72 kg",
+            "--regimens",
+            str(SHIPPED),
+        ]
+    )
     assert heavy(loaded) == {"pint", "rich"}
 
 
 def test_batch_without_a_terminal_loads_no_rich():
-    loaded = modules_after(["batch", "-", "--regimens", str(SHIPPED)],
-                           stdin="drug,weight\nmargenza,70 kg\n")
+    loaded = modules_after(
+        ["batch", "-", "--regimens", str(SHIPPED)], stdin="drug,weight\nmargenza,70 kg\n"
+    )
     assert "her2dose.batch.run" in loaded
     assert heavy(loaded) == {"pint"}

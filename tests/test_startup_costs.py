@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from test_startup import modules_after
 from typer.testing import CliRunner
 
-from her2dose.data import loader as regimens
 from her2dose import units
 from her2dose.cli.app import app, app_for
+from her2dose.data import loader as regimens
 from her2dose.errors import RegimenFileError
 
 
@@ -33,8 +33,11 @@ def _callbacks():
 def test_command_annotations_are_objects_not_strings(name, callback):
     # Typer evaluates string annotations (from `from __future__ import annotations`) again
     # each time it reads a signature, four times per option: ~10 ms of every start.
-    strings = [p.name for p in inspect.signature(callback).parameters.values()
-               if isinstance(p.annotation, str)]
+    strings = [
+        p.name
+        for p in inspect.signature(callback).parameters.values()
+        if isinstance(p.annotation, str)
+    ]
     assert strings == [], f"{name}: string annotations on {strings}"
 
 
@@ -63,15 +66,31 @@ print(json.dumps({"code": code, "enabled_at_end": gc.isenabled(),
 
 def gc_after_main(args: list[str], stdin: str = "") -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", GC_PROBE, json.dumps(args)], input=stdin, capture_output=True,
-        text=True, check=True, env={"PATH": "", "NO_COLOR": "1"},
+        [sys.executable, "-c", GC_PROBE, json.dumps(args)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "", "NO_COLOR": "1"},
     )
     return json.loads(done.stderr.splitlines()[-1])
 
 
 def test_plan_through_main_runs_without_the_collector_and_freezes_at_exit():
-    state = gc_after_main(["plan", "enhertu", "--indication", "breast", "--weight", "72 kg",
-                           "--format", "json", "--regimens", str(SHIPPED)])
+    state = gc_after_main(
+        [
+            "plan",
+            "enhertu",
+            "--indication",
+            "breast",
+            "--weight",
+            "72 kg",
+            "--format",
+            "json",
+            "--regimens",
+            str(SHIPPED),
+        ]
+    )
     assert state["code"] == 0
     assert state["enabled_at_end"] is False
     assert state["frozen"] > 10_000
@@ -79,8 +98,10 @@ def test_plan_through_main_runs_without_the_collector_and_freezes_at_exit():
 
 
 def test_batch_through_main_collects_garbage_while_it_reads_rows():
-    state = gc_after_main(["batch", "-", "--quiet", "--regimens", str(SHIPPED)],
-                          stdin="drug,weight\nmargenza,70 kg\nenhertu,oops\n")
+    state = gc_after_main(
+        ["batch", "-", "--quiet", "--regimens", str(SHIPPED)],
+        stdin="drug,weight\nmargenza,70 kg\nenhertu,oops\n",
+    )
     assert state["code"] == 1  # one bad row
     assert state["enabled_for_rows"] == [True]
 
@@ -99,14 +120,27 @@ def test_batch_in_process_leaves_the_collector_alone(cli, tmp_path):
 # main() runs app_for(argv): an app holding only the command named, so that Typer builds
 # the options of that command alone. Everything a user sees must be the same as with `app`.
 SAME_RUN = [
-    *([name, "--help"] for name in
-      ("plan", "regimens", "levels", "adjust", "check", "schedule", "next", "batch")),
+    *(
+        [name, "--help"]
+        for name in ("plan", "regimens", "levels", "adjust", "check", "schedule", "next", "batch")
+    ),
     ["plan"],
     ["plan", "--bogus"],
-    ["plan", "enhertu", "--weight", "72 kg", "--indication", "breast", "--format", "json",
-     "--prepared-at", "2025-03-01 10:00", "--regimens", str(SHIPPED)],
-    ["plan", "enhertu", "--weight", "72 mL", "--indication", "breast",
-     "--regimens", str(SHIPPED)],
+    [
+        "plan",
+        "enhertu",
+        "--weight",
+        "72 kg",
+        "--indication",
+        "breast",
+        "--format",
+        "json",
+        "--prepared-at",
+        "2025-03-01 10:00",
+        "--regimens",
+        str(SHIPPED),
+    ],
+    ["plan", "enhertu", "--weight", "72 mL", "--indication", "breast", "--regimens", str(SHIPPED)],
     ["plan", "enhertu", "--weight", "72 kg", "--format", "yaml"],
     ["levels", "enhertu", "--indication", "breast", "--regimens", str(SHIPPED)],
     ["regimens", "--format", "json", "--regimens", str(SHIPPED)],
@@ -125,11 +159,15 @@ def test_the_lean_app_runs_a_command_as_the_whole_app_does(args, monkeypatch):
     whole = runner.invoke(app, args, prog_name="her2dose")
     alone = runner.invoke(lean, args, prog_name="her2dose")
     assert (alone.exit_code, alone.stdout, alone.stderr) == (
-        whole.exit_code, whole.stdout, whole.stderr)
+        whole.exit_code,
+        whole.stdout,
+        whole.stderr,
+    )
 
 
-@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["plam"], ["--version", "plan"],
-                                  ["PLAN", "enhertu"]])
+@pytest.mark.parametrize(
+    "args", [[], ["--help"], ["--version"], ["plam"], ["--version", "plan"], ["PLAN", "enhertu"]]
+)
 def test_without_a_command_name_first_the_whole_app_runs(args):
     assert app_for(args) is app
 
@@ -158,16 +196,33 @@ print(json.dumps(built), file=sys.stderr)
 """
 
 
-@pytest.mark.parametrize(("args", "built"), [
-    (["plan", "--help"], ["plan"]),
-    (["batch", "--help"], ["batch"]),
-    (["--help"], ["plan", "list_regimens", "levels", "adjust", "check", "schedule_command",
-                  "next_command", "batch"]),
-])
+@pytest.mark.parametrize(
+    ("args", "built"),
+    [
+        (["plan", "--help"], ["plan"]),
+        (["batch", "--help"], ["batch"]),
+        (
+            ["--help"],
+            [
+                "plan",
+                "list_regimens",
+                "levels",
+                "adjust",
+                "check",
+                "schedule_command",
+                "next_command",
+                "batch",
+            ],
+        ),
+    ],
+)
 def test_main_builds_only_the_command_it_runs(args, built):
     done = subprocess.run(
-        [sys.executable, "-c", BUILT_PROBE, json.dumps(args)], capture_output=True, text=True,
-        check=True, env={"PATH": "", "NO_COLOR": "1"},
+        [sys.executable, "-c", BUILT_PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "", "NO_COLOR": "1"},
     )
     assert json.loads(done.stderr.splitlines()[-1]) == built
 
@@ -175,22 +230,40 @@ def test_main_builds_only_the_command_it_runs(args, built):
 # Each command imports only the modules it uses: the rules of other commands (adjust's
 # modifications, schedule's courses, next's missed_doses, levels, check, batch) cost
 # class creations and regexes that a plan never needs.
-OTHER_COMMANDS = {"her2dose.commands.adjust", "her2dose.commands.schedule", "her2dose.commands.next",
-                  "her2dose.commands.levels", "her2dose.commands.check", "her2dose.batch.run"}
+OTHER_COMMANDS = {
+    "her2dose.commands.adjust",
+    "her2dose.commands.schedule",
+    "her2dose.commands.next",
+    "her2dose.commands.levels",
+    "her2dose.commands.check",
+    "her2dose.batch.run",
+}
 
 
 @pytest.mark.parametrize("output", ["json", "table"])
 def test_plan_loads_no_other_command_s_modules(output):
-    loaded = modules_after(["plan", "enhertu", "--indication", "breast", "--weight", "72 kg",
-                            "--format", output, "--regimens", str(SHIPPED)])
+    loaded = modules_after(
+        [
+            "plan",
+            "enhertu",
+            "--indication",
+            "breast",
+            "--weight",
+            "72 kg",
+            "--format",
+            output,
+            "--regimens",
+            str(SHIPPED),
+        ]
+    )
     assert "her2dose.commands.plan" in loaded and "her2dose.model.adverse_events" in loaded
     assert loaded & OTHER_COMMANDS == set()
     assert ("rich" in {m.split(".")[0] for m in loaded}) is (output == "table")
 
 
 def test_adjust_still_finds_the_records_through_modifications():
-    from her2dose.model import adverse_events as adverse_event_records
     from her2dose.commands import adjust as modifications
+    from her2dose.model import adverse_events as adverse_event_records
 
     assert modifications.Rule is adverse_event_records.Rule
     assert modifications.ACTIONS is adverse_event_records.ACTIONS
@@ -198,12 +271,24 @@ def test_adjust_still_finds_the_records_through_modifications():
 
 # Cheaper validation, same answers: parse_quantity builds its Quantity without Pint's
 # constructor, and the loader compares vial strengths and concentrations as magnitudes.
-@given(number=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3,
-                          allow_nan=False),
-       spelling=st.sampled_from([("kg", "mass"), ("lb", "mass"), ("mg", "mass"),
-                                 ("mL", "volume"), ("L", "volume"), ("min", "time"),
-                                 ("h", "time"), ("mg/mL", "concentration"),
-                                 ("mg/kg", "dose_per_mass")]))
+@given(
+    number=st.decimals(
+        min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3, allow_nan=False
+    ),
+    spelling=st.sampled_from(
+        [
+            ("kg", "mass"),
+            ("lb", "mass"),
+            ("mg", "mass"),
+            ("mL", "volume"),
+            ("L", "volume"),
+            ("min", "time"),
+            ("h", "time"),
+            ("mg/mL", "concentration"),
+            ("mg/kg", "dose_per_mass"),
+        ]
+    ),
+)
 def test_parse_quantity_is_what_pint_builds(number, spelling):
     unit_text, kind = spelling
     parsed = units.parse_quantity(f"{number} {unit_text}", kind, "field")
@@ -217,13 +302,21 @@ def test_parse_quantity_is_what_pint_builds(number, spelling):
 KADCYLA_160 = '[[products.kadcyla.vials]]\nstrength = "160 mg"'
 
 
-@pytest.mark.parametrize(("old", "new", "says"), [
-    (KADCYLA_160, '[[products.kadcyla.vials]]\nstrength = "0.1 g"',
-     "products.kadcyla.vials: two vials have the same strength"),
-    ('concentration = "20 mg/mL"\ndeliverable_volume = "8 mL"',
-     'concentration = "20.5 mg/mL"\ndeliverable_volume = "8 mL"',
-     "products.kadcyla.vials: all vials of one product must share a concentration"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            KADCYLA_160,
+            '[[products.kadcyla.vials]]\nstrength = "0.1 g"',
+            "products.kadcyla.vials: two vials have the same strength",
+        ),
+        (
+            'concentration = "20 mg/mL"\ndeliverable_volume = "8 mL"',
+            'concentration = "20.5 mg/mL"\ndeliverable_volume = "8 mL"',
+            "products.kadcyla.vials: all vials of one product must share a concentration",
+        ),
+    ],
+)
 def test_vials_compared_across_units(tmp_path, old, new, says):
     text = SHIPPED.read_text(encoding="utf-8")
     assert text.count(old) == 1
@@ -238,7 +331,8 @@ def test_same_concentration_in_other_units_is_one_concentration(tmp_path):
     text = SHIPPED.read_text(encoding="utf-8")
     old = 'concentration = "20 mg/mL"\ndeliverable_volume = "8 mL"'
     broken = tmp_path / "regimens.toml"
-    broken.write_text(text.replace(old, 'concentration = "20 g/L"\ndeliverable_volume = "8 mL"'),
-                      encoding="utf-8")
+    broken.write_text(
+        text.replace(old, 'concentration = "20 g/L"\ndeliverable_volume = "8 mL"'), encoding="utf-8"
+    )
     book = regimens.load(broken)
     assert len(book.products["kadcyla"].vials) == 2

@@ -41,7 +41,9 @@ def test_shipped_storage_facts(book):
 
 
 def test_storage_problems_are_all_reported(tmp_path):
-    found = problems(tmp_path, '''
+    found = problems(
+        tmp_path,
+        """
 [[storage.aspirin.use_by]]
 stage = "reconstituted"
 [[storage.kadcyla.use_by]]
@@ -71,7 +73,8 @@ reconstitute_with = "7 mL"
 fluid = "Sterile Water for Injection"
 text = "x"
 source = "test"
-''')
+""",
+    )
     text = "\n".join(found)
     assert "storage.aspirin: 'aspirin' is neither a product nor a molecule id" in text
     assert "storage.kadcyla.use_by[0].stage: 'frozen' is not one of" in text
@@ -79,12 +82,13 @@ source = "test"
     assert "storage.enhertu.use_by[0].counted_from: a reconstituted vial's clock" in text
     assert "storage.enhertu.use_by[0].colour: unknown field" in text
     assert "storage.trastuzumab-deruxtecan.without_benzyl_alcohol: belongs to a product" in text
-    assert "storage.herzuma.without_benzyl_alcohol.strength: HERZUMA has no multiple-dose vial" \
-        in text
+    assert (
+        "storage.herzuma.without_benzyl_alcohol.strength: HERZUMA has no multiple-dose vial" in text
+    )
 
 
 def test_duplicate_use_by_entry_is_a_problem(tmp_path):
-    entry = '''
+    entry = """
 [[storage.kadcyla.use_by]]
 stage = "diluted"
 storage = "refrigerated"
@@ -92,13 +96,14 @@ condition = "2 to 8 °C"
 hold = "24 h"
 counted_from = "dilution"
 source = "test"
-'''
-    assert any("a second diluted / refrigerated entry" in p
-               for p in problems(tmp_path, entry * 2))
+"""
+    assert any("a second diluted / refrigerated entry" in p for p in problems(tmp_path, entry * 2))
 
 
 def test_product_storage_overrides_molecule_storage(tmp_path):
-    book = load_with(tmp_path, '''
+    book = load_with(
+        tmp_path,
+        """
 [[storage.kadcyla.use_by]]
 stage = "diluted"
 storage = "refrigerated"
@@ -106,7 +111,8 @@ condition = "2 to 8 °C"
 hold = "12 h"
 counted_from = "dilution"
 source = "test"
-''')
+""",
+    )
     from her2dose.core.preparation_times import storage_for
 
     facts = storage_for(book.storage, "kadcyla", "ado-trastuzumab-emtansine")
@@ -114,21 +120,38 @@ source = "test"
     assert facts.not_encoded is not None  # still the molecule's
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ("round_to_vial_pct = 0", "round_to_vial_pct = 15",
-     "policy.round_to_vial_pct: 15% is above rounding_max_pct (10%)"),
-    ("rounding_max_pct = 10", "rounding_max_pct = 100",
-     "policy.rounding_max_pct: must be more than 0 and less than 100"),
-    ("weight_change_pct = 10", "weight_change_pct = 0",
-     "policy.weight_change_pct: must be more than 0 and less than 100"),
-    ("round_to_vial_exclude = []", 'round_to_vial_exclude = ["aspirin"]',
-     "policy.round_to_vial_exclude: unknown drug 'aspirin'"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "round_to_vial_pct = 0",
+            "round_to_vial_pct = 15",
+            "policy.round_to_vial_pct: 15% is above rounding_max_pct (10%)",
+        ),
+        (
+            "rounding_max_pct = 10",
+            "rounding_max_pct = 100",
+            "policy.rounding_max_pct: must be more than 0 and less than 100",
+        ),
+        (
+            "weight_change_pct = 10",
+            "weight_change_pct = 0",
+            "policy.weight_change_pct: must be more than 0 and less than 100",
+        ),
+        (
+            "round_to_vial_exclude = []",
+            'round_to_vial_exclude = ["aspirin"]',
+            "policy.round_to_vial_exclude: unknown drug 'aspirin'",
+        ),
+    ],
+)
 def test_policy_range_checks(tmp_path, old, new, expected):
     assert any(p.startswith(expected) for p in problems(tmp_path, replace=(old, new)))
 
 
 def test_policy_exclusion_by_any_drug_name(tmp_path):
-    book = load_with(tmp_path, replace=("round_to_vial_exclude = []",
-                                        'round_to_vial_exclude = ["KADCYLA", "t-dxd"]'))
+    book = load_with(
+        tmp_path,
+        replace=("round_to_vial_exclude = []", 'round_to_vial_exclude = ["KADCYLA", "t-dxd"]'),
+    )
     assert book.policy.round_to_vial_exclude == ("KADCYLA", "t-dxd")

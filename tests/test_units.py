@@ -117,8 +117,17 @@ def test_bare_number_needs_a_default_unit():
     assert q.to("kg").magnitude == 72
 
 
-@pytest.mark.parametrize(("text", "bare"), [("72", True), (" 72.5 ", True), ("72 kg", False),
-                                            ("72kg", False), ("abc", False), ("", False)])
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("72", True),
+        (" 72.5 ", True),
+        ("72 kg", False),
+        ("72kg", False),
+        ("abc", False),
+        ("", False),
+    ],
+)
 def test_is_bare_number(text, bare):
     assert units.is_bare_number(text) is bare
 
@@ -132,8 +141,9 @@ def test_registry_is_the_small_shipped_one():
     assert len(list(reg._units)) < 80
 
 
-@pytest.mark.parametrize("text", ["72 kg**99999999", "72 lb**999999",
-                                  "72 kg**99999999*g**-99999998"])
+@pytest.mark.parametrize(
+    "text", ["72 kg**99999999", "72 lb**999999", "72 kg**99999999*g**-99999998"]
+)
 def test_a_unit_whose_conversion_overflows_is_an_input_error(text):
     # these parse, but converting them overflows Decimal; they must be refused at the
     # boundary, not surface later as an internal error

@@ -12,12 +12,28 @@ from hypothesis import strategies as st
 
 from her2dose import units
 
-PAIRS = [("kg", "kg"), ("lb", "kg"), ("g", "kg"), ("mg", "mg"), ("g", "mg"), ("mcg", "mg"),
-         ("mL", "mL"), ("L", "mL"), ("min", "min"), ("h", "min"), ("day", "day"),
-         ("week", "day"), ("mg/mL", "mg/mL"), ("g/L", "mg/mL"), ("mg/kg", "mg/kg"),
-         ("mL/min", "mL/h"), ("mg*kg/kg", "mg")]
-magnitudes = st.decimals(min_value=Decimal("-1e6"), max_value=Decimal("1e6"), places=4,
-                         allow_nan=False)
+PAIRS = [
+    ("kg", "kg"),
+    ("lb", "kg"),
+    ("g", "kg"),
+    ("mg", "mg"),
+    ("g", "mg"),
+    ("mcg", "mg"),
+    ("mL", "mL"),
+    ("L", "mL"),
+    ("min", "min"),
+    ("h", "min"),
+    ("day", "day"),
+    ("week", "day"),
+    ("mg/mL", "mg/mL"),
+    ("g/L", "mg/mL"),
+    ("mg/kg", "mg/kg"),
+    ("mL/min", "mL/h"),
+    ("mg*kg/kg", "mg"),
+]
+magnitudes = st.decimals(
+    min_value=Decimal("-1e6"), max_value=Decimal("1e6"), places=4, allow_nan=False
+)
 
 
 @given(value=magnitudes, pair=st.sampled_from(PAIRS))

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from her2dose import units
-from her2dose.model import Vial
 from her2dose.core.vials import plan_vials
+from her2dose.model import Vial
 
 D = Decimal
 

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from her2dose import render
+from her2dose.commands.plan import Planner, PlanRequest
 from her2dose.errors import Her2DoseError, InputError, OutputError, internal_error_message
 from her2dose.model import RegimenBook
-from her2dose.commands.plan import Planner, PlanRequest
 
 STATUS_COLUMNS = ("status", "error")
 OPTION_FIELDS = tuple(f.name for f in fields(PlanRequest))
@@ -204,15 +204,19 @@ def plan_columns(planner: Planner) -> list[str]:
         for product in book.products_of(regimen.molecule_id):
             schedule_name, schedule = next(iter(regimen.schedules.items()))
             request = PlanRequest(
-                drug=product.id, weight="70 kg", indication=regimen.indication,
-                schedule=schedule_name, phase=next(iter(schedule.phases)),
+                drug=product.id,
+                weight="70 kg",
+                indication=regimen.indication,
+                schedule=schedule_name,
+                phase=next(iter(schedule.phases)),
             )
             try:
                 return list(render.plan_record(planner.plan(request), book.path, book.sha256))
             except Her2DoseError:
                 continue
-    raise UsageError("regimens", f"the regimens file {book.path} gives no plan to take "
-                     "columns from")
+    raise UsageError(
+        "regimens", f"the regimens file {book.path} gives no plan to take columns from"
+    )
 
 
 def csv_rows(source: Source, plan_columns: list[str]) -> tuple[Layout, Iterator[Row], str]:
@@ -247,8 +251,9 @@ def jsonl_rows(source: Source, plan_columns: list[str]) -> tuple[Layout, Iterato
     obj = _json_object(first)
     if isinstance(obj, str):
         raise UsageError(
-            "input", f"line 1 is not a JSON object ({obj}); JSON Lines input has one object "
-            "per line, CSV input a header row"
+            "input",
+            f"line 1 is not a JSON object ({obj}); JSON Lines input has one object "
+            "per line, CSV input a header row",
         )
     layout = Layout(list(obj), plan_columns)
     return layout, _jsonl_body(itertools.chain([first], lines), plan_columns)
@@ -295,8 +300,9 @@ class CsvWriter:
 
     TEXTS_KEPT = 8192  # distinct texts remembered; memory stays flat however many rows
 
-    def __init__(self, output: IO[str], layout: Layout, plan_columns: list[str],
-                 delimiter: str, bom: bool) -> None:
+    def __init__(
+        self, output: IO[str], layout: Layout, plan_columns: list[str], delimiter: str, bom: bool
+    ) -> None:
         self.before = [layout.columns[i] for i in layout.before]
         self.after = [layout.columns[i] for i in layout.after]
         self.known = {*self.before, *self.after}
@@ -315,8 +321,9 @@ class CsvWriter:
         self.blank_plan = [self.text("")] * len(plan_columns)
         if bom:  # the input came from Excel's "CSV UTF-8": so does the output
             output.write("\ufeff")
-        self.line([self.text(c) for c in (*self.before, *STATUS_COLUMNS, *plan_columns,
-                                           *self.after)])
+        self.line(
+            [self.text(c) for c in (*self.before, *STATUS_COLUMNS, *plan_columns, *self.after)]
+        )
 
     def text(self, value: str) -> str:
         cell = self.texts.get(value)
@@ -352,12 +359,15 @@ class CsvWriter:
             return None
         for name, _ in itertools.chain(row.before, row.after):
             if name not in self.known:
-                return (f"key '{name}' is not in the first line; CSV output takes its columns "
-                        "from the first line (or write --format jsonl)")
+                return (
+                    f"key '{name}' is not in the first line; CSV output takes its columns "
+                    "from the first line (or write --format jsonl)"
+                )
         return None
 
-    def template(self, combination: dict[str, Any],
-                 patient: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+    def template(
+        self, combination: dict[str, Any], patient: dict[str, Any]
+    ) -> tuple[tuple[str, ...], str]:
         """For the plans of one combination: the keys whose cells change from row to row
         (those of `patient`), and a str.format pattern of the whole line with the status
         and the combination's cells written in, once, and a {} for each pass-through cell
@@ -368,8 +378,11 @@ class CsvWriter:
         keys = tuple(key for key in combination if key in patient)
         parts = ["{}"] * len(self.before) + [self.text("ok"), self.text("")]
         for key, value in combination.items():
-            parts.append("{}" if key in patient else
-                         self.cell(key, value).replace("{", "{{").replace("}", "}}"))
+            parts.append(
+                "{}"
+                if key in patient
+                else self.cell(key, value).replace("{", "{{").replace("}", "}}")
+            )
         parts += ["{}"] * len(self.after)
         pattern = self.delimiter.join(parts) + "\r\n"
         if len(self.templates) >= self.TEXTS_KEPT:
@@ -377,13 +390,21 @@ class CsvWriter:
         self.templates[id(combination)] = (combination, keys, pattern)
         return keys, pattern
 
-    def write(self, row: Row, record: dict[str, Any] | None, error: str | None,
-              combination: dict[str, Any] | None = None) -> None:
+    def write(
+        self,
+        row: Row,
+        record: dict[str, Any] | None,
+        error: str | None,
+        combination: dict[str, Any] | None = None,
+    ) -> None:
         """One output row. `record` is plan_record's object, or, when `combination` is
         given, its per-patient part only (render.plan_record_parts)."""
         cell, passthrough = self.cell, self.passthrough
-        if (not self.check_columns and len(row.before) == len(self.before)
-                and len(row.after) == len(self.after)):  # CSV input: the header's columns
+        if (
+            not self.check_columns
+            and len(row.before) == len(self.before)
+            and len(row.after) == len(self.after)
+        ):  # CSV input: the header's columns
             cells = [passthrough(value) for _, value in row.before]
             after = [passthrough(value) for _, value in row.after]
         elif row.before or row.after:
@@ -493,8 +514,7 @@ def _frozen(key: str, value: Any) -> tuple[Any, ...] | None:
         if type(value) is dict:
             frozen = tuple(value.items())
         else:
-            frozen = tuple([tuple(item.items()) if type(item) is dict else item
-                            for item in value])
+            frozen = tuple([tuple(item.items()) if type(item) is dict else item for item in value])
         hash(frozen)
     except (TypeError, AttributeError):
         return None
@@ -512,8 +532,13 @@ class JsonLinesWriter:
     def problem(self, row: Row) -> str | None:
         return None
 
-    def write(self, row: Row, record: dict[str, Any] | None, error: str | None,
-              combination: dict[str, Any] | None = None) -> None:
+    def write(
+        self,
+        row: Row,
+        record: dict[str, Any] | None,
+        error: str | None,
+        combination: dict[str, Any] | None = None,
+    ) -> None:
         obj = dict(row.before)
         obj["status"] = "ok" if record is not None else "error"
         obj["error"] = error
@@ -593,8 +618,9 @@ def run(
             gc.unfreeze()
     except UnicodeDecodeError:
         raise UsageError(
-            "input", f"the input is not UTF-8 text (after row {report.rows + report.skipped}); "
-            "save it as 'CSV UTF-8' or convert it"
+            "input",
+            f"the input is not UTF-8 text (after row {report.rows + report.skipped}); "
+            "save it as 'CSV UTF-8' or convert it",
         ) from None
     except csv.Error as error:
         raise UsageError(
@@ -604,9 +630,15 @@ def run(
     return report
 
 
-def _run_rows(planner: Planner, book: RegimenBook, rows: Iterator[Row],
-              writer: CsvWriter | JsonLinesWriter, report: Report, source: Source,
-              progress: Callable[[int], None] | None) -> None:
+def _run_rows(
+    planner: Planner,
+    book: RegimenBook,
+    rows: Iterator[Row],
+    writer: CsvWriter | JsonLinesWriter,
+    report: Report,
+    source: Source,
+    progress: Callable[[int], None] | None,
+) -> None:
     for row in rows:
         if progress is not None and row.number % 1000 == 0:
             progress(source.bytes_read())
@@ -625,14 +657,16 @@ def _run_rows(planner: Planner, book: RegimenBook, rows: Iterator[Row],
         writer.write(row, record, error, combination)
 
 
-def _plan_row(planner: Planner, book: RegimenBook,
-              row: Row) -> tuple[dict | None, dict | None, str | None]:
+def _plan_row(
+    planner: Planner, book: RegimenBook, row: Row
+) -> tuple[dict | None, dict | None, str | None]:
     """(the plan record's two parts, None), render.plan_record_parts, or (None, None, the
     message `plan` would print after 'error: ')."""
     try:
         request = make_request(row.options)
-        combination, patient = render.plan_record_parts(planner.plan(request), book.path,
-                                                        book.sha256)
+        combination, patient = render.plan_record_parts(
+            planner.plan(request), book.path, book.sha256
+        )
         return combination, patient, None
     except Her2DoseError as error:
         return None, None, str(error)
@@ -661,11 +695,16 @@ def check_paths(input_path: str, output_path: str) -> None:
         return
     if os.path.isdir(output_path):
         raise UsageError("output", f"output '{output_path}' is a folder; give a file name")
-    if (input_path != "-" and os.path.exists(output_path) and os.path.exists(input_path)
-            and os.path.samefile(input_path, output_path)):
+    if (
+        input_path != "-"
+        and os.path.exists(output_path)
+        and os.path.exists(input_path)
+        and os.path.samefile(input_path, output_path)
+    ):
         raise UsageError(
-            "output", f"output '{output_path}' is the input file; her2dose will not write "
-            "over its input: choose another output name"
+            "output",
+            f"output '{output_path}' is the input file; her2dose will not write "
+            "over its input: choose another output name",
         )
 
 
@@ -727,8 +766,12 @@ def progress_bar(total: int | None) -> Iterator[Callable[[int], None] | None]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
     with Progress(
-        "batch", BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True,
+        "batch",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
     ) as progress:
         task = progress.add_task("rows", total=total)
         yield lambda done: progress.update(task, completed=done)
@@ -748,8 +791,10 @@ def run_files(
         source = open_source(binary, input_format)
         try:
             chosen = output_format or output_format_for(output_path, source.format)
-            with output_stream(output_path) as output, \
-                    progress_bar(size if show_progress else None) as progress:
+            with (
+                output_stream(output_path) as output,
+                progress_bar(size if show_progress else None) as progress,
+            ):
                 return run(book, source, output, chosen, progress)
         finally:
             source.release()

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -35,13 +35,13 @@ app = typer.Typer(
 )
 
 
-class TableOrJson(str, enum.Enum):
+class TableOrJson(enum.StrEnum):
     table = "table"
     json = "json"
 
 
 RegimensOption = Annotated[
-    Optional[Path],  # noqa: UP007 - typer needs Optional on 3.9-style annotations
+    Path | None,
     typer.Option(
         "--regimens",
         help="Regimens file to use (default: $HER2DOSE_REGIMENS, else the shipped regimens.toml).",
@@ -155,25 +155,125 @@ def main_callback(
 
 @app.command()
 def plan(
-    drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation (enhertu, t-dxd, kadcyla, ogivri, ...).")],
-    weight: Annotated[str, typer.Option("--weight", "-w", help="Body weight: '72 kg', '158.7 lb', '72000 g' (a bare number is kg).")],
-    indication: Annotated[Optional[str], typer.Option(help="Indication, e.g. breast, gastric, nsclc (required when the drug has several).")] = None,  # noqa: UP007
-    product: Annotated[Optional[str], typer.Option(help="Product (brand) whose vials to use, e.g. ogivri.")] = None,  # noqa: UP007
-    level: Annotated[Optional[str], typer.Option(help="Dose level: 0 (starting dose), -1, -2.")] = None,  # noqa: UP007
-    phase: Annotated[Optional[str], typer.Option(help="loading or maintenance (for drugs with a loading dose).")] = None,  # noqa: UP007
-    schedule: Annotated[Optional[str], typer.Option(help="q3w or weekly (for drugs with several schedules).")] = None,  # noqa: UP007
-    infusion: Annotated[Optional[str], typer.Option(help="first (default, the longer time) or subsequent.")] = None,  # noqa: UP007
+    drug: Annotated[
+        str,
+        typer.Argument(
+            help="Brand, generic name or abbreviation (enhertu, t-dxd, kadcyla, ogivri, ...)."
+        ),
+    ],
+    weight: Annotated[
+        str,
+        typer.Option(
+            "--weight",
+            "-w",
+            help="Body weight: '72 kg', '158.7 lb', '72000 g' (a bare number is kg).",
+        ),
+    ],
+    indication: Annotated[
+        str | None,
+        typer.Option(
+            help="Indication, e.g. breast, gastric, nsclc (required when the drug has several)."
+        ),
+    ] = None,
+    product: Annotated[
+        str | None, typer.Option(help="Product (brand) whose vials to use, e.g. ogivri.")
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option(help="Dose level: 0 (starting dose), -1, -2.")
+    ] = None,
+    phase: Annotated[
+        str | None, typer.Option(help="loading or maintenance (for drugs with a loading dose).")
+    ] = None,
+    schedule: Annotated[
+        str | None, typer.Option(help="q3w or weekly (for drugs with several schedules).")
+    ] = None,
+    infusion: Annotated[
+        str | None, typer.Option(help="first (default, the longer time) or subsequent.")
+    ] = None,
     # --- issue 4: policy overrides, weight change, multiple-dose vials, use-by ---
-    baseline_weight: Annotated[Optional[str], typer.Option(help="Weight the course was planned on; the plan reports the change and flags 'recalculate the dose' at or beyond weight_change_pct.")] = None,  # noqa: UP007
-    round_to_vial_pct: Annotated[Optional[str], typer.Option(help="Override [policy] round_to_vial_pct: round to a whole-vial total within this percent (0 = off).")] = None,  # noqa: UP007
-    round_to_vial_exclude: Annotated[Optional[str], typer.Option(help="Override [policy] round_to_vial_exclude: drugs never vial-rounded, comma-separated ('none' clears).")] = None,  # noqa: UP007
-    round_increment_mg: Annotated[Optional[str], typer.Option(help="Override [policy] round_increment_mg: round the dose half-up to the nearest N mg (0 = off).")] = None,  # noqa: UP007
-    weight_change_pct: Annotated[Optional[str], typer.Option(help="Override [policy] weight_change_pct: the change that calls for recalculation.")] = None,  # noqa: UP007
-    dose_weight: Annotated[Optional[str], typer.Option(help="Override [policy] dose_weight: current or baseline_until_threshold.")] = None,  # noqa: UP007
-    no_benzyl_alcohol: Annotated[bool, typer.Option("--no-benzyl-alcohol", help="Benzyl alcohol hypersensitivity: reconstitute multiple-dose vials with sterile water (single-dose).")] = False,
-    open_vial_mg: Annotated[Optional[str], typer.Option(help="mg left in an opened multiple-dose vial, drawn first if still in date (needs --open-vial-date).")] = None,  # noqa: UP007
-    open_vial_date: Annotated[Optional[str], typer.Option(help="When that vial was reconstituted: 'YYYY-MM-DD HH:MM' (a bare date is read as 00:00).")] = None,  # noqa: UP007
-    prepared_at: Annotated[Optional[str], typer.Option(help="Reconstitution time 'YYYY-MM-DD HH:MM', local time (default: now); use-by times count from it.")] = None,  # noqa: UP007
+    baseline_weight: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Weight the course was planned on; the plan reports the change and "
+                "flags 'recalculate the dose' at or beyond weight_change_pct."
+            )
+        ),
+    ] = None,
+    round_to_vial_pct: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Override [policy] round_to_vial_pct: round to a whole-vial total "
+                "within this percent (0 = off)."
+            )
+        ),
+    ] = None,
+    round_to_vial_exclude: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Override [policy] round_to_vial_exclude: drugs never vial-rounded, "
+                "comma-separated ('none' clears)."
+            )
+        ),
+    ] = None,
+    round_increment_mg: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Override [policy] round_increment_mg: round the dose half-up to the "
+                "nearest N mg (0 = off)."
+            )
+        ),
+    ] = None,
+    weight_change_pct: Annotated[
+        str | None,
+        typer.Option(
+            help="Override [policy] weight_change_pct: the change that calls for recalculation."
+        ),
+    ] = None,
+    dose_weight: Annotated[
+        str | None,
+        typer.Option(help="Override [policy] dose_weight: current or baseline_until_threshold."),
+    ] = None,
+    no_benzyl_alcohol: Annotated[
+        bool,
+        typer.Option(
+            "--no-benzyl-alcohol",
+            help=(
+                "Benzyl alcohol hypersensitivity: reconstitute multiple-dose vials with"
+                " sterile water (single-dose)."
+            ),
+        ),
+    ] = False,
+    open_vial_mg: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "mg left in an opened multiple-dose vial, drawn first if still in date "
+                "(needs --open-vial-date)."
+            )
+        ),
+    ] = None,
+    open_vial_date: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "When that vial was reconstituted: 'YYYY-MM-DD HH:MM' (a bare date is "
+                "read as 00:00)."
+            )
+        ),
+    ] = None,
+    prepared_at: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Reconstitution time 'YYYY-MM-DD HH:MM', local time (default: now); "
+                "use-by times count from it."
+            )
+        ),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -184,15 +284,26 @@ def plan(
         book = load_book(regimens)
         result = compute_plan(
             book,
-            PlanRequest(drug=drug, weight=weight, indication=indication, product=product,
-                        level=level, phase=phase, schedule=schedule, infusion=infusion,
-                        baseline_weight=baseline_weight, round_to_vial_pct=round_to_vial_pct,
-                        round_to_vial_exclude=round_to_vial_exclude,
-                        round_increment_mg=round_increment_mg,
-                        weight_change_pct=weight_change_pct, dose_weight=dose_weight,
-                        no_benzyl_alcohol=no_benzyl_alcohol or None,
-                        open_vial_mg=open_vial_mg, open_vial_date=open_vial_date,
-                        prepared_at=prepared_at),
+            PlanRequest(
+                drug=drug,
+                weight=weight,
+                indication=indication,
+                product=product,
+                level=level,
+                phase=phase,
+                schedule=schedule,
+                infusion=infusion,
+                baseline_weight=baseline_weight,
+                round_to_vial_pct=round_to_vial_pct,
+                round_to_vial_exclude=round_to_vial_exclude,
+                round_increment_mg=round_increment_mg,
+                weight_change_pct=weight_change_pct,
+                dose_weight=dose_weight,
+                no_benzyl_alcohol=no_benzyl_alcohol or None,
+                open_vial_mg=open_vial_mg,
+                open_vial_date=open_vial_date,
+                prepared_at=prepared_at,
+            ),
         )
         from her2dose import render
 
@@ -220,10 +331,25 @@ def list_regimens(
 
 @app.command()
 def levels(
-    drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation (enhertu, t-dxd, kadcyla, ...).")],
-    indication: Annotated[Optional[str], typer.Option(help="Indication, e.g. breast, gastric (required when the drug has several).")] = None,  # noqa: UP007
-    weight: Annotated[Optional[str], typer.Option("--weight", "-w", help="Body weight, e.g. '72 kg': adds the dose in mg, vials and volume at each level.")] = None,  # noqa: UP007
-    product: Annotated[Optional[str], typer.Option(help="Product whose vials to use with --weight (e.g. ogivri).")] = None,  # noqa: UP007
+    drug: Annotated[
+        str,
+        typer.Argument(help="Brand, generic name or abbreviation (enhertu, t-dxd, kadcyla, ...)."),
+    ],
+    indication: Annotated[
+        str | None,
+        typer.Option(help="Indication, e.g. breast, gastric (required when the drug has several)."),
+    ] = None,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight",
+            "-w",
+            help="Body weight, e.g. '72 kg': adds the dose in mg, vials and volume at each level.",
+        ),
+    ] = None,
+    product: Annotated[
+        str | None, typer.Option(help="Product whose vials to use with --weight (e.g. ogivri).")
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -242,17 +368,76 @@ def levels(
 @app.command()
 def adjust(
     drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation.")],
-    event: Annotated[str, typer.Option("--event", "-e", help="Adverse event: ild, neutropenia, thrombocytopenia, lvef, infusion-reaction, ast, bilirubin, ... (synonyms accepted).")],
-    indication: Annotated[Optional[str], typer.Option(help="Indication (required when the drug has several).")] = None,  # noqa: UP007
-    level: Annotated[Optional[str], typer.Option(help="The level the patient is on now: 0, -1, -2 (required for drugs with reduction levels).")] = None,  # noqa: UP007
-    grade: Annotated[Optional[str], typer.Option(help="CTCAE grade 1 to 4 (5 where the label uses it).")] = None,  # noqa: UP007
-    resolved_days: Annotated[Optional[int], typer.Option("--resolved-days", help="Days from onset to resolution (ENHERTU grade 1 ILD: 28 or less keeps the dose).")] = None,  # noqa: UP007
-    lvef: Annotated[Optional[str], typer.Option("--lvef", help="LVEF events: the current LVEF in percent, e.g. 42.")] = None,  # noqa: UP007
-    lvef_drop: Annotated[Optional[str], typer.Option("--lvef-drop", help="LVEF events: absolute decrease from baseline in percentage points, e.g. 12.")] = None,  # noqa: UP007
-    lvef_baseline: Annotated[Optional[str], typer.Option("--lvef-baseline", help="LVEF events: baseline LVEF in percent (instead of --lvef-drop).")] = None,  # noqa: UP007
-    lvef_lln: Annotated[Optional[str], typer.Option("--lvef-lln", help="LVEF events: your institution's lower limit of normal, percent.")] = None,  # noqa: UP007
-    symptomatic_chf: Annotated[bool, typer.Option("--symptomatic-chf", help="LVEF events: the patient has symptomatic congestive heart failure.")] = False,
-    weight: Annotated[Optional[str], typer.Option("--weight", "-w", help="Body weight: adds the dose in mg at the resulting level.")] = None,  # noqa: UP007
+    event: Annotated[
+        str,
+        typer.Option(
+            "--event",
+            "-e",
+            help=(
+                "Adverse event: ild, neutropenia, thrombocytopenia, lvef, "
+                "infusion-reaction, ast, bilirubin, ... (synonyms accepted)."
+            ),
+        ),
+    ],
+    indication: Annotated[
+        str | None, typer.Option(help="Indication (required when the drug has several).")
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "The level the patient is on now: 0, -1, -2 (required for drugs with "
+                "reduction levels)."
+            )
+        ),
+    ] = None,
+    grade: Annotated[
+        str | None, typer.Option(help="CTCAE grade 1 to 4 (5 where the label uses it).")
+    ] = None,
+    resolved_days: Annotated[
+        int | None,
+        typer.Option(
+            "--resolved-days",
+            help="Days from onset to resolution (ENHERTU grade 1 ILD: 28 or less keeps the dose).",
+        ),
+    ] = None,
+    lvef: Annotated[
+        str | None,
+        typer.Option("--lvef", help="LVEF events: the current LVEF in percent, e.g. 42."),
+    ] = None,
+    lvef_drop: Annotated[
+        str | None,
+        typer.Option(
+            "--lvef-drop",
+            help="LVEF events: absolute decrease from baseline in percentage points, e.g. 12.",
+        ),
+    ] = None,
+    lvef_baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--lvef-baseline",
+            help="LVEF events: baseline LVEF in percent (instead of --lvef-drop).",
+        ),
+    ] = None,
+    lvef_lln: Annotated[
+        str | None,
+        typer.Option(
+            "--lvef-lln", help="LVEF events: your institution's lower limit of normal, percent."
+        ),
+    ] = None,
+    symptomatic_chf: Annotated[
+        bool,
+        typer.Option(
+            "--symptomatic-chf",
+            help="LVEF events: the patient has symptomatic congestive heart failure.",
+        ),
+    ] = False,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight", "-w", help="Body weight: adds the dose in mg at the resulting level."
+        ),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -266,12 +451,23 @@ def adjust(
         from her2dose.commands.adjust import AdjustRequest, compute_adjustment
 
         book = load_book(regimens)
-        result = compute_adjustment(book, AdjustRequest(
-            drug=drug, event=event, indication=indication, level=level, grade=grade,
-            resolved_days=resolved_days, lvef=lvef, lvef_drop=lvef_drop,
-            lvef_baseline=lvef_baseline, lvef_lln=lvef_lln, symptomatic_chf=symptomatic_chf,
-            weight=weight,
-        ))
+        result = compute_adjustment(
+            book,
+            AdjustRequest(
+                drug=drug,
+                event=event,
+                indication=indication,
+                level=level,
+                grade=grade,
+                resolved_days=resolved_days,
+                lvef=lvef,
+                lvef_drop=lvef_drop,
+                lvef_baseline=lvef_baseline,
+                lvef_lln=lvef_lln,
+                symptomatic_chf=symptomatic_chf,
+                weight=weight,
+            ),
+        )
         emit(result, output_format, book, render.adjustment_json, render.adjustment_table)
         if not result.answered:
             _stderr(f"warning: {render.adjustment_message(result)}")
@@ -281,13 +477,33 @@ def adjust(
 @app.command()
 def check(
     drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation.")],
-    weight: Annotated[str, typer.Option("--weight", "-w", help="Body weight: '72 kg', '158.7 lb' (a bare number is kg).")],
-    dose: Annotated[str, typer.Option("--dose", "-d", help="The ordered or prepared dose: '389 mg' or '5.4 mg/kg'.")],
-    indication: Annotated[Optional[str], typer.Option(help="Indication (required when the drug has several).")] = None,  # noqa: UP007
-    level: Annotated[Optional[str], typer.Option(help="Check against this level only: 0, -1, -2.")] = None,  # noqa: UP007
-    schedule: Annotated[Optional[str], typer.Option(help="q3w or weekly (trastuzumab).")] = None,  # noqa: UP007
-    phase: Annotated[Optional[str], typer.Option(help="loading or maintenance (trastuzumab).")] = None,  # noqa: UP007
-    tolerance: Annotated[Optional[str], typer.Option(help="Percent a dose may differ from a level and still match it (default: [policy] dose_tolerance_pct).")] = None,  # noqa: UP007
+    weight: Annotated[
+        str,
+        typer.Option(
+            "--weight", "-w", help="Body weight: '72 kg', '158.7 lb' (a bare number is kg)."
+        ),
+    ],
+    dose: Annotated[
+        str,
+        typer.Option("--dose", "-d", help="The ordered or prepared dose: '389 mg' or '5.4 mg/kg'."),
+    ],
+    indication: Annotated[
+        str | None, typer.Option(help="Indication (required when the drug has several).")
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option(help="Check against this level only: 0, -1, -2.")
+    ] = None,
+    schedule: Annotated[str | None, typer.Option(help="q3w or weekly (trastuzumab).")] = None,
+    phase: Annotated[str | None, typer.Option(help="loading or maintenance (trastuzumab).")] = None,
+    tolerance: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Percent a dose may differ from a level and still match it (default: "
+                "[policy] dose_tolerance_pct)."
+            )
+        ),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -300,10 +516,19 @@ def check(
         from her2dose.commands.check import CheckRequest, compute_check
 
         book = load_book(regimens)
-        result = compute_check(book, CheckRequest(
-            drug=drug, weight=weight, dose=dose, indication=indication, level=level,
-            schedule=schedule, phase=phase, tolerance=tolerance,
-        ))
+        result = compute_check(
+            book,
+            CheckRequest(
+                drug=drug,
+                weight=weight,
+                dose=dose,
+                indication=indication,
+                level=level,
+                schedule=schedule,
+                phase=phase,
+                tolerance=tolerance,
+            ),
+        )
         emit(result, output_format, book, render.dose_check_json, render.dose_check_table)
         if not result.matched:
             raise typer.Exit(int(ExitCode.FINDINGS))
@@ -314,29 +539,71 @@ def check(
 
 @app.command("schedule")
 def schedule_command(
-    drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation (herceptin, kadcyla, enhertu, perjeta, ...).")],
+    drug: Annotated[
+        str,
+        typer.Argument(
+            help="Brand, generic name or abbreviation (herceptin, kadcyla, enhertu, perjeta, ...)."
+        ),
+    ],
     start: Annotated[str, typer.Option("--start", help="Date of the first dose, YYYY-MM-DD.")],
-    weight: Annotated[Optional[str], typer.Option("--weight", "-w", help="Body weight; adds mg, vials and infusion minutes per dose.")] = None,  # noqa: UP007
-    indication: Annotated[Optional[str], typer.Option(help="Indication (required when the drug has several).")] = None,  # noqa: UP007
-    product: Annotated[Optional[str], typer.Option(help="Product whose vials to use (with --weight), e.g. ogivri.")] = None,  # noqa: UP007
-    level: Annotated[Optional[str], typer.Option(help="Dose level: 0 (starting dose), -1, -2.")] = None,  # noqa: UP007
-    schedule: Annotated[Optional[str], typer.Option(help="q3w, weekly or adjuvant-weekly-then-q3w (when the regimen has several).")] = None,  # noqa: UP007
-    chemotherapy: Annotated[Optional[str], typer.Option(help="With adjuvant-weekly-then-q3w: paclitaxel, docetaxel or docetaxel-carboplatin.")] = None,  # noqa: UP007
-    cycles: Annotated[Optional[int], typer.Option(help="List this many doses (required for open-ended courses).")] = None,  # noqa: UP007
-    weeks: Annotated[Optional[int], typer.Option(help="List the doses of this many weeks (instead of --cycles).")] = None,  # noqa: UP007
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight", "-w", help="Body weight; adds mg, vials and infusion minutes per dose."
+        ),
+    ] = None,
+    indication: Annotated[
+        str | None, typer.Option(help="Indication (required when the drug has several).")
+    ] = None,
+    product: Annotated[
+        str | None, typer.Option(help="Product whose vials to use (with --weight), e.g. ogivri.")
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option(help="Dose level: 0 (starting dose), -1, -2.")
+    ] = None,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            help="q3w, weekly or adjuvant-weekly-then-q3w (when the regimen has several)."
+        ),
+    ] = None,
+    chemotherapy: Annotated[
+        str | None,
+        typer.Option(
+            help="With adjuvant-weekly-then-q3w: paclitaxel, docetaxel or docetaxel-carboplatin."
+        ),
+    ] = None,
+    cycles: Annotated[
+        int | None, typer.Option(help="List this many doses (required for open-ended courses).")
+    ] = None,
+    weeks: Annotated[
+        int | None, typer.Option(help="List the doses of this many weeks (instead of --cycles).")
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
-    """Dated course: every dose with its date, weekday, phase and dose (mg, vials, minutes with --weight)."""
+    """Dated course: every dose with its date, weekday, phase and dose.
+
+    With --weight, each dose also shows its mg, vials and infusion minutes.
+    """
     with user_errors():
         from her2dose.commands.schedule import ScheduleRequest, compute_schedule
 
         book = load_book(regimens)
         result = compute_schedule(
             book,
-            ScheduleRequest(drug=drug, start=start, weight=weight, indication=indication,
-                            product=product, level=level, schedule=schedule,
-                            chemotherapy=chemotherapy, cycles=cycles, weeks=weeks),
+            ScheduleRequest(
+                drug=drug,
+                start=start,
+                weight=weight,
+                indication=indication,
+                product=product,
+                level=level,
+                schedule=schedule,
+                chemotherapy=chemotherapy,
+                cycles=cycles,
+                weeks=weeks,
+            ),
         )
         from her2dose import render
 
@@ -345,18 +612,62 @@ def schedule_command(
 
 @app.command("next")
 def next_command(
-    drug: Annotated[str, typer.Argument(help="Brand, generic name or abbreviation (herceptin, kadcyla, phesgo, ...).")],
-    last_dose: Annotated[str, typer.Option("--last-dose", help="Date the last dose was given, YYYY-MM-DD.")],
-    on: Annotated[Optional[str], typer.Option("--on", help="Date the patient is here, YYYY-MM-DD (default: today).")] = None,  # noqa: UP007
-    weight: Annotated[Optional[str], typer.Option("--weight", "-w", help="Body weight; adds mg, vials and infusion time.")] = None,  # noqa: UP007
-    indication: Annotated[Optional[str], typer.Option(help="Indication (required when the drug has several).")] = None,  # noqa: UP007
-    product: Annotated[Optional[str], typer.Option(help="Product whose vials to use (with --weight), e.g. ogivri.")] = None,  # noqa: UP007
-    level: Annotated[Optional[str], typer.Option(help="Dose level the patient is on: 0, -1, -2.")] = None,  # noqa: UP007
-    schedule: Annotated[Optional[str], typer.Option(help="Schedule the patient is on: q3w, weekly, or adjuvant-weekly-then-q3w (with --start).")] = None,  # noqa: UP007
-    chemotherapy: Annotated[Optional[str], typer.Option(help="With adjuvant-weekly-then-q3w: paclitaxel, docetaxel or docetaxel-carboplatin.")] = None,  # noqa: UP007
-    start: Annotated[Optional[str], typer.Option("--start", help="Date of the first dose of the course (checks the course end).")] = None,  # noqa: UP007
-    previous: Annotated[Optional[str], typer.Option(help="PHESGO only: the last dose was iv (pertuzumab and trastuzumab) or phesgo.")] = None,  # noqa: UP007
-    infusion: Annotated[Optional[str], typer.Option(help="first (default, the longer time) or subsequent.")] = None,  # noqa: UP007
+    drug: Annotated[
+        str,
+        typer.Argument(
+            help="Brand, generic name or abbreviation (herceptin, kadcyla, phesgo, ...)."
+        ),
+    ],
+    last_dose: Annotated[
+        str, typer.Option("--last-dose", help="Date the last dose was given, YYYY-MM-DD.")
+    ],
+    on: Annotated[
+        str | None,
+        typer.Option("--on", help="Date the patient is here, YYYY-MM-DD (default: today)."),
+    ] = None,
+    weight: Annotated[
+        str | None,
+        typer.Option("--weight", "-w", help="Body weight; adds mg, vials and infusion time."),
+    ] = None,
+    indication: Annotated[
+        str | None, typer.Option(help="Indication (required when the drug has several).")
+    ] = None,
+    product: Annotated[
+        str | None, typer.Option(help="Product whose vials to use (with --weight), e.g. ogivri.")
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option(help="Dose level the patient is on: 0, -1, -2.")
+    ] = None,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Schedule the patient is on: q3w, weekly, or adjuvant-weekly-then-q3w "
+                "(with --start)."
+            )
+        ),
+    ] = None,
+    chemotherapy: Annotated[
+        str | None,
+        typer.Option(
+            help="With adjuvant-weekly-then-q3w: paclitaxel, docetaxel or docetaxel-carboplatin."
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start", help="Date of the first dose of the course (checks the course end)."
+        ),
+    ] = None,
+    previous: Annotated[
+        str | None,
+        typer.Option(
+            help="PHESGO only: the last dose was iv (pertuzumab and trastuzumab) or phesgo."
+        ),
+    ] = None,
+    infusion: Annotated[
+        str | None, typer.Option(help="first (default, the longer time) or subsequent.")
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -373,10 +684,20 @@ def next_command(
         book = load_book(regimens)
         result = compute_next(
             book,
-            NextRequest(drug=drug, last_dose=last_dose, on=on, weight=weight,
-                        indication=indication, product=product, level=level, schedule=schedule,
-                        chemotherapy=chemotherapy, start=start, previous=previous,
-                        infusion=infusion),
+            NextRequest(
+                drug=drug,
+                last_dose=last_dose,
+                on=on,
+                weight=weight,
+                indication=indication,
+                product=product,
+                level=level,
+                schedule=schedule,
+                chemotherapy=chemotherapy,
+                start=start,
+                previous=previous,
+                infusion=infusion,
+            ),
             today=datetime.date.today(),
         )
         from her2dose import render
@@ -386,22 +707,52 @@ def next_command(
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
-
 # --- issue 6: batch ----------------------------------------------------------------------
 
 
-class BatchFormat(str, enum.Enum):
+class BatchFormat(enum.StrEnum):
     csv = "csv"
     jsonl = "jsonl"
 
 
 @app.command()
 def batch(
-    input_path: Annotated[str, typer.Argument(metavar="INPUT", help="CSV (header row; comma or semicolon) or JSON Lines file; - for stdin.")],
-    output_path: Annotated[str, typer.Option("--output", "-o", metavar="OUTPUT", help="Output file, written whole or not at all; - for stdout (the default).")] = "-",
-    input_format: Annotated[Optional[BatchFormat], typer.Option("--input-format", help="Input format (default: JSON Lines if the input starts with '{', else CSV).", case_sensitive=False)] = None,  # noqa: UP007
-    output_format: Annotated[Optional[BatchFormat], typer.Option("--format", "-f", help="Output format (default: from OUTPUT's extension, else the input's format).", case_sensitive=False)] = None,  # noqa: UP007
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary on stderr.")] = False,
+    input_path: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            help="CSV (header row; comma or semicolon) or JSON Lines file; - for stdin.",
+        ),
+    ],
+    output_path: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="OUTPUT",
+            help="Output file, written whole or not at all; - for stdout (the default).",
+        ),
+    ] = "-",
+    input_format: Annotated[
+        BatchFormat | None,
+        typer.Option(
+            "--input-format",
+            help="Input format (default: JSON Lines if the input starts with '{', else CSV).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        BatchFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: from OUTPUT's extension, else the input's format).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary on stderr.")
+    ] = False,
     regimens: RegimensOption = None,
 ) -> None:
     """Plan every row of a clinic list: one output row per input row, same numbers as plan.
@@ -416,7 +767,9 @@ def batch(
         book = load_book(regimens)
         collect_garbage_again()
         report = batch_run.run_files(
-            book, input_path, output_path,
+            book,
+            input_path,
+            output_path,
             input_format.value if input_format else None,
             output_format.value if output_format else None,
             show_progress=not quiet and input_path != "-" and sys.stderr.isatty(),
@@ -425,8 +778,10 @@ def batch(
             for failure in report.failures:
                 _stderr(f"error: {failure}")
             if report.failed > len(report.failures):
-                _stderr(f"... and {report.failed - len(report.failures)} more failed rows "
-                        "(see the status and error columns)")
+                _stderr(
+                    f"... and {report.failed - len(report.failures)} more failed rows "
+                    "(see the status and error columns)"
+                )
             _stderr(report.summary())
     raise typer.Exit(report.exit_code)
 

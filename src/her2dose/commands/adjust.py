@@ -18,9 +18,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from her2dose import units
+from her2dose.commands.plan import parse_weight
 from her2dose.core import dosing
 from her2dose.data import loader as regimens
-from her2dose import units
+from her2dose.errors import InputError, UnknownNameError
+from her2dose.model import Level, Molecule, Quantity, Regimen, RegimenBook, Sourced
 from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
     ACTIONS,
     CTCAE_GRADES,
@@ -33,9 +36,6 @@ from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
     Range,
     Rule,
 )
-from her2dose.errors import InputError, UnknownNameError
-from her2dose.model import Level, Molecule, Quantity, Regimen, RegimenBook, Sourced
-from her2dose.commands.plan import parse_weight
 
 # Grades an entry without `grades` covers when listing valid values (5 only if a label names it).
 DEFAULT_GRADES = (1, 2, 3, 4)
@@ -158,17 +158,17 @@ def lvef_reading(request: AdjustRequest, event: Event) -> LvefReading:
     lvef = parse_percent(request.lvef, "lvef") if request.lvef is not None else None
     baseline = (
         parse_percent(request.lvef_baseline, "lvef-baseline")
-        if request.lvef_baseline is not None else None
+        if request.lvef_baseline is not None
+        else None
     )
     drop = (
         parse_percent(request.lvef_drop, "lvef-drop", positive=False)
-        if request.lvef_drop is not None else None
+        if request.lvef_drop is not None
+        else None
     )
     if baseline is not None:
         if drop is not None:
-            raise InputError(
-                "lvef-drop", "give either --lvef-drop or --lvef-baseline, not both"
-            )
+            raise InputError("lvef-drop", "give either --lvef-drop or --lvef-baseline, not both")
         if lvef is None:
             raise InputError("lvef", "--lvef-baseline needs the current value, --lvef")
         drop = baseline - lvef  # a rise gives a negative decrease, which no 'decrease' row matches
@@ -181,10 +181,13 @@ def lvef_reading(request: AdjustRequest, event: Event) -> LvefReading:
 
 
 def _has_lvef_input(request: AdjustRequest) -> bool:
-    return any(
-        v is not None for v in (request.lvef, request.lvef_drop, request.lvef_baseline,
-                                request.lvef_lln)
-    ) or request.symptomatic_chf
+    return (
+        any(
+            v is not None
+            for v in (request.lvef, request.lvef_drop, request.lvef_baseline, request.lvef_lln)
+        )
+        or request.symptomatic_chf
+    )
 
 
 # -- lookups ---------------------------------------------------------------------------
@@ -208,9 +211,7 @@ def resolve_event(table: AdverseEvents, name: str, molecule: Molecule) -> Event:
     if event_id is not None:
         return table.events[event_id]
     close = difflib.get_close_matches(key, list(table.names), n=3, cutoff=0.6)
-    suggestion = (
-        f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
-    )
+    suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
     listing = "; ".join(
         f"{e.id}" + (f" ({', '.join(e.synonyms)})" if e.synonyms else "")
         for e in table.events.values()
@@ -243,9 +244,7 @@ def valid_grades(entries: list[Rule | NotEncoded]) -> tuple[int, ...]:
     return tuple(sorted(grades))
 
 
-def entry_for_grade(
-    event: Event, regimen: Regimen, grade: int, brand: str
-) -> Rule | NotEncoded:
+def entry_for_grade(event: Event, regimen: Regimen, grade: int, brand: str) -> Rule | NotEncoded:
     entries = event.entries_for(regimen.id)
     for entry in entries:
         if not entry.grades or grade in entry.grades:
@@ -270,8 +269,7 @@ def lvef_matches(rules: list[Rule], reading: LvefReading) -> tuple[list[Rule], b
 
     def matching(below: bool | None) -> list[Rule]:
         return [
-            r for r in rules
-            if any(c.matches(reading.lvef, reading.drop, below) for c in r.when)
+            r for r in rules if any(c.matches(reading.lvef, reading.drop, below) for c in r.when)
         ]
 
     if not uses_lln(rules):
@@ -348,12 +346,14 @@ def outcome(
     def made(lv: Level | None, discontinue: bool, text: str) -> Outcome:
         dose = (
             dosing.dose_for(lv.dose, regimen.basis, weight)
-            if lv is not None and weight is not None else None
+            if lv is not None and weight is not None
+            else None
         )
         return Outcome(condition, step, lv, dose, discontinue, text)
 
     same = (
-        f"at the same dose: {level_words(level, regimen.basis)}" if level is not None
+        f"at the same dose: {level_words(level, regimen.basis)}"
+        if level is not None
         else "at the same dose"
     )
     if step == "continue":
@@ -376,7 +376,8 @@ def outcome(
         return made(None, True, f"permanently discontinue: {last}{said}")
     if step == "not-stated":
         return made(
-            None, False,
+            None,
+            False,
             "not stated in the label: check the current prescribing information",
         )
     raise AssertionError(f"unknown step {step!r}")  # the loader allows only known steps
@@ -422,7 +423,8 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
 
     if event.input != "lvef" and _has_lvef_input(request):
         raise InputError(
-            "lvef", f"--lvef, --lvef-drop, --lvef-baseline, --lvef-lln and --symptomatic-chf "
+            "lvef",
+            f"--lvef, --lvef-drop, --lvef-baseline, --lvef-lln and --symptomatic-chf "
             f"are for LVEF events; {event.name} is graded differently",
         )
     if request.resolved_days is not None and request.resolved_days < 0:
@@ -481,26 +483,34 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
                 "two outcomes"
             )
     answer = (
-        ANSWER_RULE if rule is not None
-        else ANSWER_NOT_ENCODED if not_encoded is not None
+        ANSWER_RULE
+        if rule is not None
+        else ANSWER_NOT_ENCODED
+        if not_encoded is not None
         else ANSWER_NO_ROW
     )
     level_dose = (
         dosing.dose_for(level.dose, regimen.basis, weight)
-        if level is not None and weight is not None else None
+        if level is not None and weight is not None
+        else None
     )
-    sources = tuple(dict.fromkeys(
-        s for s in (
-            rule.source if rule else None,
-            not_encoded.source if not_encoded else None,
-            event.source if rule is None else None,
-            level.source if level is not None else None,
-            *(o.level.source for o in outcomes if o.level is not None),
-            regimen.further_reduction.source
-            if regimen.further_reduction and any(o.step == "reduce" and o.discontinue
-                                                 for o in outcomes) else None,
-        ) if s
-    ))
+    sources = tuple(
+        dict.fromkeys(
+            s
+            for s in (
+                rule.source if rule else None,
+                not_encoded.source if not_encoded else None,
+                event.source if rule is None else None,
+                level.source if level is not None else None,
+                *(o.level.source for o in outcomes if o.level is not None),
+                regimen.further_reduction.source
+                if regimen.further_reduction
+                and any(o.step == "reduce" and o.discontinue for o in outcomes)
+                else None,
+            )
+            if s
+        )
+    )
     return Adjustment(
         request=request,
         molecule=molecule,

@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from her2dose import units
+from her2dose.commands.plan import parse_weight
 from her2dose.core import dosing
 from her2dose.data import loader as regimens
-from her2dose import units
 from her2dose.errors import InputError
 from her2dose.model import (
     Level,
@@ -29,7 +30,6 @@ from her2dose.model import (
     RegimenBook,
     Schedule,
 )
-from her2dose.commands.plan import parse_weight
 
 # render prints mg to 0.1 (render.PLACES["mg"]); any printed figure is within half of that
 # of the exact dose, so that much above the exact dose is still "the printed dose".
@@ -117,7 +117,8 @@ def parse_dose(text: str | None) -> tuple[Quantity, bool]:
         raise InputError("dose", "dose is required, e.g. '389 mg' or '5.4 mg/kg'")
     if units.is_bare_number(raw):
         raise InputError(
-            "dose", f"dose '{raw}' has no unit: write it in mg ('{raw.strip()} mg') or mg/kg "
+            "dose",
+            f"dose '{raw}' has no unit: write it in mg ('{raw.strip()} mg') or mg/kg "
             f"('{raw.strip()} mg/kg')",
         )
     try:
@@ -127,7 +128,8 @@ def parse_dose(text: str | None) -> tuple[Quantity, bool]:
             dose, per_kg = units.parse_quantity(raw, "dose_per_mass", "dose"), True
         except InputError:
             raise InputError(
-                "dose", f"dose '{raw}' must be a mass such as '389 mg' or a dose per body weight "
+                "dose",
+                f"dose '{raw}' must be a mass such as '389 mg' or a dose per body weight "
                 "such as '5.4 mg/kg'",
             ) from None
     if dose.magnitude <= 0:
@@ -141,9 +143,7 @@ def parse_tolerance(text: str | None, policy: Policy) -> tuple[Decimal, str]:
     try:
         value = Decimal(str(text).strip().removesuffix("%").strip())
     except InvalidOperation:
-        raise InputError(
-            "tolerance", f"--tolerance '{text}' is not a percent, e.g. '5'"
-        ) from None
+        raise InputError("tolerance", f"--tolerance '{text}' is not a percent, e.g. '5'") from None
     if not value.is_finite() or value < 0 or value >= 100:
         raise InputError("tolerance", f"--tolerance '{text}' must be from 0 to below 100 (percent)")
     return value, "--tolerance"
@@ -170,7 +170,9 @@ def compute_check(book: RegimenBook, request: CheckRequest) -> DoseCheck:
             targets, scope = (dosing.select_level(regimen, wanted),), "level"
         candidates = [(lv, lv.name, lv.dose, lv.source) for lv in targets]
         top_rate, top_what, top_source = (
-            regimen.levels[0].dose, "the starting dose", regimen.levels[0].source
+            regimen.levels[0].dose,
+            "the starting dose",
+            regimen.levels[0].source,
         )
     else:
         dosing.select_level(regimen, wanted)  # any --level but 0 is an error that says why
@@ -187,19 +189,27 @@ def compute_check(book: RegimenBook, request: CheckRequest) -> DoseCheck:
         label_mg = dosing.dose_for(rate, regimen.basis, weight)
         difference = ordered_mg - label_mg
         reach = max(label_mg * tolerance / 100, allowance)
-        comparisons.append(Comparison(
-            level=lv, name=name, label_rate=rate, label_dose=label_mg, difference=difference,
-            difference_pct=_percent(difference, label_mg),
-            within_tolerance=abs(difference) <= reach, source=source,
-        ))
+        comparisons.append(
+            Comparison(
+                level=lv,
+                name=name,
+                label_rate=rate,
+                label_dose=label_mg,
+                difference=difference,
+                difference_pct=_percent(difference, label_mg),
+                within_tolerance=abs(difference) <= reach,
+                source=source,
+            )
+        )
     # Nearest by percent; on a tie the lower dose, the safer reading.
     nearest = min(comparisons, key=lambda c: (abs(c.difference_pct), c.label_dose))
 
     over = None
     limits = []
     if regimen.max_dose is not None:
-        limits.append(("maximum", "the label's maximum", regimen.max_dose.dose,
-                       regimen.max_dose.source))
+        limits.append(
+            ("maximum", "the label's maximum", regimen.max_dose.dose, regimen.max_dose.source)
+        )
     limits.append(("label-dose", top_what, top_rate, top_source))
     for kind, what, rate, source in limits:
         limit_mg = dosing.dose_for(rate, regimen.basis, weight)
@@ -213,9 +223,24 @@ def compute_check(book: RegimenBook, request: CheckRequest) -> DoseCheck:
     else:
         verdict = MATCH if nearest.within_tolerance else NO_MATCH
     return DoseCheck(
-        request=request, molecule=molecule, regimen=regimen, schedule=schedule, phase=phase,
-        weight=weight, per_kg_input=per_kg_input, ordered=ordered, ordered_mg=ordered_mg,
-        ordered_rate=ordered_rate, tolerance_pct=tolerance, tolerance_from=tolerance_from,
-        scope=scope, comparisons=tuple(comparisons), nearest=nearest, over_label=over,
-        maximum=regimen.max_dose, verdict=verdict, warnings=tuple(warnings), notes=tuple(notes),
+        request=request,
+        molecule=molecule,
+        regimen=regimen,
+        schedule=schedule,
+        phase=phase,
+        weight=weight,
+        per_kg_input=per_kg_input,
+        ordered=ordered,
+        ordered_mg=ordered_mg,
+        ordered_rate=ordered_rate,
+        tolerance_pct=tolerance,
+        tolerance_from=tolerance_from,
+        scope=scope,
+        comparisons=tuple(comparisons),
+        nearest=nearest,
+        over_label=over,
+        maximum=regimen.max_dose,
+        verdict=verdict,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
     )

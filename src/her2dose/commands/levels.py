@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from her2dose.commands.plan import Plan, PlanRequest, compute_plan
 from her2dose.core import dosing
 from her2dose.data import loader as regimens
 from her2dose.model import (
@@ -23,7 +24,6 @@ from her2dose.model import (
     Schedule,
     Sourced,
 )
-from her2dose.commands.plan import Plan, PlanRequest, compute_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,17 +67,25 @@ def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
     # and shown either way rather than silently ignored.
     product = (
         regimens.resolve_product(book, molecule, named, request.product)
-        if request.product is not None else None
+        if request.product is not None
+        else None
     )
 
     def planned(**choice: object) -> Plan | None:
         if request.weight is None:
             return None
         # infusion is fixed so compute_plan adds no infusion-time note: levels shows no times
-        return compute_plan(book, PlanRequest(
-            drug=request.drug, weight=request.weight, indication=request.indication,
-            product=request.product, infusion="first", **choice,
-        ))
+        return compute_plan(
+            book,
+            PlanRequest(
+                drug=request.drug,
+                weight=request.weight,
+                indication=request.indication,
+                product=request.product,
+                infusion="first",
+                **choice,
+            ),
+        )
 
     if regimen.levels:
         schedule = regimens.resolve_schedule(regimen, None)

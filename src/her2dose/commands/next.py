@@ -13,17 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from her2dose.commands import schedule as courses
+from her2dose.commands.plan import Plan, PlanRequest, compute_plan
 from her2dose.core import dosing
 from her2dose.data import loader as regimens
-from her2dose.model.courses import (
-    AS_SOON_AS_POSSIBLE,
-    FIXED_DOSE_TRANSITION,
-    NOT_ENCODED,
-    RELOAD,
-    Course,
-    FixedDose,
-    MissedDoseRule,
-)
 from her2dose.errors import InputError
 from her2dose.model import (
     Level,
@@ -36,7 +28,15 @@ from her2dose.model import (
     Reminder,
     Schedule,
 )
-from her2dose.commands.plan import Plan, PlanRequest, compute_plan
+from her2dose.model.courses import (
+    AS_SOON_AS_POSSIBLE,
+    FIXED_DOSE_TRANSITION,
+    NOT_ENCODED,
+    RELOAD,
+    Course,
+    FixedDose,
+    MissedDoseRule,
+)
 
 NOT_YET_DUE = "not-yet-due"
 DUE = "due"
@@ -146,8 +146,9 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
 
     regimen = regimens.resolve_regimen(book, molecule, request.indication)
     course = book.courses.get(regimen.id)
-    shape = courses.resolve_shape(regimen, course, request.schedule, request.chemotherapy,
-                                  course_only=False)
+    shape = courses.resolve_shape(
+        regimen, course, request.schedule, request.chemotherapy, course_only=False
+    )
     level = dosing.select_level(regimen, dosing.parse_level(request.level))
     start = courses.parse_date(request.start, "start") if request.start is not None else None
     if start is not None and start > last:
@@ -164,12 +165,20 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         )
     notes: list[str] = []
     if course is not None and start is None and course.until is None:
-        how = ("give --start to check where it ends" if course.duration is not None
-               else "count the doses given")
-        notes.append(f"the course is {courses.course_length_text(course)} in total ({how})."
-                     + (f" {course.limit}" if course.limit else ""))
-    if course is not None and shape.pattern is None and course.schedules and (
-        shape.name not in course.schedules
+        how = (
+            "give --start to check where it ends"
+            if course.duration is not None
+            else "count the doses given"
+        )
+        notes.append(
+            f"the course is {courses.course_length_text(course)} in total ({how})."
+            + (f" {course.limit}" if course.limit else "")
+        )
+    if (
+        course is not None
+        and shape.pattern is None
+        and course.schedules
+        and (shape.name not in course.schedules)
     ):
         patterns = ", ".join(course.patterns)
         notes.append(
@@ -196,30 +205,49 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     if shape.pattern is not None:
         sources.append(shape.pattern.source)
     base = {
-        "request": request, "molecule": molecule, "regimen": regimen, "shape": shape,
-        "rule": rule, "last_dose": last, "on": on, "start": start, "due_date": due,
-        "minimum_interval_days": interval, "level": level, "product": named_product,
+        "request": request,
+        "molecule": molecule,
+        "regimen": regimen,
+        "shape": shape,
+        "rule": rule,
+        "last_dose": last,
+        "on": on,
+        "start": start,
+        "due_date": due,
+        "minimum_interval_days": interval,
+        "level": level,
+        "product": named_product,
     }
 
     end = _course_end(course, start)
     if end is not None and due >= end:
         assert course is not None
         return NextDose(
-            **base, status=COURSE_COMPLETE, action=None,
-            message=(f"the course is complete: {courses.course_length_text(course)} in total "
-                     f"from {start}, no dose on or after {end.isoformat()}; give no further dose."
-                     + (f" {course.limit}" if course.limit else "")),
-            notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+            **base,
+            status=COURSE_COMPLETE,
+            action=None,
+            message=(
+                f"the course is complete: {courses.course_length_text(course)} in total "
+                f"from {start}, no dose on or after {end.isoformat()}; give no further dose."
+                + (f" {course.limit}" if course.limit else "")
+            ),
+            notes=tuple(notes),
+            sources=tuple(dict.fromkeys(sources)),
         )
 
     late = (on - due).days
     if late < 0:
         return NextDose(
-            **base, status=NOT_YET_DUE, action=None,
-            message=(f"the next dose is due on {due.isoformat()} ({courses.weekday(due)}), "
-                     f"{interval} days after the last dose; do not give it before then "
-                     f"(minimum interval {interval} days)."),
-            notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+            **base,
+            status=NOT_YET_DUE,
+            action=None,
+            message=(
+                f"the next dose is due on {due.isoformat()} ({courses.weekday(due)}), "
+                f"{interval} days after the last dose; do not give it before then "
+                f"(minimum interval {interval} days)."
+            ),
+            notes=tuple(notes),
+            sources=tuple(dict.fromkeys(sources)),
         )
 
     next_due, next_schedule = shape.due_after(on, due_schedule, start)
@@ -236,16 +264,25 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         status, action = DUE, give.name
         message = f"give the {give.name} dose, {words(give)}, today; {then}"
     elif rule is None or rule.rule == NOT_ENCODED:
-        text = rule.text if rule is not None else (
-            f"what to give after a late dose of {molecule.name} is not encoded: check the "
-            "current prescribing information")
+        text = (
+            rule.text
+            if rule is not None
+            else (
+                f"what to give after a late dose of {molecule.name} is not encoded: check the "
+                "current prescribing information"
+            )
+        )
         if rule is not None:
             sources.append(rule.source)
         return NextDose(
-            **base, status=NOT_ENCODED_STATUS, action=None,
+            **base,
+            status=NOT_ENCODED_STATUS,
+            action=None,
             message=f"{_days(late)} late: {text}",
-            rule_text=text, rule_source=rule.source if rule is not None else None,
-            notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+            rule_text=text,
+            rule_source=rule.source if rule is not None else None,
+            notes=tuple(notes),
+            sources=tuple(dict.fromkeys(sources)),
         )
     elif rule.rule == RELOAD:
         assert rule.reload_after is not None
@@ -254,24 +291,34 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         status = LATE
         if late <= limit:
             action = give.name
-            message = (f"{_days(late)} late ({limit} or fewer): give the {give.name} dose, "
-                       f"{words(give)}, now and re-time the schedule from it; {then}")
+            message = (
+                f"{_days(late)} late ({limit} or fewer): give the {give.name} dose, "
+                f"{words(give)}, now and re-time the schedule from it; {then}"
+            )
         else:
             maintenance = give
             give = due_schedule.phases["loading"]
             dose_rate = give.dose
             action = "re-load"
-            message = (f"{_days(late)} late (more than {limit}): re-load now with "
-                       f"{words(give)} (the loading dose), then {words(maintenance)} "
-                       f"maintenance: {then}")
+            message = (
+                f"{_days(late)} late (more than {limit}): re-load now with "
+                f"{words(give)} (the loading dose), then {words(maintenance)} "
+                f"maintenance: {then}"
+            )
     elif rule.rule == AS_SOON_AS_POSSIBLE:
         sources.append(rule.source)
         status, action = LATE, give.name
-        how = (f"at the dose and rate tolerated in the most recent infusion ({words(give)} at "
-               "this level)" if rule.same_dose_and_rate else f"the scheduled dose, {words(give)}")
-        message = (f"{_days(late)} late: give the dose now, {how}; keep the "
-                   f"{courses.days(due_schedule.interval)}-day interval from this dose, "
-                   f"{then}; there is no re-loading dose")
+        how = (
+            f"at the dose and rate tolerated in the most recent infusion ({words(give)} at "
+            "this level)"
+            if rule.same_dose_and_rate
+            else f"the scheduled dose, {words(give)}"
+        )
+        message = (
+            f"{_days(late)} late: give the dose now, {how}; keep the "
+            f"{courses.days(due_schedule.interval)}-day interval from this dose, "
+            f"{then}; there is no re-loading dose"
+        )
     else:  # pragma: no cover - the loader allows only the rules above
         raise AssertionError(rule.rule)
 
@@ -281,11 +328,19 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     plan = None
     warnings: list[str] = []
     if request.weight is not None:
-        plan = compute_plan(book, PlanRequest(
-            drug=request.drug, weight=request.weight, indication=regimen.indication,
-            product=request.product, level=request.level,
-            phase=give.name, schedule=due_schedule.name, infusion=request.infusion,
-        ))
+        plan = compute_plan(
+            book,
+            PlanRequest(
+                drug=request.drug,
+                weight=request.weight,
+                indication=regimen.indication,
+                product=request.product,
+                level=request.level,
+                phase=give.name,
+                schedule=due_schedule.name,
+                infusion=request.infusion,
+            ),
+        )
         warnings += plan.warnings
         notes += plan.notes
         sources += plan.sources
@@ -293,12 +348,21 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     if plan is not None:
         base["product"] = plan.product
     return NextDose(
-        **base, status=status, action=action, message=f"{message}.",
+        **base,
+        status=status,
+        action=action,
+        message=f"{message}.",
         rule_text=rule.text if status == LATE else None,
         rule_source=rule.source if status == LATE else None,
-        schedule=due_schedule, phase=give, dose_rate=dose_rate, next_due_date=next_due,
-        plan=plan, reminders=plan.reminders if plan is not None else molecule.reminders,
-        warnings=tuple(warnings), notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+        schedule=due_schedule,
+        phase=give,
+        dose_rate=dose_rate,
+        next_due_date=next_due,
+        plan=plan,
+        reminders=plan.reminders if plan is not None else molecule.reminders,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        sources=tuple(dict.fromkeys(sources)),
     )
 
 
@@ -314,10 +378,16 @@ def _fixed_dose_next(
     """PHESGO: a ready-to-use fixed dose; loading or maintenance by time since the last
     intravenous pertuzumab and trastuzumab dose."""
     name = molecule.abbreviation or molecule.name
-    for option, value in (("weight", request.weight), ("level", request.level),
-                          ("indication", request.indication), ("product", request.product),
-                          ("schedule", request.schedule), ("chemotherapy", request.chemotherapy),
-                          ("start", request.start), ("infusion", request.infusion)):
+    for option, value in (
+        ("weight", request.weight),
+        ("level", request.level),
+        ("indication", request.indication),
+        ("product", request.product),
+        ("schedule", request.schedule),
+        ("chemotherapy", request.chemotherapy),
+        ("start", request.start),
+        ("infusion", request.infusion),
+    ):
         if value is not None:
             raise InputError(
                 option, f"{name} is a fixed dose given every 3 weeks; leave out --{option}"
@@ -337,16 +407,28 @@ def _fixed_dose_next(
     due = last + timedelta(interval)
     since = (on - last).days
     base = {
-        "request": request, "molecule": molecule, "regimen": None, "shape": None,
-        "rule": rule, "last_dose": last, "on": on, "start": None, "due_date": due,
-        "minimum_interval_days": interval, "reminders": molecule.reminders,
+        "request": request,
+        "molecule": molecule,
+        "regimen": None,
+        "shape": None,
+        "rule": rule,
+        "last_dose": last,
+        "on": on,
+        "start": None,
+        "due_date": due,
+        "minimum_interval_days": interval,
+        "reminders": molecule.reminders,
     }
     if on < due:
         return NextDose(
-            **base, status=NOT_YET_DUE, action=None,
-            message=(f"the next dose is due on {due.isoformat()} ({courses.weekday(due)}), "
-                     f"{interval} days after the last dose; do not give it before then "
-                     f"(minimum interval {interval} days)."),
+            **base,
+            status=NOT_YET_DUE,
+            action=None,
+            message=(
+                f"the next dose is due on {due.isoformat()} ({courses.weekday(due)}), "
+                f"{interval} days after the last dose; do not give it before then "
+                f"(minimum interval {interval} days)."
+            ),
             sources=(rule.source,),
         )
     late = (on - due).days
@@ -361,9 +443,12 @@ def _fixed_dose_next(
     if late > 0 and previous == "phesgo":
         assert rule.own_missed_dose is not None
         return NextDose(
-            **base, status=NOT_ENCODED_STATUS, action=None,
+            **base,
+            status=NOT_ENCODED_STATUS,
+            action=None,
             message=f"{_days(late)} late: {rule.own_missed_dose.text}",
-            rule_text=rule.own_missed_dose.text, rule_source=rule.own_missed_dose.source,
+            rule_text=rule.own_missed_dose.text,
+            rule_source=rule.own_missed_dose.source,
             sources=(rule.own_missed_dose.source, rule.source),
         )
     status = DUE if late == 0 else LATE
@@ -373,17 +458,25 @@ def _fixed_dose_next(
         message = f"give the {name} maintenance dose today; {then}"
     elif since >= threshold:
         dose = rule.doses["loading"]
-        message = (f"{since} days since the last intravenous pertuzumab and trastuzumab dose "
-                   f"({threshold_text} or more): give the {name} loading (initial) dose; {then}")
+        message = (
+            f"{since} days since the last intravenous pertuzumab and trastuzumab dose "
+            f"({threshold_text} or more): give the {name} loading (initial) dose; {then}"
+        )
     else:
         dose = rule.doses["maintenance"]
-        message = (f"{since} days since the last intravenous pertuzumab and trastuzumab dose "
-                   f"(less than {threshold_text}): give the {name} maintenance dose; {then}")
+        message = (
+            f"{since} days since the last intravenous pertuzumab and trastuzumab dose "
+            f"(less than {threshold_text}): give the {name} maintenance dose; {then}"
+        )
     return NextDose(
-        **base, status=status, action=dose.name, message=f"{message}.",
+        **base,
+        status=status,
+        action=dose.name,
+        message=f"{message}.",
         rule_text=rule.text if previous == "iv" else None,
         rule_source=rule.source if previous == "iv" else None,
-        fixed_dose=dose, next_due_date=on + timedelta(interval),
+        fixed_dose=dose,
+        next_due_date=on + timedelta(interval),
         sources=tuple(dict.fromkeys((rule.source, dose.source))),
     )
 

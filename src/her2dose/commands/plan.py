@@ -9,18 +9,26 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, ClassVar
 
-from her2dose.data import clock
-from her2dose.core import dosing
-from her2dose.core import multiple_dose
-from her2dose.core import policy
-from her2dose.core import preparation_times
-from her2dose.data import loader as regimens
-from her2dose.core import rounding
-from her2dose.core import safety
 from her2dose import units
-from her2dose.core import weight_change
-from her2dose.errors import Her2DoseError, InputError
+from her2dose.core import (
+    dosing,
+    multiple_dose,
+    policy,
+    preparation_times,
+    rounding,
+    safety,
+    weight_change,
+)
 from her2dose.core.infusion import InfusionPlan, plan_infusion
+from her2dose.core.multiple_dose import KeptRemainder, OpenVial
+from her2dose.core.policy import PolicyEffect
+from her2dose.core.preparation_times import StorageFacts, UseBy, UseByRule
+from her2dose.core.rounding import Rounding
+from her2dose.core.vials import VialPlan, plan_vials
+from her2dose.core.weight_change import WeightChange
+from her2dose.data import clock
+from her2dose.data import loader as regimens
+from her2dose.errors import Her2DoseError, InputError
 from her2dose.model import (
     INFUSION_CHOICES,
     Level,
@@ -35,12 +43,6 @@ from her2dose.model import (
     Reminder,
     Schedule,
 )
-from her2dose.core.multiple_dose import KeptRemainder, OpenVial
-from her2dose.core.policy import PolicyEffect
-from her2dose.core.preparation_times import StorageFacts, UseBy, UseByRule
-from her2dose.core.rounding import Rounding
-from her2dose.core.vials import VialPlan, plan_vials
-from her2dose.core.weight_change import WeightChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +128,15 @@ def parse_weight(text: str, book: RegimenBook) -> tuple[Quantity, list[str], lis
 # PlanRequest fields that `resolve` reads: everything but the patient's weights and times.
 # A caller planning many patients (batch) may cache `resolve` on these fields' values.
 RESOLVE_FIELDS = (
-    "drug", "indication", "product", "level", "phase", "schedule", "infusion",
-    "no_benzyl_alcohol", *policy.OVERRIDABLE,
+    "drug",
+    "indication",
+    "product",
+    "level",
+    "phase",
+    "schedule",
+    "infusion",
+    "no_benzyl_alcohol",
+    *policy.OVERRIDABLE,
 )
 
 
@@ -179,8 +188,13 @@ class ResolvedRequest:
         return value
 
 
-def compute_plan(book: RegimenBook, request: PlanRequest, *, now: datetime | None = None,
-                 zone: tzinfo | None = None) -> Plan:
+def compute_plan(
+    book: RegimenBook,
+    request: PlanRequest,
+    *,
+    now: datetime | None = None,
+    zone: tzinfo | None = None,
+) -> Plan:
     """The plan for one request. `now` and `zone` default to the clock and the local zone."""
     return plan_patient(book, resolve(book, request), request, now=now, zone=zone)
 
@@ -188,8 +202,9 @@ def compute_plan(book: RegimenBook, request: PlanRequest, *, now: datetime | Non
 def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
     if request.drug is None or not str(request.drug).strip():  # an empty batch cell
         raise InputError(
-            "drug", "drug is required: a brand, generic name or abbreviation such as "
-            "enhertu, t-dxd, kadcyla or ogivri"
+            "drug",
+            "drug is required: a brand, generic name or abbreviation such as "
+            "enhertu, t-dxd, kadcyla or ogivri",
         )
     molecule, named_product = regimens.resolve_drug(book, request.drug)
     regimen = regimens.resolve_regimen(book, molecule, request.indication)
@@ -201,7 +216,8 @@ def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
     which = (request.infusion or "first").strip().lower()
     if which not in INFUSION_CHOICES:
         raise InputError(
-            "infusion", f"infusion '{request.infusion}' must be one of {', '.join(INFUSION_CHOICES)}"
+            "infusion",
+            f"infusion '{request.infusion}' must be one of {', '.join(INFUSION_CHOICES)}",
         )
     warnings: list[str] = []
     notes: list[str] = []
@@ -229,14 +245,19 @@ def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
         )
     reminders = molecule.reminders + product.reminders
     if molecule.no_re_escalation is not None and level is not None and level.level < 0:
-        reminders += (Reminder("no re-escalation", molecule.no_re_escalation.text,
-                               molecule.no_re_escalation.source),)
+        reminders += (
+            Reminder(
+                "no re-escalation", molecule.no_re_escalation.text, molecule.no_re_escalation.source
+            ),
+        )
     rules = storage.use_by if storage is not None else ()
     if storage is not None and storage.not_encoded is not None:
         not_encoded = storage.not_encoded.text
     elif not rules:
-        not_encoded = (f"use-by times for {product.brand} are not encoded: check the current "
-                       "prescribing information, section 2")
+        not_encoded = (
+            f"use-by times for {product.brand} are not encoded: check the current "
+            "prescribing information, section 2"
+        )
     else:
         not_encoded = None
     return ResolvedRequest(
@@ -266,9 +287,15 @@ def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
     )
 
 
-def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequest, *,
-                 now: datetime | None = None, zone: tzinfo | None = None,
-                 weighed: tuple[Quantity, list[str], list[str]] | None = None) -> Plan:
+def plan_patient(
+    book: RegimenBook,
+    resolved: ResolvedRequest,
+    request: PlanRequest,
+    *,
+    now: datetime | None = None,
+    zone: tzinfo | None = None,
+    weighed: tuple[Quantity, list[str], list[str]] | None = None,
+) -> Plan:
     """The per-patient part: weights, dose, rounding, vials, volumes, times. `weighed` is
     parse_weight's answer when the caller already has it (batch keeps one per weight)."""
     r = resolved
@@ -286,23 +313,35 @@ def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequ
     if _given(request.baseline_weight):
         baseline, baseline_warnings = parse_baseline_weight(request.baseline_weight, book)
         warnings.extend(baseline_warnings)
-        change = weight_change.assess(weight, baseline, r.policy.weight_change_pct,
-                                      r.policy.dose_weight)
-        if (change.used == weight_change.BASELINE and cap is not None
-                and dosing.dose_for(r.dose_rate, r.regimen.basis, change.baseline) > cap):
+        change = weight_change.assess(
+            weight, baseline, r.policy.weight_change_pct, r.policy.dose_weight
+        )
+        if (
+            change.used == weight_change.BASELINE
+            and cap is not None
+            and dosing.dose_for(r.dose_rate, r.regimen.basis, change.baseline) > cap
+        ):
             change = weight_change.to_current_for_cap(
                 change, dosing.dose_text(r.regimen.max_dose.dose, r.regimen.basis)
             )
         if (warning := change.warning()) is not None:
             warnings.append(warning)
-            effect("weight_change_pct", policy.percent_text(change.threshold_pct),
-                   "the weight change reached the threshold: recalculate the dose")
+            effect(
+                "weight_change_pct",
+                policy.percent_text(change.threshold_pct),
+                "the weight change reached the threshold: recalculate the dose",
+            )
         if change.used == weight_change.BASELINE:
-            effect("dose_weight", change.dose_weight,
-                   "the dose is calculated on the baseline weight, not today's")
+            effect(
+                "dose_weight",
+                change.dose_weight,
+                "the dose is calculated on the baseline weight, not today's",
+            )
     elif r.policy.dose_weight == "baseline_until_threshold":
-        notes.append("dose_weight is baseline_until_threshold but no baseline weight was given: "
-                     "the dose is calculated on today's weight")
+        notes.append(
+            "dose_weight is baseline_until_threshold but no baseline weight was given: "
+            "the dose is calculated on today's weight"
+        )
     dosing_weight = change.weight_used if change is not None else weight
     ordered = dosing.dose_for(r.dose_rate, r.regimen.basis, dosing_weight)
 
@@ -314,7 +353,8 @@ def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequ
         now = clock.now(zone) if now is None else now
         time_key = ("prepared_at", None, now, zone)
     prepared_at, time_notes = r.remember(
-        time_key, lambda: preparation_time(request.prepared_at, now, zone))
+        time_key, lambda: preparation_time(request.prepared_at, now, zone)
+    )
     notes.extend(time_notes)
     opened = None
     if _given(request.open_vial_mg) or _given(request.open_vial_date):
@@ -330,12 +370,16 @@ def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequ
     # Rounding (vial, then increment), never above the label maximum
     vial_pct = r.policy.round_to_vial_pct
     if r.vial_rounding_excluded and vial_pct > 0:
-        effect("round_to_vial_exclude", ", ".join(r.policy.round_to_vial_exclude),
-               f"{r.molecule.name} is excluded from vial rounding: not vial-rounded")
+        effect(
+            "round_to_vial_exclude",
+            ", ".join(r.policy.round_to_vial_exclude),
+            f"{r.molecule.name} is excluded from vial rounding: not vial-rounded",
+        )
         vial_pct = Decimal(0)
     step = r.policy.round_increment_mg
     outcome = rounding.apply_rounding(
-        ordered, r.product.vials,
+        ordered,
+        r.product.vials,
         vial_pct=vial_pct,
         increment=units.quantity(step, "mg") if step > 0 else None,
         max_pct=r.policy.rounding_max_pct,
@@ -347,12 +391,16 @@ def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequ
     done = outcome.rounding
     if done is not None:
         setting = "round_to_vial_pct" if done.method == "vial" else "round_increment_mg"
-        value = (policy.percent_text(r.policy.round_to_vial_pct) if done.method == "vial"
-                 else _mg_text(done.increment))
+        value = (
+            policy.percent_text(r.policy.round_to_vial_pct)
+            if done.method == "vial"
+            else _mg_text(done.increment)
+        )
         effect(setting, value, f"{done.reason}: {_mg_text(done.ordered)} -> {_mg_text(done.final)}")
     if opened is not None:
-        opened = multiple_dose.open_vial(r.product, opened.remainder, opened.opened,
-                                         prepared_at, dose)
+        opened = multiple_dose.open_vial(
+            r.product, opened.remainder, opened.opened, prepared_at, dose
+        )
 
     # Vials, volumes, remainders kept, use-by times
     fresh = (dose - opened.drawn).to("mg") if opened is not None else dose
@@ -360,36 +408,51 @@ def plan_patient(book: RegimenBook, resolved: ResolvedRequest, request: PlanRequ
         vial_plan = plan_vials(fresh, r.product.vials)
     else:
         vial_plan = VialPlan((), units.quantity(0, "mg"), units.quantity(0, "mg"))
-    infusion = plan_infusion(dose, vial_plan, r.preparation, r.phase, r.which,
-                             concentration=r.concentration)
+    infusion = plan_infusion(
+        dose, vial_plan, r.preparation, r.phase, r.which, concentration=r.concentration
+    )
     remainders = multiple_dose.kept_remainders(vial_plan, prepared_at, opened)
     if any(k.origin == multiple_dose.NEW for k in remainders) and any(
         not c.vial.multiple_dose for c in vial_plan.counts
     ):
-        notes.append("draw the single-dose vials empty first, so that what is left stays in "
-                     "the multiple-dose vial")
+        notes.append(
+            "draw the single-dose vials empty first, so that what is left stays in "
+            "the multiple-dose vial"
+        )
     stages = preparation_times.STAGES if vial_plan.counts else ("diluted",)
-    use_by = r.remember((time_key, stages), lambda: preparation_times.use_by_times(
-        r.use_by_rules, prepared_at, stages=stages))
+    use_by = r.remember(
+        (time_key, stages),
+        lambda: preparation_times.use_by_times(r.use_by_rules, prepared_at, stages=stages),
+    )
 
     next_level_dose = (
         dosing.dose_for(r.next_level.dose, r.regimen.basis, dosing_weight)
-        if r.next_level is not None and r.regimen.basis == "per_kg" else None
+        if r.next_level is not None and r.regimen.basis == "per_kg"
+        else None
     )
-    sources = tuple(dict.fromkeys(
-        s for s in (
-            r.regimen.source, r.schedule.source,
-            r.level.source if r.level is not None else r.phase.source,
-            r.product.source, *(c.vial.source for c in vial_plan.counts),
-            *(k.vial.source for k in remainders),
-            r.preparation.source if r.preparation is not None else None,
-            r.regimen.max_dose.source if done is not None and r.regimen.max_dose else None,
-            book.policy.source if effects else None,
-            *(u.source for u in use_by),
-            (r.storage.not_encoded.source
-             if r.storage is not None and r.storage.not_encoded is not None else None),
-        ) if s
-    ))
+    sources = tuple(
+        dict.fromkeys(
+            s
+            for s in (
+                r.regimen.source,
+                r.schedule.source,
+                r.level.source if r.level is not None else r.phase.source,
+                r.product.source,
+                *(c.vial.source for c in vial_plan.counts),
+                *(k.vial.source for k in remainders),
+                r.preparation.source if r.preparation is not None else None,
+                r.regimen.max_dose.source if done is not None and r.regimen.max_dose else None,
+                book.policy.source if effects else None,
+                *(u.source for u in use_by),
+                (
+                    r.storage.not_encoded.source
+                    if r.storage is not None and r.storage.not_encoded is not None
+                    else None
+                ),
+            )
+            if s
+        )
+    )
     return Plan(
         request=request,
         molecule=r.molecule,
@@ -444,8 +507,9 @@ def parse_flag(value: str | bool | None, field: str) -> bool:
     raise InputError(field, f"{field} '{value}' must be yes or no (true/false, 1/0)")
 
 
-def preparation_time(text: str | None, now: datetime | None,
-                     zone: tzinfo) -> tuple[datetime, tuple[str, ...]]:
+def preparation_time(
+    text: str | None, now: datetime | None, zone: tzinfo
+) -> tuple[datetime, tuple[str, ...]]:
     """The time use-by times count from, and notes on how it was read: --prepared-at
     when given, else `now` (the clock when None), in `zone`."""
     if _given(text):
@@ -486,20 +550,30 @@ def _excluded_molecules(book: RegimenBook, in_force: Policy) -> set[str]:
     return excluded
 
 
-def _open_vial(r: ResolvedRequest, request: PlanRequest, zone: tzinfo, prepared_at: datetime,
-               dose: Quantity, notes: list[str]) -> OpenVial:
+def _open_vial(
+    r: ResolvedRequest,
+    request: PlanRequest,
+    zone: tzinfo,
+    prepared_at: datetime,
+    dose: Quantity,
+    notes: list[str],
+) -> OpenVial:
     if not (_given(request.open_vial_mg) and _given(request.open_vial_date)):
         missing = "open_vial_date" if _given(request.open_vial_mg) else "open_vial_mg"
-        raise InputError(missing, "an opened vial needs both --open-vial-mg (what is left in "
-                                  "it) and --open-vial-date (when it was reconstituted)")
+        raise InputError(
+            missing,
+            "an opened vial needs both --open-vial-mg (what is left in "
+            "it) and --open-vial-date (when it was reconstituted)",
+        )
     if r.no_benzyl_alcohol:
         raise InputError(
             "open_vial_mg",
             "an opened multiple-dose vial was reconstituted with bacteriostatic water, which "
             "contains benzyl alcohol: it cannot be used with --no-benzyl-alcohol",
         )
-    remainder = units.parse_quantity(str(request.open_vial_mg), "mass", "open_vial_mg",
-                                     default_unit="mg")
+    remainder = units.parse_quantity(
+        str(request.open_vial_mg), "mass", "open_vial_mg", default_unit="mg"
+    )
     opened_at, time_notes = preparation_times.parse_local_time(
         request.open_vial_date, "open_vial_date", zone, date_only_ok=True
     )
@@ -520,8 +594,14 @@ class Planner:
     compute_plan's, as they are made by the same two functions. `now` is fixed for the
     run, so that rows without prepared_at share one preparation time."""
 
-    def __init__(self, book: RegimenBook, max_entries: int = 4096, *,
-                 now: datetime | None = None, zone: tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        book: RegimenBook,
+        max_entries: int = 4096,
+        *,
+        now: datetime | None = None,
+        zone: tzinfo | None = None,
+    ) -> None:
         self.book = book
         self.zone = zone if zone is not None else clock.local_zone()
         self.now = now if now is not None else clock.now(self.zone)
@@ -530,12 +610,13 @@ class Planner:
         self._weights = _Memo(max_entries)
 
     def plan(self, request: PlanRequest) -> Plan:
-        resolved = self._resolved.get(self._resolve_key(request),
-                                      lambda: resolve(self.book, request))
-        weighed = self._weights.get(request.weight, lambda: parse_weight(request.weight,
-                                                                          self.book))
-        return plan_patient(self.book, resolved, request, now=self.now, zone=self.zone,
-                            weighed=weighed)
+        resolved = self._resolved.get(
+            self._resolve_key(request), lambda: resolve(self.book, request)
+        )
+        weighed = self._weights.get(request.weight, lambda: parse_weight(request.weight, self.book))
+        return plan_patient(
+            self.book, resolved, request, now=self.now, zone=self.zone, weighed=weighed
+        )
 
 
 class _Memo:

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from her2dose.commands.plan import Plan, PlanRequest, compute_plan
 from her2dose.core import dosing
 from her2dose.data import loader as regimens
-from her2dose.model.courses import Course, Pattern
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model import Level, Molecule, Phase, Product, Quantity, Regimen, RegimenBook, Schedule
-from her2dose.commands.plan import Plan, PlanRequest, compute_plan
+from her2dose.model.courses import Course, Pattern
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # A bound on how long a printed list may get (--cycles / --weeks); a program limit, not a
@@ -86,8 +86,9 @@ class Shape:
         assert self.first_days is not None
         return self.first if (given - start).days < self.first_days else self.then
 
-    def due_after(self, given: date, schedule: Schedule, start: date | None
-                  ) -> tuple[date, Schedule]:
+    def due_after(
+        self, given: date, schedule: Schedule, start: date | None
+    ) -> tuple[date, Schedule]:
         """When the dose after one given on `given` on `schedule` is due, and its schedule.
 
         In a pattern, a `first` dose is followed one `first` interval later if that still
@@ -122,7 +123,8 @@ def resolve_shape(
     weekly for a whole year); `next` accepts any schedule the patient may be on now."""
     patterns = course.patterns if course else {}
     allowed = (
-        list(course.schedules) if course_only and course and course.schedules
+        list(course.schedules)
+        if course_only and course and course.schedules
         else shape_names(regimen, course)
     )
     if schedule is None:
@@ -266,8 +268,10 @@ def course_length_text(course: Course) -> str:
     if course.cycles is not None:
         return f"{course.cycles} cycles"
     if course.duration is not None:
-        return f"{days(course.duration) // 7} weeks" if days(course.duration) % 7 == 0 else (
-            f"{days(course.duration)} days"
+        return (
+            f"{days(course.duration) // 7} weeks"
+            if days(course.duration) % 7 == 0
+            else (f"{days(course.duration)} days")
         )
     return f"until {course.until}"
 
@@ -276,8 +280,7 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
     molecule, named_product = regimens.resolve_drug(book, request.drug)
     regimen = regimens.resolve_regimen(book, molecule, request.indication)
     course = book.courses.get(regimen.id)
-    shape = resolve_shape(regimen, course, request.schedule, request.chemotherapy,
-                          course_only=True)
+    shape = resolve_shape(regimen, course, request.schedule, request.chemotherapy, course_only=True)
     level = dosing.select_level(regimen, dosing.parse_level(request.level))
     start = parse_date(request.start, "start")
     _check_length(request.cycles, request.weeks)
@@ -299,8 +302,12 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         present = [v for v in values if v is not None]
         return min(present) if present else None
 
-    rows = dated_doses(shape, start, stop_day=smallest(course_stop, user_stop),
-                       count=smallest(course_count, user_count, MAX_DOSES))
+    rows = dated_doses(
+        shape,
+        start,
+        stop_day=smallest(course_stop, user_stop),
+        count=smallest(course_count, user_count, MAX_DOSES),
+    )
     warnings: list[str] = []
     notes: list[str] = []
     if fixed:
@@ -309,17 +316,26 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         length = course_length_text(course)
         limit = f" {course.limit}" if course.limit else ""
         if len(rows) < len(full):
-            end = (f"Showing the first {len(rows)} of the {len(full)} doses of the course "
-                   f"({length}).{limit}")
+            end = (
+                f"Showing the first {len(rows)} of the {len(full)} doses of the course "
+                f"({length}).{limit}"
+            )
         else:
-            after = (f" (no dose on or after {(start + timedelta(course_stop)).isoformat()})"
-                     if course_stop is not None else "")
+            after = (
+                f" (no dose on or after {(start + timedelta(course_stop)).isoformat()})"
+                if course_stop is not None
+                else ""
+            )
             end = f"The course stops here: {length} in total{after}.{limit}"
-            unlimited = dated_doses(shape, start, stop_day=user_stop,
-                                    count=smallest(user_count, MAX_DOSES))
+            unlimited = dated_doses(
+                shape, start, stop_day=user_stop, count=smallest(user_count, MAX_DOSES)
+            )
             if (user_stop is not None or user_count is not None) and len(unlimited) > len(full):
-                asked = f"--cycles {user_count}" if user_count is not None else (
-                    f"--weeks {request.weeks}")
+                asked = (
+                    f"--cycles {user_count}"
+                    if user_count is not None
+                    else (f"--weeks {request.weeks}")
+                )
                 warnings.append(
                     f"{asked} goes beyond the label course ({length}); the schedule stops at "
                     "the end of the course"
@@ -327,8 +343,10 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
     elif course is not None:
         end = f"Given until {course.until}: this list shows {len(rows)} doses."
     else:
-        end = (f"Course length not encoded for regimen '{regimen.id}': check the current "
-               f"prescribing information; this list shows {len(rows)} doses.")
+        end = (
+            f"Course length not encoded for regimen '{regimen.id}': check the current "
+            f"prescribing information; this list shows {len(rows)} doses."
+        )
 
     seen: set[tuple[str, str]] = set()
     plans: dict[tuple[str, str, str], Plan] = {}
@@ -342,17 +360,33 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         if request.weight is not None:
             key = (schedule.name, phase.name, which)
             if key not in plans:
-                plans[key] = compute_plan(book, PlanRequest(
-                    drug=request.drug, weight=request.weight, indication=regimen.indication,
-                    product=request.product, level=request.level, phase=phase.name,
-                    schedule=schedule.name, infusion=which,
-                ))
+                plans[key] = compute_plan(
+                    book,
+                    PlanRequest(
+                        drug=request.drug,
+                        weight=request.weight,
+                        indication=regimen.indication,
+                        product=request.product,
+                        level=request.level,
+                        phase=phase.name,
+                        schedule=schedule.name,
+                        infusion=which,
+                    ),
+                )
             plan = plans[key]
             weight, product = plan.weight, plan.product
-        doses.append(ScheduledDose(
-            number=number, date=when, day=(when - start).days, schedule=schedule, phase=phase,
-            infusion=which, dose_rate=level.dose if level is not None else phase.dose, plan=plan,
-        ))
+        doses.append(
+            ScheduledDose(
+                number=number,
+                date=when,
+                day=(when - start).days,
+                schedule=schedule,
+                phase=phase,
+                infusion=which,
+                dose_rate=level.dose if level is not None else phase.dose,
+                plan=plan,
+            )
+        )
     if any(d.infusion == "subsequent" for d in doses):
         notes.append(
             "the first dose of each phase uses the first-infusion time; later doses use the "
@@ -374,7 +408,18 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
     for plan in plans.values():
         sources += plan.sources
     return CourseSchedule(
-        request=request, molecule=molecule, product=product, regimen=regimen, course=course,
-        shape=shape, level=level, start=start, doses=tuple(doses), end=end, weight=weight,
-        warnings=tuple(warnings), notes=tuple(notes), sources=tuple(dict.fromkeys(sources)),
+        request=request,
+        molecule=molecule,
+        product=product,
+        regimen=regimen,
+        course=course,
+        shape=shape,
+        level=level,
+        start=start,
+        doses=tuple(doses),
+        end=end,
+        weight=weight,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        sources=tuple(dict.fromkeys(sources)),
     )

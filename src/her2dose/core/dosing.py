@@ -59,7 +59,9 @@ def next_step(regimen: Regimen, level: Level | None) -> str:
         return NO_REDUCTIONS
     lower = level_after(regimen, level)
     if lower is not None:
-        return f"reduce to level {lower.level} ({lower.name}, {dose_text(lower.dose, regimen.basis)})"
+        return (
+            f"reduce to level {lower.level} ({lower.name}, {dose_text(lower.dose, regimen.basis)})"
+        )
     if regimen.further_reduction is not None:
         return regimen.further_reduction.text
     return NO_REDUCTIONS  # pragma: no cover - the loader requires further_reduction

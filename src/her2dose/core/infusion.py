@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from her2dose import units
-from her2dose.model import Phase, Preparation, Quantity
 from her2dose.core.vials import VialPlan
+from her2dose.model import Phase, Preparation, Quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,9 @@ def plan_infusion(
         concentration=units.quantity(concentration_mg_per_ml, "mg/mL"),
         drug_volume=units.quantity(drug_ml, "mL"),
         reconstitution=tuple(
-            Reconstitution(c.vial.strength, c.count, c.vial.reconstitution_fluid,
-                           c.vial.reconstitute_with)
+            Reconstitution(
+                c.vial.strength, c.count, c.vial.reconstitution_fluid, c.vial.reconstitute_with
+            )
             for c in vial_plan.counts
         ),
         preparation=preparation,

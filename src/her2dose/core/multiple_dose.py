@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from her2dose import units
-from her2dose.errors import InputError
-from her2dose.model import Product, Quantity, Vial
 from her2dose.core.preparation_times import SterileWaterAlternative, after
 from her2dose.core.vials import VialPlan
+from her2dose.errors import InputError
+from her2dose.model import Product, Quantity, Vial
 
 OPENED = "opened vial"
 NEW = "new vial"
@@ -73,16 +73,18 @@ def without_benzyl_alcohol(
         if not vial.multiple_dose:
             vials.append(vial)
         elif alternative is not None and alternative.strength == vial.strength:
-            vials.append(replace(
-                vial,
-                multiple_dose=False,
-                reconstitute_with=alternative.reconstitute_with,
-                reconstitution_fluid=f"{alternative.fluid} (no benzyl alcohol: single-dose, "
-                                     "discard the unused portion)",
-                in_use=None,
-                in_use_storage=None,
-                source=f"{vial.source}; {alternative.source}",
-            ))
+            vials.append(
+                replace(
+                    vial,
+                    multiple_dose=False,
+                    reconstitute_with=alternative.reconstitute_with,
+                    reconstitution_fluid=f"{alternative.fluid} (no benzyl alcohol: single-dose, "
+                    "discard the unused portion)",
+                    in_use=None,
+                    in_use_storage=None,
+                    source=f"{vial.source}; {alternative.source}",
+                )
+            )
             notes.append(
                 f"no benzyl alcohol: the {_mg(vial.strength)} vial is reconstituted with "
                 f"{alternative.fluid} and is single-dose: {alternative.text} "
@@ -104,8 +106,9 @@ def without_benzyl_alcohol(
     return replace(product, vials=tuple(vials)), notes
 
 
-def open_vial(product: Product, remainder: Quantity, opened: datetime,
-              prepared_at: datetime, dose: Quantity) -> OpenVial:
+def open_vial(
+    product: Product, remainder: Quantity, opened: datetime, prepared_at: datetime, dose: Quantity
+) -> OpenVial:
     """Whether the opened vial may still be used, and how much of the dose it covers."""
     vial = multiple_dose_vial(product)
     if vial is None or vial.in_use is None:
@@ -134,8 +137,9 @@ def open_vial(product: Product, remainder: Quantity, opened: datetime,
     return OpenVial(vial, remainder.to("mg"), opened, use_by, usable, drawn)
 
 
-def kept_remainders(vial_plan: VialPlan, prepared_at: datetime,
-                    opened: OpenVial | None) -> tuple[KeptRemainder, ...]:
+def kept_remainders(
+    vial_plan: VialPlan, prepared_at: datetime, opened: OpenVial | None
+) -> tuple[KeptRemainder, ...]:
     """Remainders that may be kept: the opened vial's, and a new multiple-dose vial's.
 
     Drawing the single-dose vials empty first leaves the whole leftover in the

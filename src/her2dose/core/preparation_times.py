@@ -70,8 +70,9 @@ class UseBy:
     source: str
 
 
-def storage_for(storage: dict[str, StorageFacts], product_id: str,
-                molecule_id: str) -> StorageFacts | None:
+def storage_for(
+    storage: dict[str, StorageFacts], product_id: str, molecule_id: str
+) -> StorageFacts | None:
     """The product's facts, each field falling back to the molecule's."""
     own, shared = storage.get(product_id), storage.get(molecule_id)
     if own is None or shared is None:
@@ -84,8 +85,9 @@ def storage_for(storage: dict[str, StorageFacts], product_id: str,
     )
 
 
-def parse_local_time(text: str, field: str, zone: tzinfo, *,
-                     date_only_ok: bool = False) -> tuple[datetime, list[str]]:
+def parse_local_time(
+    text: str, field: str, zone: tzinfo, *, date_only_ok: bool = False
+) -> tuple[datetime, list[str]]:
     """'YYYY-MM-DD HH:MM' in `zone` -> an aware datetime, and notes on how it was read.
 
     An explicit offset ('2026-03-29T10:00+01:00') is honoured and shown in `zone`.
@@ -105,8 +107,10 @@ def parse_local_time(text: str, field: str, zone: tzinfo, *,
             field, f"{field} '{raw}' is not a date and time; use YYYY-MM-DD HH:MM, e.g. {example}"
         ) from None
     if date_only:
-        notes.append(f"{field} '{raw}' has no time: read as 00:00 that day, the earliest it "
-                     "could have been, so its use-by is never later than the label allows")
+        notes.append(
+            f"{field} '{raw}' has no time: read as 00:00 that day, the earliest it "
+            "could have been, so its use-by is never later than the label allows"
+        )
     if parsed.tzinfo is not None:
         return parsed.astimezone(zone), notes
     local = parsed.replace(tzinfo=zone, fold=0)
@@ -118,8 +122,10 @@ def parse_local_time(text: str, field: str, zone: tzinfo, *,
             "check the time",
         )
     if local.replace(fold=1).utcoffset() != local.utcoffset():
-        notes.append(f"{field} '{raw}' occurs twice (the clocks go back): read as the earlier "
-                     "one, so use-by times are never later than the label allows")
+        notes.append(
+            f"{field} '{raw}' occurs twice (the clocks go back): read as the earlier "
+            "one, so use-by times are never later than the label allows"
+        )
     return local, notes
 
 
@@ -129,8 +135,9 @@ def after(start: datetime, hold: Quantity) -> datetime:
     return (start.astimezone(UTC) + elapsed).astimezone(start.tzinfo)
 
 
-def use_by_times(rules: tuple[UseByRule, ...], prepared_at: datetime, *,
-                 stages: tuple[str, ...] = STAGES) -> tuple[UseBy, ...]:
+def use_by_times(
+    rules: tuple[UseByRule, ...], prepared_at: datetime, *, stages: tuple[str, ...] = STAGES
+) -> tuple[UseBy, ...]:
     """Use-by times for each rule, counting every clock from `prepared_at`.
 
     `prepared_at` is taken as the time of reconstitution and of dilution alike: a bag

@@ -20,8 +20,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from her2dose import units
-from her2dose.model import Quantity, Vial
 from her2dose.core.vials import plan_vials
+from her2dose.model import Quantity, Vial
 
 HUNDRED = Decimal(100)
 
@@ -43,7 +43,8 @@ class Rounding:
     @property
     def difference(self) -> Quantity:
         return units.quantity(
-            units.magnitude(self.final, "mg") - units.magnitude(self.ordered, "mg"), "mg")
+            units.magnitude(self.final, "mg") - units.magnitude(self.ordered, "mg"), "mg"
+        )
 
     @property
     def difference_pct(self) -> Decimal:
@@ -120,9 +121,11 @@ def round_to_vial(
         return RoundingOutcome(dose, None, ())
     off = units.magnitude(offset, "mg") if offset is not None else Decimal(0)
     if off > 0 and d <= off:
-        return RoundingOutcome(dose, None, (
-            "vial rounding not applied: the whole dose comes from the opened multiple-dose vial",
-        ))
+        return RoundingOutcome(
+            dose,
+            None,
+            ("vial rounding not applied: the whole dose comes from the opened multiple-dose vial",),
+        )
     before = new_vials_for(d, vials, off)
     low = d * (1 - threshold_pct / HUNDRED)
     high = d * (1 + threshold_pct / HUNDRED)
@@ -156,23 +159,28 @@ def round_to_vial(
         break
     if chosen is None:
         if not in_range:
-            notes.append(f"vial rounding: no whole-vial total within {pct(threshold_pct)} of "
-                         f"{mg(d)}")
+            notes.append(
+                f"vial rounding: no whole-vial total within {pct(threshold_pct)} of {mg(d)}"
+            )
         return RoundingOutcome(dose, None, tuple(notes))
     total, count = chosen
     direction = "up" if total > d else "down"
     final = units.quantity(total, "mg")
-    return RoundingOutcome(final, Rounding(
-        method="vial",
-        ordered=units.quantity(d, "mg"),
-        final=final,
-        vials_before=before,
-        vials_after=count,
-        threshold_pct=threshold_pct,
-        increment=None,
-        reason=f"rounded {direction} to a whole-vial total within {pct(threshold_pct)} of the "
-               f"ordered dose",
-    ), tuple(notes))
+    return RoundingOutcome(
+        final,
+        Rounding(
+            method="vial",
+            ordered=units.quantity(d, "mg"),
+            final=final,
+            vials_before=before,
+            vials_after=count,
+            threshold_pct=threshold_pct,
+            increment=None,
+            reason=f"rounded {direction} to a whole-vial total within {pct(threshold_pct)} of the "
+            f"ordered dose",
+        ),
+        tuple(notes),
+    )
 
 
 def round_to_increment(
@@ -198,12 +206,16 @@ def round_to_increment(
     notes: list[str] = []
     candidate = nearest
     if cap_mg is not None and candidate > cap_mg:
-        notes.append(f"{mg(candidate)} would be above the label maximum for this patient; "
-                     f"rounded down to the multiple of {mg(step)} below instead")
+        notes.append(
+            f"{mg(candidate)} would be above the label maximum for this patient; "
+            f"rounded down to the multiple of {mg(step)} below instead"
+        )
         candidate = (d / step).to_integral_value(rounding=ROUND_FLOOR) * step
     elif candidate > d and new_vials_for(candidate, vials, off) > before:
-        notes.append(f"{mg(candidate)} would need another vial; rounded down to the multiple "
-                     f"of {mg(step)} below instead")
+        notes.append(
+            f"{mg(candidate)} would need another vial; rounded down to the multiple "
+            f"of {mg(step)} below instead"
+        )
         candidate = (d / step).to_integral_value(rounding=ROUND_FLOOR) * step
     after = new_vials_for(candidate, vials, off) if candidate > 0 else before
     change = abs(candidate - d) / d * HUNDRED
@@ -216,21 +228,33 @@ def round_to_increment(
     elif after > before:
         reason = "it would need another vial"
     if reason is not None:
-        return RoundingOutcome(dose, None, (
-            *notes, f"not rounded to the nearest {mg(step)}: {reason}",
-        ))
+        return RoundingOutcome(
+            dose,
+            None,
+            (
+                *notes,
+                f"not rounded to the nearest {mg(step)}: {reason}",
+            ),
+        )
     final = units.quantity(candidate, "mg")
-    return RoundingOutcome(final, Rounding(
-        method="increment",
-        ordered=units.quantity(d, "mg"),
-        final=final,
-        vials_before=before,
-        vials_after=after,
-        threshold_pct=None,
-        increment=units.quantity(step, "mg"),
-        reason=(f"rounded half-up to the nearest {mg(step)}" if candidate == nearest
-                else f"rounded down to a multiple of {mg(step)}"),
-    ), tuple(notes))
+    return RoundingOutcome(
+        final,
+        Rounding(
+            method="increment",
+            ordered=units.quantity(d, "mg"),
+            final=final,
+            vials_before=before,
+            vials_after=after,
+            threshold_pct=None,
+            increment=units.quantity(step, "mg"),
+            reason=(
+                f"rounded half-up to the nearest {mg(step)}"
+                if candidate == nearest
+                else f"rounded down to a multiple of {mg(step)}"
+            ),
+        ),
+        tuple(notes),
+    )
 
 
 def apply_rounding(

@@ -15,8 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from her2dose.model import courses as cr
 from her2dose import units
+from her2dose.core.policy import range_problems
+from her2dose.data.paths import ENV_VAR, default_path, file_sha256  # noqa: F401 - re-exported
 from her2dose.errors import InputError, RegimenFileError, UnknownNameError
 from her2dose.model import (
     BASES,
@@ -37,8 +38,7 @@ from her2dose.model import (
     Sourced,
     Vial,
 )
-from her2dose.data.paths import ENV_VAR, default_path, file_sha256  # noqa: F401 - re-exported
-from her2dose.core.policy import range_problems
+from her2dose.model import courses as cr
 
 SUPPORTED_SCHEMA = 1
 # A stated concentration may differ from strength / deliverable volume by at most this
@@ -57,7 +57,9 @@ def load(path: Path | str | None = None) -> RegimenBook:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise RegimenFileError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from None
+        raise RegimenFileError(
+            str(path), [f"cannot read the file: {exc.strerror or exc}"]
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -146,7 +148,9 @@ class _Checker:
         if value is None:
             if required:
                 example = units.KINDS[kind][2]
-                self.problem(f"{where}.{key}", f"missing ({units.KINDS[kind][0]} such as {example})")
+                self.problem(
+                    f"{where}.{key}", f"missing ({units.KINDS[kind][0]} such as {example})"
+                )
             return None
         if not isinstance(value, str):
             self.problem(
@@ -170,8 +174,17 @@ class _Checker:
     def book(self, data: dict[str, Any], path: str, sha256: str) -> RegimenBook | None:
         self.allowed(
             data,
-            {"schema_version", "policy", "molecules", "products", "regimens", "adverse_events",
-             "storage", "courses", "missed_doses"},
+            {
+                "schema_version",
+                "policy",
+                "molecules",
+                "products",
+                "regimens",
+                "adverse_events",
+                "storage",
+                "courses",
+                "missed_doses",
+            },
             "file",
         )
         version = data.get("schema_version")
@@ -210,17 +223,23 @@ class _Checker:
         storage = self.storage(
             self.table(data, "storage", "file", required=False) or {}, molecules, products
         )
-        courses = self.courses(
-            self.table(data, "courses", "file", required=False) or {}, regimens
-        )
+        courses = self.courses(self.table(data, "courses", "file", required=False) or {}, regimens)
         missed_doses = self.missed_doses(
             self.table(data, "missed_doses", "file", required=False) or {}, molecules, regimens
         )
         if self.problems or policy is None:
             return None
         return RegimenBook(
-            path, sha256, policy, molecules, products, regimens, names,
-            adverse_events=adverse_events, storage=storage, courses=courses,
+            path,
+            sha256,
+            policy,
+            molecules,
+            products,
+            regimens,
+            names,
+            adverse_events=adverse_events,
+            storage=storage,
+            courses=courses,
             missed_doses=missed_doses,
         )
 
@@ -228,16 +247,32 @@ class _Checker:
         where = "policy"
         self.allowed(
             table,
-            {"weight_warn_below", "weight_warn_above", "weight_reject_above", "bare_weight_unit",
-             "weight_reject_below",
-             "source", "dose_tolerance_pct", "round_to_vial_pct", "round_to_vial_exclude",
-             "round_increment_mg", "weight_change_pct", "dose_weight", "rounding_max_pct"},
+            {
+                "weight_warn_below",
+                "weight_warn_above",
+                "weight_reject_above",
+                "bare_weight_unit",
+                "weight_reject_below",
+                "source",
+                "dose_tolerance_pct",
+                "round_to_vial_pct",
+                "round_to_vial_exclude",
+                "round_increment_mg",
+                "weight_change_pct",
+                "dose_weight",
+                "rounding_max_pct",
+            },
             where,
         )
         settings = {
             key: value
-            for key in ("dose_tolerance_pct", "round_to_vial_pct", "round_increment_mg",
-                        "weight_change_pct", "rounding_max_pct")
+            for key in (
+                "dose_tolerance_pct",
+                "round_to_vial_pct",
+                "round_increment_mg",
+                "weight_change_pct",
+                "rounding_max_pct",
+            )
             if (value := self.number(table, key, where)) is not None
         }
         # Thresholds with clinical weight have no default in code: the file must state them.
@@ -272,8 +307,17 @@ class _Checker:
         required = {"dose_tolerance_pct", "weight_change_pct", "rounding_max_pct"}
         if None in (below, above, reject, floor, bare, source) or not required <= settings.keys():
             return None
-        policy = Policy(below, above, reject, bare, source, round_to_vial_exclude=exclude,
-                        dose_weight=dose_weight, weight_reject_below=floor, **settings)
+        policy = Policy(
+            below,
+            above,
+            reject,
+            bare,
+            source,
+            round_to_vial_exclude=exclude,
+            dose_weight=dose_weight,
+            weight_reject_below=floor,
+            **settings,
+        )
         for key, message in range_problems(policy):  # issue 4: limits shared with CLI overrides
             self.problem(f"{where}.{key}", message)
         return policy
@@ -323,8 +367,16 @@ class _Checker:
             return None
         self.allowed(
             table,
-            {"name", "abbreviation", "aliases", "source", "no_re_escalation", "preparation",
-             "reminders", "not_planned"},
+            {
+                "name",
+                "abbreviation",
+                "aliases",
+                "source",
+                "no_re_escalation",
+                "preparation",
+                "reminders",
+                "not_planned",
+            },
             where,
         )
         name = self.text(table, "name", where)
@@ -337,7 +389,8 @@ class _Checker:
             source=source or "",
             no_re_escalation=self.sourced(
                 self.table(table, "no_re_escalation", where, required=False),
-                f"{where}.no_re_escalation", "text",
+                f"{where}.no_re_escalation",
+                "text",
             ),
             preparation=self.preparation(
                 self.table(table, "preparation", where, required=False), f"{where}.preparation"
@@ -345,7 +398,8 @@ class _Checker:
             reminders=self.reminders(table.get("reminders"), f"{where}.reminders"),
             not_planned=self.sourced(
                 self.table(table, "not_planned", where, required=False),
-                f"{where}.not_planned", "text",
+                f"{where}.not_planned",
+                "text",
             ),
         )
 
@@ -355,8 +409,17 @@ class _Checker:
             return None
         self.allowed(
             item,
-            {"strength", "multiple_dose", "reconstitute_with", "reconstitution_fluid",
-             "concentration", "deliverable_volume", "in_use", "in_use_storage", "source"},
+            {
+                "strength",
+                "multiple_dose",
+                "reconstitute_with",
+                "reconstitution_fluid",
+                "concentration",
+                "deliverable_volume",
+                "in_use",
+                "in_use_storage",
+                "source",
+            },
             where,
         )
         strength = self.quantity(item, "strength", "mass", where)
@@ -402,8 +465,7 @@ class _Checker:
             return None
         self.allowed(
             table,
-            {"brand", "molecule", "aliases", "form", "vials", "preparation", "reminders",
-             "source"},
+            {"brand", "molecule", "aliases", "form", "vials", "preparation", "reminders", "source"},
             where,
         )
         molecule_id = self.text(table, "molecule", where)
@@ -417,7 +479,8 @@ class _Checker:
             self.problem(f"{where}.vials", "at least one [[vials]] entry is required")
             raw_vials = []
         vials = tuple(
-            v for i, item in enumerate(raw_vials)
+            v
+            for i, item in enumerate(raw_vials)
             if (v := self.vial(item, f"{where}.vials[{i}]")) is not None
         )
         strengths = [units.magnitude(v.strength, "mg") for v in vials]
@@ -452,8 +515,18 @@ class _Checker:
             return None
         self.allowed(
             table,
-            {"molecule", "indication", "indication_aliases", "description", "basis", "source",
-             "schedules", "reductions", "further_reduction", "max_dose"},
+            {
+                "molecule",
+                "indication",
+                "indication_aliases",
+                "description",
+                "basis",
+                "source",
+                "schedules",
+                "reductions",
+                "further_reduction",
+                "max_dose",
+            },
             where,
         )
         molecule_id = self.text(table, "molecule", where)
@@ -483,10 +556,15 @@ class _Checker:
         # doses the file declares, parsed or not: a bad starting dose is its own problem,
         # not a sign that the reductions belong to a regimen with several doses
         raw_schedules = table.get("schedules")
-        declared = sum(
-            len(s["phases"]) for s in raw_schedules.values()
-            if isinstance(s, dict) and isinstance(s.get("phases"), dict)
-        ) if isinstance(raw_schedules, dict) else 0
+        declared = (
+            sum(
+                len(s["phases"])
+                for s in raw_schedules.values()
+                if isinstance(s, dict) and isinstance(s.get("phases"), dict)
+            )
+            if isinstance(raw_schedules, dict)
+            else 0
+        )
         if len(phases) == 1:
             only = phases[0]
             levels.append(Level(0, LEVEL_NAMES[0], only.dose, only.source))
@@ -515,7 +593,8 @@ class _Checker:
 
         further = self.sourced(
             self.table(table, "further_reduction", where, required=False),
-            f"{where}.further_reduction", "action",
+            f"{where}.further_reduction",
+            "action",
         )
         if raw_reductions and further is None:
             self.problem(f"{where}.further_reduction", "required when reductions are given")
@@ -588,7 +667,9 @@ class _Checker:
     # -- sections added by later features (each one method, each with its own tests) ----
 
     def adverse_events(
-        self, section: dict[str, Any], molecules: dict[str, Molecule],
+        self,
+        section: dict[str, Any],
+        molecules: dict[str, Molecule],
         regimens: dict[str, Regimen],
     ) -> dict[str, Any]:
         """[adverse_events.MOLECULE]: dose-modification rules (issue 3)."""
@@ -661,13 +742,23 @@ class _Checker:
         mine = [r for r in regimens.values() if r.molecule_id == mid]
         self._ae_coverage(where, kind, rules, not_encoded, mine)
         return Event(
-            id=eid, name=name, synonyms=synonyms, input=kind, lln_default=lln,
-            rules=tuple(r for _, r in rules), not_encoded=tuple(n for _, n in not_encoded),
+            id=eid,
+            name=name,
+            synonyms=synonyms,
+            input=kind,
+            lln_default=lln,
+            rules=tuple(r for _, r in rules),
+            not_encoded=tuple(n for _, n in not_encoded),
             source=source,
         )
 
     def _ae_entries(
-        self, table: dict[str, Any], key: str, where: str, kind: str | None, mid: str,
+        self,
+        table: dict[str, Any],
+        key: str,
+        where: str,
+        kind: str | None,
+        mid: str,
         regimens: dict[str, Regimen],
     ) -> list[tuple[str, Any]]:
         """[[rules]] or [[not_encoded]] as (name for messages, record) pairs."""
@@ -688,22 +779,41 @@ class _Checker:
         return out
 
     def _ae_rule(
-        self, item: dict[str, Any], where: str, kind: str | None, mid: str,
+        self,
+        item: dict[str, Any],
+        where: str,
+        kind: str | None,
+        mid: str,
         regimens: dict[str, Regimen],
     ) -> Any:
         from her2dose.model.adverse_events import ACTIONS, OUTCOMES, Rule
 
         self.allowed(
             item,
-            {"grades", "when", "criterion", "action", "until", "condition", "resolved_within",
-             "then", "otherwise", "follow_up", "label", "regimens", "source"},
+            {
+                "grades",
+                "when",
+                "criterion",
+                "action",
+                "until",
+                "condition",
+                "resolved_within",
+                "then",
+                "otherwise",
+                "follow_up",
+                "label",
+                "regimens",
+                "source",
+            },
             where,
         )
         grades = self._ae_grades(item, where, kind, required=kind == "grade")
         when = self._ae_when(item, where, kind)
         if kind == "lvef" and "when" not in item:
-            self.problem(f"{where}.when", "missing (LVEF rows need conditions, e.g. "
-                         "[{ lvef = \"40-45\", drop = \"10-20\" }])")
+            self.problem(
+                f"{where}.when",
+                'missing (LVEF rows need conditions, e.g. [{ lvef = "40-45", drop = "10-20" }])',
+            )
         criterion = self.text(item, "criterion", where)
         label = self.text(item, "label", where)
         source = self.text(item, "source", where)
@@ -721,11 +831,15 @@ class _Checker:
                 self.problem(f"{where}.{k}", f"'{value}' is not one of {', '.join(OUTCOMES)}")
         if action == "interrupt":
             if until is None:
-                self.problem(f"{where}.until", "required when action is 'interrupt' "
-                             "(the recovery to wait for)")
+                self.problem(
+                    f"{where}.until",
+                    "required when action is 'interrupt' (the recovery to wait for)",
+                )
             if then is None:
-                self.problem(f"{where}.then", "required when action is 'interrupt' "
-                             f"(what follows: {', '.join(OUTCOMES)})")
+                self.problem(
+                    f"{where}.then",
+                    f"required when action is 'interrupt' (what follows: {', '.join(OUTCOMES)})",
+                )
         elif action is not None:
             for k in ("until", "then", "condition", "otherwise", "resolved_within"):
                 if k in item:
@@ -736,9 +850,11 @@ class _Checker:
             self.problem(f"{where}.resolved_within", "needs a 'condition' and an 'otherwise'")
         scope = self._ae_scope(item, where, mid, regimens)
         if "reduce" in (action, then, otherwise):
-            targets = [regimens[r] for r in scope] if scope else [
-                r for r in regimens.values() if r.molecule_id == mid
-            ]
+            targets = (
+                [regimens[r] for r in scope]
+                if scope
+                else [r for r in regimens.values() if r.molecule_id == mid]
+            )
             for r in targets:
                 if not r.has_reductions:
                     self.problem(
@@ -748,14 +864,27 @@ class _Checker:
         if None in (criterion, label, source, action):
             return None
         return Rule(
-            grades=grades, when=when, criterion=criterion, action=action, until=until,
-            then=then, condition=condition, otherwise=otherwise,
-            resolved_within=resolved_within, follow_up=follow_up, label=label,
-            regimens=scope, source=source,
+            grades=grades,
+            when=when,
+            criterion=criterion,
+            action=action,
+            until=until,
+            then=then,
+            condition=condition,
+            otherwise=otherwise,
+            resolved_within=resolved_within,
+            follow_up=follow_up,
+            label=label,
+            regimens=scope,
+            source=source,
         )
 
     def _ae_not_encoded(
-        self, item: dict[str, Any], where: str, kind: str | None, mid: str,
+        self,
+        item: dict[str, Any],
+        where: str,
+        kind: str | None,
+        mid: str,
         regimens: dict[str, Regimen],
     ) -> Any:
         from her2dose.model.adverse_events import NotEncoded
@@ -785,7 +914,8 @@ class _Checker:
             self.problem(f"{where}.grades", "only for events with input = 'grade'")
             return ()
         if (
-            not isinstance(value, list) or not value
+            not isinstance(value, list)
+            or not value
             or not all(isinstance(g, int) and not isinstance(g, bool) for g in value)
         ):
             self.problem(f"{where}.grades", f"must be a list of CTCAE grades, got {value!r}")
@@ -808,13 +938,13 @@ class _Checker:
             self.problem(w, "only for events with input = 'lvef'")
             return ()
         if not isinstance(value, list) or not value:
-            self.problem(w, "must be a list of conditions, e.g. [{ lvef = \"<40\" }]")
+            self.problem(w, 'must be a list of conditions, e.g. [{ lvef = "<40" }]')
             return ()
         out = []
         for i, cond in enumerate(value):
             wi = f"{w}[{i}]"
             if not isinstance(cond, dict) or not cond:
-                self.problem(wi, "must be a non-empty table such as { lvef = \"<40\" }")
+                self.problem(wi, 'must be a non-empty table such as { lvef = "<40" }')
                 continue
             self.allowed(cond, {"lvef", "drop", "below_lln", "symptomatic_chf"}, wi)
             lvef = self._ae_range(cond, "lvef", wi)
@@ -857,7 +987,8 @@ class _Checker:
             value = Decimal(single)
             op = {"≤": "<=", "≥": ">="}.get(op, op)
             rng = (
-                Range(None, False, value, op == "<=", text) if op.startswith("<")
+                Range(None, False, value, op == "<=", text)
+                if op.startswith("<")
                 else Range(value, op == ">=", None, False, text)
             )
         else:
@@ -888,8 +1019,12 @@ class _Checker:
         return tuple(ids)
 
     def _ae_coverage(
-        self, where: str, kind: str, rules: list[tuple[str, Any]],
-        not_encoded: list[tuple[str, Any]], mine: list[Regimen],
+        self,
+        where: str,
+        kind: str,
+        rules: list[tuple[str, Any]],
+        not_encoded: list[tuple[str, Any]],
+        mine: list[Regimen],
     ) -> None:
         """Every regimen gets exactly one answer for any grade or reading an entry covers."""
         from her2dose.model.adverse_events import CTCAE_GRADES
@@ -908,13 +1043,15 @@ class _Checker:
                     hits = [n for n, e in scoped if not e.grades or grade in e.grades]
                     if len(hits) > 1:
                         self.problem(
-                            where, f"grade {grade} is covered by {' and '.join(hits)} for "
+                            where,
+                            f"grade {grade} is covered by {' and '.join(hits)} for "
                             f"regimen '{regimen.id}'",
                         )
             elif kind == "any":
                 if len(scoped) > 1:
                     self.problem(
-                        where, f"input 'any' allows one entry per regimen; regimen "
+                        where,
+                        f"input 'any' allows one entry per regimen; regimen "
                         f"'{regimen.id}' has {', '.join(n for n, _ in scoped)}",
                     )
             else:
@@ -927,23 +1064,30 @@ class _Checker:
         if blanket:
             if len(scoped) > 1:
                 self.problem(
-                    where, f"{blanket[0]} covers every LVEF reading for regimen '{regimen.id}', "
+                    where,
+                    f"{blanket[0]} covers every LVEF reading for regimen '{regimen.id}', "
                     f"so no other entry may apply to it ({', '.join(n for n, _ in scoped)})",
                 )
             return
         chf = [n for n, e in scoped if e.symptomatic_chf]
         if len(chf) > 1:
-            self.problem(where, f"two symptomatic-CHF rows for regimen '{regimen.id}': "
-                         f"{' and '.join(chf)}")
+            self.problem(
+                where, f"two symptomatic-CHF rows for regimen '{regimen.id}': {' and '.join(chf)}"
+            )
         valued = [(n, e) for n, e in scoped if not e.symptomatic_chf]
         # Rows are boxes of ranges, so testing every boundary and a point between each pair
         # of neighbouring boundaries finds any overlap exactly.
         probes = {}
         for axis in ("lvef", "drop"):
-            edges = sorted({
-                b for _, e in valued for c in e.when
-                if (rng := getattr(c, axis)) is not None for b in rng.bounds()
-            })
+            edges = sorted(
+                {
+                    b
+                    for _, e in valued
+                    for c in e.when
+                    if (rng := getattr(c, axis)) is not None
+                    for b in rng.bounds()
+                }
+            )
             points = set(edges) | {Decimal(-1), Decimal(101)}
             points |= {(a + b) / 2 for a, b in zip(edges, edges[1:], strict=False)}
             probes[axis] = sorted(points)
@@ -951,19 +1095,21 @@ class _Checker:
             for drop in probes["drop"]:
                 for below in (True, False):
                     hits = [
-                        n for n, e in valued
-                        if any(c.matches(lvef, drop, below) for c in e.when)
+                        n for n, e in valued if any(c.matches(lvef, drop, below) for c in e.when)
                     ]
                     if len(hits) > 1:
                         self.problem(
-                            where, f"LVEF rows overlap for regimen '{regimen.id}': "
+                            where,
+                            f"LVEF rows overlap for regimen '{regimen.id}': "
                             f"{' and '.join(hits)} both match LVEF {lvef}% with a decrease of "
                             f"{drop} points",
                         )
                         return
 
     def storage(
-        self, section: dict[str, Any], molecules: dict[str, Molecule],
+        self,
+        section: dict[str, Any],
+        molecules: dict[str, Molecule],
         products: dict[str, Product],
     ) -> dict[str, Any]:
         """[storage.ID]: use-by times after reconstitution and dilution (issue 4)."""
@@ -989,10 +1135,14 @@ class _Checker:
                 if not isinstance(item, dict):
                     self.problem(w, "must be a table")
                     continue
-                self.allowed(item, {"stage", "storage", "condition", "hold", "counted_from",
-                                    "source"}, w)
-                choices = {"stage": pt.STAGES, "storage": pt.STORAGE_KINDS,
-                           "counted_from": pt.CLOCK_STARTS}
+                self.allowed(
+                    item, {"stage", "storage", "condition", "hold", "counted_from", "source"}, w
+                )
+                choices = {
+                    "stage": pt.STAGES,
+                    "storage": pt.STORAGE_KINDS,
+                    "counted_from": pt.CLOCK_STARTS,
+                }
                 picked = {}
                 for key, allowed in choices.items():
                     value = self.text(item, key, w)
@@ -1001,22 +1151,31 @@ class _Checker:
                         value = None
                     picked[key] = value
                 if picked["stage"] == "reconstituted" and picked["counted_from"] == "dilution":
-                    self.problem(f"{w}.counted_from", "a reconstituted vial's clock cannot start "
-                                 "at dilution")
+                    self.problem(
+                        f"{w}.counted_from", "a reconstituted vial's clock cannot start at dilution"
+                    )
                 hold = self.quantity(item, "hold", "time", w)
                 condition = self.text(item, "condition", w)
                 source = self.text(item, "source", w)
                 if None in (*picked.values(), hold, condition, source):
                     continue
-                if any((r.stage, r.storage) == (picked["stage"], picked["storage"])
-                       for r in rules):
+                if any((r.stage, r.storage) == (picked["stage"], picked["storage"]) for r in rules):
                     self.problem(w, f"a second {picked['stage']} / {picked['storage']} entry")
                     continue
-                rules.append(pt.UseByRule(picked["stage"], picked["storage"], condition, hold,
-                                          picked["counted_from"], source))
+                rules.append(
+                    pt.UseByRule(
+                        picked["stage"],
+                        picked["storage"],
+                        condition,
+                        hold,
+                        picked["counted_from"],
+                        source,
+                    )
+                )
             not_encoded = self.sourced(
                 self.table(table, "not_encoded", where, required=False),
-                f"{where}.not_encoded", "text",
+                f"{where}.not_encoded",
+                "text",
             )
             alternative = None
             alt = self.table(table, "without_benzyl_alcohol", where, required=False)
@@ -1032,8 +1191,10 @@ class _Checker:
                 elif strength is not None and not any(
                     v.multiple_dose and v.strength == strength for v in product.vials
                 ):
-                    self.problem(f"{w}.strength", f"{product.brand} has no multiple-dose vial "
-                                 f"of {strength:~}")
+                    self.problem(
+                        f"{w}.strength",
+                        f"{product.brand} has no multiple-dose vial of {strength:~}",
+                    )
                 elif None not in (strength, volume, fluid, text, source):
                     alternative = pt.SterileWaterAlternative(strength, volume, fluid, text, source)
             out[ident] = pt.StorageFacts(ident, tuple(rules), not_encoded, alternative)
@@ -1065,8 +1226,9 @@ class _Checker:
             if cycles is not None and (
                 isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1
             ):
-                self.problem(f"{where}.cycles",
-                             f"must be a whole number of at least 1, got {cycles!r}")
+                self.problem(
+                    f"{where}.cycles", f"must be a whole number of at least 1, got {cycles!r}"
+                )
                 cycles = None
             duration = self.whole_days(table, "duration", where)
             until = self.text(table, "until", where, required=False)
@@ -1094,9 +1256,14 @@ class _Checker:
             if regimen is None or source is None:
                 continue
             courses[rid] = cr.Course(
-                regimen_id=rid, cycles=cycles, duration=duration, until=until,
+                regimen_id=rid,
+                cycles=cycles,
+                duration=duration,
+                until=until,
                 limit=self.text(table, "limit", where, required=False),
-                schedules=shapes, patterns=patterns, source=source,
+                schedules=shapes,
+                patterns=patterns,
+                source=source,
             )
         return courses
 
@@ -1136,8 +1303,9 @@ class _Checker:
         source = self.text(table, "source", where)
         if None in (first, then, switch_after, description, source) or not first_for:
             return None
-        return cr.Pattern(normalise(name), description, first, then, switch_after, first_for,
-                          source)
+        return cr.Pattern(
+            normalise(name), description, first, then, switch_after, first_for, source
+        )
 
     def whole_days(
         self, table: dict[str, Any], key: str, where: str, *, required: bool = False
@@ -1156,15 +1324,22 @@ class _Checker:
         return True
 
     def missed_doses(
-        self, section: dict[str, Any], molecules: dict[str, Molecule],
+        self,
+        section: dict[str, Any],
+        molecules: dict[str, Molecule],
         regimens: dict[str, Regimen],
     ) -> dict[str, Any]:
         """[missed_doses.MOLECULE]: what to give after a missed or late dose (issue 5)."""
         fields = {
             cr.RELOAD: {"reload_after"},
             cr.AS_SOON_AS_POSSIBLE: {"same_dose_and_rate"},
-            cr.FIXED_DOSE_TRANSITION: {"interval", "reload_at", "loading", "maintenance",
-                                       "own_missed_dose"},
+            cr.FIXED_DOSE_TRANSITION: {
+                "interval",
+                "reload_at",
+                "loading",
+                "maintenance",
+                "own_missed_dose",
+            },
             cr.NOT_ENCODED: set(),
         }
         rules: dict[str, cr.MissedDoseRule] = {}
@@ -1185,8 +1360,7 @@ class _Checker:
             source = self.text(table, "source", where)
             extra: dict[str, Any] = {}
             if rule == cr.RELOAD:
-                extra["reload_after"] = self.whole_days(table, "reload_after", where,
-                                                        required=True)
+                extra["reload_after"] = self.whole_days(table, "reload_after", where, required=True)
                 for r in regimens.values():
                     for sched in r.schedules.values() if r.molecule_id == mid else ():
                         if "loading" not in sched.phases:
@@ -1203,8 +1377,12 @@ class _Checker:
                 extra["doses"] = {
                     name: dose
                     for name in ("loading", "maintenance")
-                    if (dose := self.fixed_dose(name, self.table(table, name, where),
-                                                f"{where}.{name}")) is not None
+                    if (
+                        dose := self.fixed_dose(
+                            name, self.table(table, name, where), f"{where}.{name}"
+                        )
+                    )
+                    is not None
                 }
                 extra["own_missed_dose"] = self.sourced(
                     self.table(table, "own_missed_dose", where), f"{where}.own_missed_dose", "text"
@@ -1260,8 +1438,9 @@ class _Checker:
             mine = [r for r in regimens.values() if r.molecule_id == mid]
             if molecule.not_planned is not None:  # e.g. a subcutaneous fixed-dose product
                 if mine:
-                    self.problem(f"molecules.{mid}.not_planned",
-                                 "a molecule with regimens is planned")
+                    self.problem(
+                        f"molecules.{mid}.not_planned", "a molecule with regimens is planned"
+                    )
             elif not any(p.molecule_id == mid for p in products.values()):
                 self.problem(f"molecules.{mid}", "has no product")
             seen: dict[str, str] = {}
@@ -1301,15 +1480,17 @@ def resolve_drug(book: RegimenBook, name: str) -> tuple[Molecule, Product | None
     return book.molecules[ident], None
 
 
-def resolve_product(book: RegimenBook, molecule: Molecule, named: Product | None,
-                    product: str | None) -> Product:
+def resolve_product(
+    book: RegimenBook, molecule: Molecule, named: Product | None, product: str | None
+) -> Product:
     """The product to prepare: named by DRUG or --product; never guessed among several."""
     candidates = book.products_of(molecule.id)
     if product is not None:
         hit = book.names.get(normalise(product))
         if hit is None or hit[0] != "product" or book.products[hit[1]].molecule_id != molecule.id:
-            raise _unknown("product", product, [p.id for p in candidates],
-                           f" (products of {molecule.name})")
+            raise _unknown(
+                "product", product, [p.id for p in candidates], f" (products of {molecule.name})"
+            )
         chosen = book.products[hit[1]]
         if named is not None and named.id != chosen.id:
             raise InputError(
@@ -1346,8 +1527,9 @@ def resolve_regimen(book: RegimenBook, molecule: Molecule, indication: str | Non
     for r in mine:
         if key in {normalise(s) for s in (r.indication, *r.indication_aliases)}:
             return r
-    raise _unknown("indication", indication, [r.indication for r in mine],
-                   f" (indications of {molecule.name})")
+    raise _unknown(
+        "indication", indication, [r.indication for r in mine], f" (indications of {molecule.name})"
+    )
 
 
 def resolve_schedule(regimen: Regimen, schedule: str | None) -> Schedule:
@@ -1361,8 +1543,9 @@ def resolve_schedule(regimen: Regimen, schedule: str | None) -> Schedule:
         )
     chosen = regimen.schedules.get(normalise(schedule))
     if chosen is None:
-        raise _unknown("schedule", schedule, list(regimen.schedules),
-                       f" (schedules of {regimen.id})")
+        raise _unknown(
+            "schedule", schedule, list(regimen.schedules), f" (schedules of {regimen.id})"
+        )
     return chosen
 
 

@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -88,18 +88,19 @@ def plan_record(plan: Plan, book_path: str, sha256: str) -> dict[str, Any]:
     return joined(combination_record(_resolved(plan), book_path, sha256), patient_dict(plan))
 
 
-def plan_record_parts(plan: Plan, book_path: str,
-                      sha256: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def plan_record_parts(
+    plan: Plan, book_path: str, sha256: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """plan_record in its two parts, for a batch: joined() of them is plan_record. The first
     is made once per combination and shared by all its plans: read it, never change it."""
     r = _resolved(plan)
-    combination = r.remember(("combination_record", book_path, sha256),
-                             lambda: combination_record(r, book_path, sha256))
+    combination = r.remember(
+        ("combination_record", book_path, sha256), lambda: combination_record(r, book_path, sha256)
+    )
     return combination, patient_dict(plan)
 
 
-def combination_record(resolved: ResolvedRequest, book_path: str,
-                       sha256: str) -> dict[str, Any]:
+def combination_record(resolved: ResolvedRequest, book_path: str, sha256: str) -> dict[str, Any]:
     """combination_dict with the regimens file filled in (what plan_record takes from it)."""
     data = combination_dict(resolved)
     data["regimens_file"] = book_path
@@ -158,9 +159,7 @@ def combination_dict(r: ResolvedRequest) -> dict[str, Any]:
         "infusion_minutes": number(r.minutes, "min"),
         "rate_ml_per_h": PER_PATIENT,
         "filter": prep.filter if prep else None,
-        "reminders": [
-            {"kind": m.kind, "text": m.text, "source": m.source} for m in r.reminders
-        ],
+        "reminders": [{"kind": m.kind, "text": m.text, "source": m.source} for m in r.reminders],
         "warnings": PER_PATIENT,
         "notes": PER_PATIENT,
         "next_level": lower.level if lower is not None else None,
@@ -198,7 +197,8 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
         "weight_kg": number(plan.weight, "kg"),
         "dose_mg": number(plan.dose, "mg"),
         "vials": _per_combination(
-            plan, "vials", counts, tuple([(id(c.vial), c.count) for c in counts]), _vials_list),
+            plan, "vials", counts, tuple([(id(c.vial), c.count) for c in counts]), _vials_list
+        ),
         "vial_total_mg": number(plan.vials.total, "mg"),
         "leftover_mg": number(plan.vials.leftover, "mg"),
         "leftover_kept": (
@@ -210,9 +210,12 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
             else None
         ),
         "reconstitution": _per_combination(
-            plan, "reconstitution", inf.reconstitution,
+            plan,
+            "reconstitution",
+            inf.reconstitution,
             tuple([(id(r.strength), r.count, r.fluid, id(r.volume)) for r in inf.reconstitution]),
-            _reconstitution_list),
+            _reconstitution_list,
+        ),
         "drug_volume_ml": number(inf.drug_volume, "mL"),
         "total_volume_ml": number(inf.total_volume, "mL"),
         "rate_ml_per_h": number(inf.rate, "mL/h"),
@@ -225,7 +228,9 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
             {"setting": e.setting, "value": e.value, "origin": e.origin, "effect": e.effect}
             for e in plan.policy_effects
         ],
-        "rounding": None if done is None else {
+        "rounding": None
+        if done is None
+        else {
             "method": done.method,
             "ordered_dose_mg": number(done.ordered, "mg"),
             "final_dose_mg": number(done.final, "mg"),
@@ -239,7 +244,9 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
             "vials_saved": done.vials_saved,
             "reason": done.reason,
         },
-        "weight_change": None if change is None else {
+        "weight_change": None
+        if change is None
+        else {
             "baseline_kg": number(change.baseline, "kg"),
             "current_kg": number(change.current, "kg"),
             "change_kg": number(change.change, "kg"),
@@ -251,7 +258,9 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
             "weight_used_kg": number(change.weight_used, "kg"),
             "reason": change.reason,
         },
-        "open_vial": None if opened is None else {
+        "open_vial": None
+        if opened is None
+        else {
             "strength_mg": number(opened.vial.strength, "mg"),
             "remainder_mg": number(opened.remainder, "mg"),
             "opened": _time(opened.opened),
@@ -306,8 +315,9 @@ def _reconstitution_list(reconstitution: tuple[Any, ...]) -> list[dict[str, Any]
     ]
 
 
-def _per_combination(plan: Plan, kind: str, parts: Any, identity: tuple[Any, ...],
-                     render_it: Callable[[Any], Any]) -> Any:
+def _per_combination(
+    plan: Plan, kind: str, parts: Any, identity: tuple[Any, ...], render_it: Callable[[Any], Any]
+) -> Any:
     """render_it(parts), worked out once per combination for each `identity`: the ids of
     the objects in `parts` that render_it reads, and its plain values. The memo entry keeps
     `parts` alive, so an id in its key cannot be another object's. A vial count's vial, a
@@ -415,15 +425,22 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
         table.add_row(label, Text(value, style=style))
 
     row("Regimen", f"{plan.regimen.id}: {plan.regimen.description}")
-    row("Schedule", f"{plan.schedule.name} (every {d['interval_days']} days), phase {plan.phase.name}")
+    row(
+        "Schedule",
+        f"{plan.schedule.name} (every {d['interval_days']} days), phase {plan.phase.name}",
+    )
     if plan.level is not None:
         row("Level", f"{plan.level.level} ({plan.level.name})")
     if d["dose_mg_per_kg"] is not None:
         row("Dose per kg", f"{d['dose_mg_per_kg']} mg/kg")
     weight_kg = text_number(d["weight_kg"], "kg")
     given = plan.request.weight.strip()
-    row("Weight", weight_kg if given.replace(" ", "") == weight_kg.replace(" ", "") else
-        f"{given} = {weight_kg}")
+    row(
+        "Weight",
+        weight_kg
+        if given.replace(" ", "") == weight_kg.replace(" ", "")
+        else f"{given} = {weight_kg}",
+    )
     if d["weight_change"] is not None:
         row("Weight change", _weight_change_text(d["weight_change"]))
     row("Dose", text_number(d["dose_mg"], "mg"), "bold")
@@ -445,12 +462,16 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     row("Leftover", leftover)
     for r in d["reconstitution"]:
         if r["volume_ml"] is not None:
-            row("Reconstitute",
-                f"each {r['strength_mg']} mg vial with {r['volume_ml']} mL {r['fluid']}")
+            row(
+                "Reconstitute",
+                f"each {r['strength_mg']} mg vial with {r['volume_ml']} mL {r['fluid']}",
+            )
         elif r["fluid"] is None and plan.product.form.startswith("solution"):
             row("Reconstitute", "not needed (solution)")
         else:
-            row("Reconstitute", f"{r['strength_mg']} mg vial: volume not encoded, see product label")
+            row(
+                "Reconstitute", f"{r['strength_mg']} mg vial: volume not encoded, see product label"
+            )
     row("Concentration", f"{d['concentration_mg_per_ml']} mg/mL")
     row("Withdraw", text_number(d["drug_volume_ml"], "mL"), "bold")
     if d["diluent"]:
@@ -463,16 +484,27 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
     row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion)")
     row("Rate", text_number(d["rate_ml_per_h"], "mL/h"))
     # no encoded preparation means the filter is unknown, not that none is required
-    row("Filter", d["filter"] or (
-        "no in-line filter requirement in the label" if prep_known
-        else "not encoded: check the current prescribing information"))
-    row("Next reduction", plan.next_step + (
-        f" = {text_number(d['next_level_dose_mg'], 'mg')}" if d["next_level_dose_mg"] else ""
-    ))
+    row(
+        "Filter",
+        d["filter"]
+        or (
+            "no in-line filter requirement in the label"
+            if prep_known
+            else "not encoded: check the current prescribing information"
+        ),
+    )
+    row(
+        "Next reduction",
+        plan.next_step
+        + (f" = {text_number(d['next_level_dose_mg'], 'mg')}" if d["next_level_dose_mg"] else ""),
+    )
     for k in d["remainders"]:
         row("Remainder kept", _remainder_text(k))
-    row("Prepared at", _clock(d["prepared_at"]) + ("" if d["prepared_at_given"] else
-                                                   " (now: no --prepared-at given)"))
+    row(
+        "Prepared at",
+        _clock(d["prepared_at"])
+        + ("" if d["prepared_at_given"] else " (now: no --prepared-at given)"),
+    )
     for u in d["use_by"]:
         row("Use by", _use_by_text(u))
     if d["use_by_not_encoded"]:
@@ -481,8 +513,9 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
         row("Policy", f"{e['setting']} = {e['value']} ({e['origin']}): {e['effect']}")
     console.print(table)
     for r in plan.reminders:
-        console.print(Text.assemble((f"{r.kind}:", "bold"), " ", r.text, " ",
-                                    (f"({r.source})", "dim")))
+        console.print(
+            Text.assemble((f"{r.kind}:", "bold"), " ", r.text, " ", (f"({r.source})", "dim"))
+        )
     for note in plan.notes:
         console.print(Text(f"note: {note}"))
     console.print(Text(f"Sources: {'; '.join(plan.sources)}", style="dim"))
@@ -502,8 +535,11 @@ def _signed(value: int | float, unit: str) -> str:
 
 
 def _rounding_text(r: dict[str, Any]) -> str:
-    how = (f"vial rounding within {r['threshold_pct']}%" if r["method"] == "vial"
-           else f"to the nearest {text_number(r['increment_mg'], 'mg')}")
+    how = (
+        f"vial rounding within {r['threshold_pct']}%"
+        if r["method"] == "vial"
+        else f"to the nearest {text_number(r['increment_mg'], 'mg')}"
+    )
     return (
         f"{how}: ordered {text_number(r['ordered_dose_mg'], 'mg')} -> "
         f"{text_number(r['final_dose_mg'], 'mg')} ({_signed(r['difference_mg'], 'mg')}, "
@@ -524,26 +560,37 @@ def _weight_change_text(w: dict[str, Any]) -> str:
 
 def _open_vial_text(o: dict[str, Any]) -> str:
     if not o["used"]:
-        return (f"{text_number(o['remainder_mg'], 'mg')} in a {o['strength_mg']} mg vial opened "
-                f"{_clock(o['opened'])}: EXPIRED at {_clock(o['use_by'])}; not used, discard it")
-    return (f"draw {text_number(o['drawn_mg'], 'mg')} ({text_number(o['drawn_ml'], 'mL')}) first "
-            f"from the {o['strength_mg']} mg vial opened {_clock(o['opened'])} (use by "
-            f"{_clock(o['use_by'])}); {text_number(o['left_mg'], 'mg')} left in it")
+        return (
+            f"{text_number(o['remainder_mg'], 'mg')} in a {o['strength_mg']} mg vial opened "
+            f"{_clock(o['opened'])}: EXPIRED at {_clock(o['use_by'])}; not used, discard it"
+        )
+    return (
+        f"draw {text_number(o['drawn_mg'], 'mg')} ({text_number(o['drawn_ml'], 'mL')}) first "
+        f"from the {o['strength_mg']} mg vial opened {_clock(o['opened'])} (use by "
+        f"{_clock(o['use_by'])}); {text_number(o['left_mg'], 'mg')} left in it"
+    )
 
 
 def _remainder_text(k: dict[str, Any]) -> str:
     which = "the opened" if k["vial"] == "opened vial" else "the new"
-    return (f"{text_number(k['remainder_mg'], 'mg')} ({text_number(k['remainder_ml'], 'mL')}) in "
-            f"{which} {k['strength_mg']} mg multiple-dose vial: keep {k['storage']}, use by "
-            f"{_clock(k['use_by'])} ({k['in_use_days']} days from reconstitution)")
+    return (
+        f"{text_number(k['remainder_mg'], 'mg')} ({text_number(k['remainder_ml'], 'mL')}) in "
+        f"{which} {k['strength_mg']} mg multiple-dose vial: keep {k['storage']}, use by "
+        f"{_clock(k['use_by'])} ({k['in_use_days']} days from reconstitution)"
+    )
 
 
 def _use_by_text(u: dict[str, Any]) -> str:
     words = {"refrigerated": "refrigerated", "room_temperature": "at room temperature"}
-    start = ("" if u["counted_from"] == "reconstitution" else
-             " (counted here from the preparation time: later only if diluted later)")
-    return (f"{u['what']}: {_clock(u['use_by'])} if {words[u['storage']]} ({u['condition']}): "
-            f"{text_number(u['hold_hours'], 'h')} counted from {u['counted_from']}{start}")
+    start = (
+        ""
+        if u["counted_from"] == "reconstitution"
+        else " (counted here from the preparation time: later only if diluted later)"
+    )
+    return (
+        f"{u['what']}: {_clock(u['use_by'])} if {words[u['storage']]} ({u['condition']}): "
+        f"{text_number(u['hold_hours'], 'h')} counted from {u['counted_from']}{start}"
+    )
 
 
 @contextmanager
@@ -561,10 +608,8 @@ def atomic_output(path: Path, *, newline: str | None = None) -> Iterator[IO[str]
             yield handle
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -625,8 +670,12 @@ def catalogue_dict(book: Any) -> dict[str, Any]:
                             for s in r.schedules.values()
                         ],
                         "levels": [
-                            {"level": lv.level, "name": lv.name,
-                             "dose": _dose_value(lv.dose, r.basis), "source": lv.source}
+                            {
+                                "level": lv.level,
+                                "name": lv.name,
+                                "dose": _dose_value(lv.dose, r.basis),
+                                "source": lv.source,
+                            }
                             for lv in r.levels
                         ],
                         "source": r.source,
@@ -662,14 +711,14 @@ def catalogue_table(book: Any, console: Console) -> None:
         for r in book.regimens_of(m.id):
             unit = "mg/kg" if r.basis == "per_kg" else "mg"
             doses = "; ".join(
-                f"{s.name}: " + ", ".join(
+                f"{s.name}: "
+                + ", ".join(
                     f"{ph.name} {_dose_value(ph.dose, r.basis)} {unit}" for ph in s.phases.values()
                 )
                 for s in r.schedules.values()
             )
             levels = " > ".join(str(_dose_value(lv.dose, r.basis)) for lv in r.levels) or "—"
-            cells = (f"{m.id} ({m.abbreviation})", products, r.indication, doses, levels,
-                     r.source)
+            cells = (f"{m.id} ({m.abbreviation})", products, r.indication, doses, levels, r.source)
             table.add_row(*(Text(c) for c in cells))  # data, not Rich markup
     console.print(table)
 
@@ -687,8 +736,11 @@ def _vial_list(plan: Any) -> list[dict[str, Any]] | None:
     if plan is None:
         return None
     return [
-        {"strength_mg": number(c.vial.strength, "mg"), "count": c.count,
-         "multiple_dose": c.vial.multiple_dose}
+        {
+            "strength_mg": number(c.vial.strength, "mg"),
+            "count": c.count,
+            "multiple_dose": c.vial.multiple_dose,
+        }
         for c in plan.vials.counts
     ]
 
@@ -768,22 +820,34 @@ def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> No
 
     d = schedule_dict(cs)
     shape = cs.shape.name + (f" with {cs.shape.chemotherapy}" if cs.shape.chemotherapy else "")
-    title = (f"{_drug_title(cs.molecule, cs.product)} — {cs.regimen.indication}, {shape}, "
-             f"from {d['start']}")
+    title = (
+        f"{_drug_title(cs.molecule, cs.product)} — {cs.regimen.indication}, {shape}, "
+        f"from {d['start']}"
+    )
     table = Table(title=title, title_justify="left")
     columns = ["#", "date", "weekday", "week", "schedule", "phase", "dose"]
     if cs.weight is not None:
         columns += ["mg", "vials", "minutes"]
     for column in columns:
-        table.add_column(column, no_wrap=True,
-                         justify="right" if column in ("#", "week", "mg") else "left")
+        table.add_column(
+            column, no_wrap=True, justify="right" if column in ("#", "week", "mg") else "left"
+        )
     for dose, row in zip(cs.doses, d["doses"], strict=True):
-        cells = [str(row["number"]), row["date"], row["weekday"], str(row["week"]),
-                 row["schedule"], row["phase"], row["dose"]]
+        cells = [
+            str(row["number"]),
+            row["date"],
+            row["weekday"],
+            str(row["week"]),
+            row["schedule"],
+            row["phase"],
+            row["dose"],
+        ]
         if cs.weight is not None:
-            cells += [text_number(row["dose_mg"]), vial_text(dose.plan),
-                      f"{row['infusion_minutes']}"
-                      + (" (first)" if row["infusion"] == "first" else "")]
+            cells += [
+                text_number(row["dose_mg"]),
+                vial_text(dose.plan),
+                f"{row['infusion_minutes']}" + (" (first)" if row["infusion"] == "first" else ""),
+            ]
         table.add_row(*cells)
     console.print(table)
     console.print(cs.end, highlight=False)
@@ -836,7 +900,8 @@ def next_dict(nd: Any) -> dict[str, Any]:
         "phase": nd.phase.name if nd.phase is not None else (fixed.name if fixed else None),
         "level": nd.level.level if nd.level is not None and nd.gives_dose else None,
         "dose": dose_words,
-        "dose_mg_per_kg": ratio(nd.dose_rate) if nd.dose_rate is not None and basis == "per_kg"
+        "dose_mg_per_kg": ratio(nd.dose_rate)
+        if nd.dose_rate is not None and basis == "per_kg"
         else None,
         "weight_input": nd.request.weight,
         "weight_kg": number(plan.weight, "kg") if plan else None,
@@ -851,8 +916,7 @@ def next_dict(nd: Any) -> dict[str, Any]:
         "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
         "rule": nd.rule_text,
         "rule_source": nd.rule_source,
-        "reminders": [{"kind": r.kind, "text": r.text, "source": r.source}
-                      for r in nd.reminders],
+        "reminders": [{"kind": r.kind, "text": r.text, "source": r.source} for r in nd.reminders],
         "warnings": list(nd.warnings),
         "notes": list(nd.notes),
         "sources": list(nd.sources),
@@ -873,17 +937,28 @@ def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
     else:
         title += f" — {nd.regimen.indication}, {d['schedule']}"
     table = item_value_table(title)
-    status = {"not-yet-due": "NOT YET DUE", "due": "DUE", "late": "LATE",
-              "not-encoded": "NOT ENCODED: check the label",
-              "course-complete": "COURSE COMPLETE"}[nd.status]
+    status = {
+        "not-yet-due": "NOT YET DUE",
+        "due": "DUE",
+        "late": "LATE",
+        "not-encoded": "NOT ENCODED: check the label",
+        "course-complete": "COURSE COMPLETE",
+    }[nd.status]
     table.add_row("Answer", f"[bold]{status}[/bold]: {nd.message}")
-    table.add_row("Last dose", f"{d['last_dose']} ({d['days_since_last_dose']} days before "
-                  f"{d['on']})")
-    table.add_row("Due date", f"{d['due_date']} ({d['due_weekday']}), "
-                  f"{d['minimum_interval_days']} days after the last dose")
+    table.add_row(
+        "Last dose", f"{d['last_dose']} ({d['days_since_last_dose']} days before {d['on']})"
+    )
+    table.add_row(
+        "Due date",
+        f"{d['due_date']} ({d['due_weekday']}), "
+        f"{d['minimum_interval_days']} days after the last dose",
+    )
     if nd.status == "not-yet-due":
-        table.add_row("Earliest date", f"{d['earliest_date']} (in {d['days_until_due']} days; "
-                      f"minimum interval {d['minimum_interval_days']} days)")
+        table.add_row(
+            "Earliest date",
+            f"{d['earliest_date']} (in {d['days_until_due']} days; "
+            f"minimum interval {d['minimum_interval_days']} days)",
+        )
     else:
         table.add_row("Days late", str(d["days_late"]))
     if nd.gives_dose:
@@ -892,12 +967,18 @@ def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
             dose += f", level {d['level']}"
         table.add_row("Give", f"[bold]{dose}[/bold]")
         if nd.plan is not None:
-            per = (f"for {text_number(d['weight_kg'], 'kg')}" if d["dose_mg_per_kg"] is not None
-                   else "flat dose, whatever the weight")
+            per = (
+                f"for {text_number(d['weight_kg'], 'kg')}"
+                if d["dose_mg_per_kg"] is not None
+                else "flat dose, whatever the weight"
+            )
             table.add_row("Dose", f"[bold]{text_number(d['dose_mg'], 'mg')}[/bold] {per}")
             table.add_row("Vials", vial_text(nd.plan))
-            table.add_row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion), "
-                          f"{text_number(d['rate_ml_per_h'], 'mL/h')}")
+            table.add_row(
+                "Infusion",
+                f"{d['infusion_minutes']} min ({d['infusion']} infusion), "
+                f"{text_number(d['rate_ml_per_h'], 'mL/h')}",
+            )
         if nd.fixed_dose is not None:
             table.add_row("Volume", f"{text_number(d['volume_ml'], 'mL')}, ready to use")
             table.add_row("Injection", f"subcutaneous, about {d['injection_minutes']} min")
@@ -934,22 +1015,24 @@ def levels_dict(table: Any) -> dict[str, Any]:
     rows = []
     for row in table.rows:
         planned = plan_dict(row.plan) if row.plan is not None else None
-        rows.append({
-            "level": row.level.level if row.level is not None else None,
-            "name": row.level.name if row.level is not None else f"{row.phase.name} dose",
-            "schedule": row.schedule.name,
-            "phase": row.phase.name,
-            "dose_mg_per_kg": ratio(row.dose_rate) if per_kg else None,
-            "dose_mg": planned["dose_mg"] if planned else (
-                None if per_kg else number(row.dose_rate, "mg")
-            ),
-            "vials": planned["vials"] if planned else None,
-            "vial_total_mg": planned["vial_total_mg"] if planned else None,
-            "leftover_mg": planned["leftover_mg"] if planned else None,
-            "drug_volume_ml": planned["drug_volume_ml"] if planned else None,
-            "total_volume_ml": planned["total_volume_ml"] if planned else None,
-            "source": row.source,
-        })
+        rows.append(
+            {
+                "level": row.level.level if row.level is not None else None,
+                "name": row.level.name if row.level is not None else f"{row.phase.name} dose",
+                "schedule": row.schedule.name,
+                "phase": row.phase.name,
+                "dose_mg_per_kg": ratio(row.dose_rate) if per_kg else None,
+                "dose_mg": planned["dose_mg"]
+                if planned
+                else (None if per_kg else number(row.dose_rate, "mg")),
+                "vials": planned["vials"] if planned else None,
+                "vial_total_mg": planned["vial_total_mg"] if planned else None,
+                "leftover_mg": planned["leftover_mg"] if planned else None,
+                "drug_volume_ml": planned["drug_volume_ml"] if planned else None,
+                "total_volume_ml": planned["total_volume_ml"] if planned else None,
+                "source": row.source,
+            }
+        )
     further = table.further_reduction
     no_re = table.no_re_escalation
     max_dose = table.max_dose
@@ -1026,8 +1109,13 @@ def levels_table(table: Any, console: Console, book_path: str, sha256: str) -> N
     for note in table.notes:
         console.print(f"note: {note}", highlight=False)
     sources = dict.fromkeys(
-        s for s in (table.regimen.source, *(r["source"] for r in d["levels"]),
-                    d["further_reduction_source"]) if s
+        s
+        for s in (
+            table.regimen.source,
+            *(r["source"] for r in d["levels"]),
+            d["further_reduction_source"],
+        )
+        if s
     )
     console.print(f"[dim]Sources: {'; '.join(sources)}[/dim]", highlight=False)
     console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
@@ -1137,7 +1225,8 @@ def adjustment_dict(adj: Any) -> dict[str, Any]:
         "source": rule.source if rule else (missing.source if missing else adj.event.source),
         "not_encoded": (
             {"criterion": missing.criterion, "reason": missing.reason, "see": missing.see}
-            if missing else None
+            if missing
+            else None
         ),
         "message": adjustment_message(adj),
         "no_re_escalation": {"text": no_re.text, "source": no_re.source} if no_re else None,
@@ -1180,9 +1269,12 @@ def adjustment_table(adj: Any, console: Console, book_path: str, sha256: str) ->
             for o in d["outcomes"]:
                 head = "otherwise" if o["condition"] == "otherwise" else f"if {o['condition']}"
                 out.add_row("Then", f"{head}: {_outcome_line(o)}")
-        result = d["result_text"] and _outcome_line({
-            "text": d["result_text"], "dose_mg": d["result_mg"],
-        })
+        result = d["result_text"] and _outcome_line(
+            {
+                "text": d["result_text"],
+                "dose_mg": d["result_mg"],
+            }
+        )
         out.add_row("Result", f"[bold]{result or 'depends on the condition above'}[/bold]")
         if d["follow_up"]:
             out.add_row("Also", d["follow_up"])
@@ -1293,7 +1385,8 @@ def dose_check_dict(check: Any) -> dict[str, Any]:
                 "difference_pct": percent(over.difference_pct),
                 "source": over.source,
             }
-            if over is not None else None
+            if over is not None
+            else None
         ),
         "max_dose_mg_per_kg": (
             ratio(check.maximum.dose) if check.maximum is not None and per_kg else None
@@ -1322,7 +1415,8 @@ def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) 
     against = {
         "all-levels": f"every level of {check.regimen.id}",
         "level": f"level {check.comparisons[0].level.level} of {check.regimen.id}"
-        if check.scope == "level" else "",
+        if check.scope == "level"
+        else "",
         "phase": f"the {check.phase.name} dose ({check.schedule.name}) of {check.regimen.id}",
     }[check.scope]
     head.add_row("Compared with", against)
@@ -1337,10 +1431,13 @@ def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) 
         rows.add_column(column)
     for c in d["comparisons"]:
         rows.add_row(
-            str(c["level"]) if c["level"] is not None else "—", c["name"],
+            str(c["level"]) if c["level"] is not None else "—",
+            c["name"],
             text_number(c["dose_mg_per_kg"] if c["dose_mg_per_kg"] is not None else c["dose_mg"]),
-            text_number(c["dose_mg"], "mg"), signed(c["difference_mg"], " mg"),
-            signed(c["difference_pct"], "%"), "yes" if c["within_tolerance"] else "no",
+            text_number(c["dose_mg"], "mg"),
+            signed(c["difference_mg"], " mg"),
+            signed(c["difference_pct"], "%"),
+            "yes" if c["within_tolerance"] else "no",
         )
     console.print(rows)
     if d["max_dose_mg_per_kg"] is not None:
