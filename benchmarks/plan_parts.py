@@ -11,8 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from her2dose.commands.plan import PlanRequest, compute_plan, plan_patient, resolve
+from her2dose.commands.plan import compute_plan, plan_patient, resolve
 from her2dose.data import loader as regimens
+from her2dose.model.plan import PlanRequest
 
 BOOK = regimens.load(Path(__file__).resolve().parents[1] / "regimens.toml")
 ZONE = ZoneInfo("Europe/London")

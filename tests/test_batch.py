@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from her2dose import render
 from her2dose.batch import run as batch
-from her2dose.commands.plan import PlanRequest
+from her2dose.model.plan import PlanRequest
 
 SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 

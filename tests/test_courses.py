@@ -6,9 +6,11 @@ from datetime import date
 
 import pytest
 
-from her2dose.commands.plan import PlanRequest, compute_plan
-from her2dose.commands.schedule import ScheduleRequest, compute_schedule, parse_date
+from her2dose.commands.plan import compute_plan
+from her2dose.commands.schedule import compute_schedule, parse_date
 from her2dose.errors import InputError
+from her2dose.model.plan import PlanRequest
+from her2dose.model.results import ScheduleRequest
 
 START = "2026-01-05"  # a Monday
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from her2dose.commands.plan import PlanRequest, compute_plan
+from her2dose.commands.plan import compute_plan
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError, RegimenFileError
 from her2dose.model.courses import AS_SOON_AS_POSSIBLE, FIXED_DOSE_TRANSITION, NOT_ENCODED, RELOAD
+from her2dose.model.plan import PlanRequest
 
 SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from her2dose.commands.next import DUE, LATE, NextRequest, compute_next
-from her2dose.commands.schedule import ScheduleRequest, compute_schedule, days
+from her2dose.commands.next import compute_next
+from her2dose.commands.schedule import compute_schedule
 from her2dose.data import loader as regimens
+from her2dose.model.results import DUE, LATE, NextRequest, ScheduleRequest, days
 
 BOOK = regimens.load(Path(__file__).resolve().parents[1] / "regimens.toml")
 

@@ -12,18 +12,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from her2dose import render
-from her2dose.commands.check import (
+from her2dose.commands.check import PRINTED_MG, compute_check
+from her2dose.commands.levels import compute_levels
+from her2dose.data import loader as regimens
+from her2dose.errors import InputError
+from her2dose.model.results import (
     ABOVE_LABEL_DOSE,
     ABOVE_MAXIMUM,
     MATCH,
     NO_MATCH,
-    PRINTED_MG,
     CheckRequest,
-    compute_check,
+    LevelsRequest,
 )
-from her2dose.commands.levels import LevelsRequest, compute_levels
-from her2dose.data import loader as regimens
-from her2dose.errors import InputError
 
 BOOK = regimens.load(SHIPPED)
 

@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 
 from her2dose import render
-from her2dose.commands.levels import LevelsRequest, compute_levels
-from her2dose.commands.plan import PlanRequest, compute_plan
+from her2dose.commands.levels import compute_levels
+from her2dose.commands.plan import compute_plan
 from her2dose.core import dosing
 from her2dose.errors import InputError
+from her2dose.model.plan import PlanRequest
+from her2dose.model.results import LevelsRequest
 
 
 def levels(book, drug, **kw):

@@ -7,17 +7,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from her2dose.commands.next import (
+from her2dose.commands.next import compute_next
+from her2dose.commands.plan import compute_plan
+from her2dose.errors import InputError
+from her2dose.model.plan import PlanRequest
+from her2dose.model.results import (
     COURSE_COMPLETE,
     DUE,
     LATE,
     NOT_ENCODED_STATUS,
     NOT_YET_DUE,
     NextRequest,
-    compute_next,
 )
-from her2dose.commands.plan import PlanRequest, compute_plan
-from her2dose.errors import InputError
 
 TODAY = date(2026, 11, 21)
 LAST = date(2026, 1, 5)  # a Monday

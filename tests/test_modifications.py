@@ -10,10 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from her2dose.commands.adjust import (
-    ANSWER_NO_ROW,
-    ANSWER_RULE,
     OUTCOMES,
-    AdjustRequest,
     Rule,
     compute_adjustment,
     outcomes_for,
@@ -21,6 +18,7 @@ from her2dose.commands.adjust import (
     parse_percent,
 )
 from her2dose.errors import InputError, UnknownNameError
+from her2dose.model.results import ANSWER_NO_ROW, ANSWER_RULE, AdjustRequest
 
 
 def adjust(book, **kw):

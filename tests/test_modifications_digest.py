@@ -13,13 +13,8 @@ import re
 
 import pytest
 
-from her2dose.commands.adjust import (
-    ANSWER_NO_ROW,
-    ANSWER_NOT_ENCODED,
-    ANSWER_RULE,
-    AdjustRequest,
-    compute_adjustment,
-)
+from her2dose.commands.adjust import compute_adjustment
+from her2dose.model.results import ANSWER_NO_ROW, ANSWER_NOT_ENCODED, ANSWER_RULE, AdjustRequest
 
 # (labels.md section, drug, indication, event as typed, inputs,
 #  action, then, otherwise, phrase quoted from the digest)

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 
 from her2dose import render
-from her2dose.commands.plan import PlanRequest, compute_plan
+from her2dose.commands.plan import compute_plan
 from her2dose.errors import InputError
+from her2dose.model.plan import PlanRequest
 
 D = Decimal
 

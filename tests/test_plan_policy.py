@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from her2dose import render, units
-from her2dose.commands.plan import RESOLVE_FIELDS, PlanRequest, compute_plan, plan_patient, resolve
+from her2dose.commands.plan import RESOLVE_FIELDS, compute_plan, plan_patient, resolve
 from her2dose.errors import InputError
+from her2dose.model.plan import PlanRequest
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=LONDON)

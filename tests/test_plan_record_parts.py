@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from her2dose import render
 from her2dose.batch import run as batch
-from her2dose.commands.plan import Planner, PlanRequest, compute_plan, plan_patient, resolve
+from her2dose.commands.plan import Planner, compute_plan, plan_patient, resolve
 from her2dose.data import loader as regimens
 from her2dose.errors import Her2DoseError
+from her2dose.model.plan import PlanRequest
 
 BOOK = regimens.load(Path(__file__).resolve().parents[1] / "regimens.toml")
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

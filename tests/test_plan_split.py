@@ -11,15 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from her2dose import render, units
-from her2dose.commands.plan import (
-    RESOLVE_FIELDS,
-    Planner,
-    PlanRequest,
-    compute_plan,
-    plan_patient,
-    resolve,
-)
+from her2dose.commands.plan import RESOLVE_FIELDS, Planner, compute_plan, plan_patient, resolve
 from her2dose.errors import InputError, UnknownNameError
+from her2dose.model.plan import PlanRequest
 
 # Fields resolve() does not read: they vary per patient (any new field must be classified).
 PATIENT_FIELDS = frozenset(

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from her2dose import units
-from her2dose.core.preparation_times import UseByRule, after, parse_local_time, use_by_times
+from her2dose.core.preparation_times import after, parse_local_time, use_by_times
 from her2dose.errors import InputError
+from her2dose.model.storage import UseByRule
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -9,7 +9,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from her2dose import render
-from her2dose.commands.plan import PlanRequest, compute_plan
+from her2dose.commands.plan import compute_plan
+from her2dose.model.plan import PlanRequest
 
 D = Decimal
 POUND_KG = D("0.45359237")

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from her2dose import units
-from her2dose.core.weight_change import BASELINE, CURRENT, assess, shown_pct
+from her2dose.core.weight_change import assess
+from her2dose.model.plan import BASELINE, CURRENT, shown_pct
 
 
 def kg(value) -> object:

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from her2dose import render
-from her2dose.commands.plan import Planner, PlanRequest
+from her2dose.commands.plan import Planner
 from her2dose.errors import Her2DoseError, InputError, OutputError, internal_error_message
 from her2dose.model import RegimenBook
+from her2dose.model.plan import PlanRequest
 
 STATUS_COLUMNS = ("status", "error")
 OPTION_FIELDS = tuple(f.name for f in fields(PlanRequest))

@@ -679,7 +679,10 @@ def next_command(
     with user_errors():
         import datetime
 
-        from her2dose.commands.next import NextRequest, compute_next
+        from her2dose.commands.next import compute_next
+        from her2dose.model.results import (
+            NextRequest,
+        )
 
         book = load_book(regimens)
         result = compute_next(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from her2dose import units
@@ -23,7 +22,7 @@ from her2dose.commands.plan import parse_weight
 from her2dose.core import dosing
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError, UnknownNameError
-from her2dose.model import Level, Molecule, Quantity, Regimen, RegimenBook, Sourced
+from her2dose.model import Level, Molecule, Quantity, Regimen, RegimenBook
 from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
     ACTIONS,
     CTCAE_GRADES,
@@ -36,90 +35,21 @@ from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
     Range,
     Rule,
 )
+from her2dose.model.results import (
+    ANSWER_NO_ROW,
+    ANSWER_NOT_ENCODED,
+    ANSWER_RULE,
+    Adjustment,
+    AdjustRequest,
+    LvefReading,
+    Outcome,
+)
 
 # Grades an entry without `grades` covers when listing valid values (5 only if a label names it).
 DEFAULT_GRADES = (1, 2, 3, 4)
 
-# Kinds of answer `adjust` gives.
-ANSWER_RULE = "rule"
-ANSWER_NOT_ENCODED = "not-encoded"
-ANSWER_NO_ROW = "no-matching-row"
-
 
 # -- request and answer ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AdjustRequest:
-    """What a user asked `adjust`, as typed."""
-
-    drug: str
-    event: str
-    indication: str | None = None
-    level: str | int | None = None
-    grade: str | int | None = None
-    resolved_days: int | None = None
-    lvef: str | None = None
-    lvef_drop: str | None = None
-    lvef_baseline: str | None = None
-    lvef_lln: str | None = None
-    symptomatic_chf: bool = False
-    weight: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LvefReading:
-    lvef: Decimal | None  # percent
-    drop: Decimal | None  # absolute decrease from baseline, percentage points
-    lln: Decimal | None  # lower limit of normal used, percent
-    lln_from: str | None  # "--lvef-lln" or "label"
-    symptomatic_chf: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What happens next: one branch of a rule, with the level it leaves the patient on."""
-
-    condition: str | None  # None: unconditional; "otherwise" for the second branch
-    step: str  # continue, maintain, reduce, discontinue, slow-or-interrupt-infusion, not-stated
-    level: Level | None  # level to give next; None when discontinued or dosed by phase
-    dose: Quantity | None  # mg at `level` for the given weight
-    discontinue: bool  # true for "discontinue" and for a reduction below the last level
-    text: str
-
-    @property
-    def result(self) -> str:
-        return "discontinue" if self.discontinue else self.step
-
-
-@dataclass(frozen=True, slots=True)
-class Adjustment:
-    request: AdjustRequest
-    molecule: Molecule
-    regimen: Regimen
-    event: Event
-    grade: int | None
-    lvef: LvefReading | None
-    level: Level | None  # the current level; None for regimens dosed by phase
-    level_dose: Quantity | None  # mg at the current level, with a weight
-    answer: str  # ANSWER_RULE, ANSWER_NOT_ENCODED or ANSWER_NO_ROW
-    rule: Rule | None
-    not_encoded: NotEncoded | None
-    outcomes: tuple[Outcome, ...]
-    result: Outcome | None  # the outcome that applies; None until its condition is known
-    no_re_escalation: Sourced | None
-    weight: Quantity | None
-    warnings: tuple[str, ...]
-    notes: tuple[str, ...]
-    sources: tuple[str, ...]
-
-    @property
-    def answered(self) -> bool:
-        return self.answer == ANSWER_RULE
-
-    @property
-    def action(self) -> str:
-        return self.rule.action if self.rule is not None else self.answer
 
 
 # -- input parsing -----------------------------------------------------------------------

@@ -11,7 +11,6 @@ typed in mg/kg are compared exactly with the label's mg/kg.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from her2dose import units
@@ -20,94 +19,25 @@ from her2dose.core import dosing
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError
 from her2dose.model import (
-    Level,
-    MaxDose,
-    Molecule,
-    Phase,
     Policy,
     Quantity,
-    Regimen,
     RegimenBook,
-    Schedule,
+)
+from her2dose.model.results import (
+    ABOVE_LABEL_DOSE,
+    ABOVE_MAXIMUM,
+    MATCH,
+    NO_MATCH,
+    CheckRequest,
+    Comparison,
+    DoseCheck,
+    OverLabel,
 )
 
 # render prints mg to 0.1 (render.PLACES["mg"]); any printed figure is within half of that
 # of the exact dose, so that much above the exact dose is still "the printed dose".
 PRINTED_MG = Decimal("0.1")
 PRINTED_ALLOWANCE_MG = PRINTED_MG / 2
-
-MATCH = "match"
-NO_MATCH = "no-match"
-ABOVE_LABEL_DOSE = "above-label-dose"
-ABOVE_MAXIMUM = "above-maximum"
-VERDICTS = (MATCH, NO_MATCH, ABOVE_LABEL_DOSE, ABOVE_MAXIMUM)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckRequest:
-    drug: str
-    weight: str
-    dose: str
-    indication: str | None = None
-    level: str | int | None = None
-    schedule: str | None = None
-    phase: str | None = None
-    tolerance: str | None = None  # percent; None: [policy] dose_tolerance_pct
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    level: Level | None  # None for regimens dosed by phase
-    name: str  # "starting dose", "first dose reduction", "maintenance dose (q3w)"
-    label_rate: Quantity  # mg/kg (per_kg) or mg (flat)
-    label_dose: Quantity  # mg for this weight
-    difference: Quantity  # ordered - label, mg
-    difference_pct: Decimal  # of the label dose
-    within_tolerance: bool
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class OverLabel:
-    kind: str  # "maximum" or "label-dose"
-    what: str  # "the label's maximum", "the starting dose", "the labelled maintenance dose"
-    limit_rate: Quantity
-    limit_dose: Quantity  # mg for this weight
-    difference: Quantity  # mg above
-    difference_pct: Decimal
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class DoseCheck:
-    request: CheckRequest
-    molecule: Molecule
-    regimen: Regimen
-    schedule: Schedule
-    phase: Phase
-    weight: Quantity  # kg
-    per_kg_input: bool  # the dose was typed in mg/kg
-    ordered: Quantity  # as typed: mg or mg/kg
-    ordered_mg: Quantity
-    ordered_rate: Quantity  # mg/kg
-    tolerance_pct: Decimal
-    tolerance_from: str  # "--tolerance" or "policy"
-    scope: str  # "all-levels", "level" or "phase"
-    comparisons: tuple[Comparison, ...]
-    nearest: Comparison
-    over_label: OverLabel | None
-    maximum: MaxDose | None
-    verdict: str  # one of VERDICTS
-    warnings: tuple[str, ...]
-    notes: tuple[str, ...]
-
-    @property
-    def matched(self) -> bool:
-        return self.verdict == MATCH
-
-    @property
-    def matched_level(self) -> Comparison | None:
-        return self.nearest if self.matched else None
 
 
 def parse_dose(text: str | None) -> tuple[Quantity, bool]:

@@ -7,57 +7,14 @@ levels; their rows are the label's doses per schedule and phase.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from her2dose.commands.plan import Plan, PlanRequest, compute_plan
+from her2dose.commands.plan import compute_plan
 from her2dose.core import dosing
 from her2dose.data import loader as regimens
 from her2dose.model import (
-    Level,
-    MaxDose,
-    Molecule,
-    Phase,
-    Product,
-    Quantity,
-    Regimen,
     RegimenBook,
-    Schedule,
-    Sourced,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class LevelsRequest:
-    drug: str
-    indication: str | None = None
-    weight: str | None = None
-    product: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LevelRow:
-    level: Level | None  # None for regimens dosed by phase
-    schedule: Schedule
-    phase: Phase
-    dose_rate: Quantity  # mg/kg (per_kg) or mg (flat)
-    source: str
-    plan: Plan | None  # with a weight: mg, vials and volumes at this level
-
-
-@dataclass(frozen=True, slots=True)
-class LevelTable:
-    request: LevelsRequest
-    molecule: Molecule
-    regimen: Regimen
-    product: Product | None  # the product planned, with a weight
-    rows: tuple[LevelRow, ...]
-    further_reduction: Sourced | None  # what follows the last level ("discontinue")
-    no_reductions: str | None  # dosing.NO_REDUCTIONS for drugs without reduction levels
-    no_re_escalation: Sourced | None
-    max_dose: MaxDose | None
-    weight: Quantity | None
-    warnings: tuple[str, ...]
-    notes: tuple[str, ...]
+from her2dose.model.plan import Plan, PlanRequest
+from her2dose.model.results import LevelRow, LevelsRequest, LevelTable
 
 
 def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:

@@ -9,24 +9,17 @@ pertuzumab and trastuzumab; unverified rules (PERJETA) answer "check the label".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from her2dose.commands import schedule as courses
-from her2dose.commands.plan import Plan, PlanRequest, compute_plan
+from her2dose.commands.plan import compute_plan
 from her2dose.core import dosing
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError
 from her2dose.model import (
-    Level,
     Molecule,
     Phase,
-    Product,
-    Quantity,
-    Regimen,
     RegimenBook,
-    Reminder,
-    Schedule,
 )
 from her2dose.model.courses import (
     AS_SOON_AS_POSSIBLE,
@@ -34,87 +27,22 @@ from her2dose.model.courses import (
     NOT_ENCODED,
     RELOAD,
     Course,
-    FixedDose,
     MissedDoseRule,
 )
-
-NOT_YET_DUE = "not-yet-due"
-DUE = "due"
-LATE = "late"
-NOT_ENCODED_STATUS = "not-encoded"
-COURSE_COMPLETE = "course-complete"
-GIVE_NOW = (DUE, LATE)  # the statuses that say "give a dose today" (exit code 0)
+from her2dose.model.plan import PlanRequest
+from her2dose.model.results import (
+    COURSE_COMPLETE,
+    DUE,
+    LATE,
+    NOT_ENCODED_STATUS,
+    NOT_YET_DUE,
+    NextDose,
+    NextRequest,
+    days,
+    weekday,
+)
 
 PREVIOUS_CHOICES = ("iv", "phesgo")
-
-
-@dataclass(frozen=True, slots=True)
-class NextRequest:
-    """What a user asked for, as typed; `on` None means today."""
-
-    drug: str
-    last_dose: str
-    on: str | None = None
-    weight: str | None = None
-    indication: str | None = None
-    product: str | None = None
-    level: str | int | None = None
-    schedule: str | None = None
-    chemotherapy: str | None = None
-    start: str | None = None
-    previous: str | None = None  # PHESGO: what the last dose was (iv or phesgo)
-    infusion: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NextDose:
-    request: NextRequest
-    molecule: Molecule
-    regimen: Regimen | None  # None for a fixed-dose product (PHESGO)
-    shape: courses.Shape | None
-    rule: MissedDoseRule | None
-    last_dose: date
-    on: date
-    start: date | None
-    due_date: date
-    minimum_interval_days: int  # from the last dose to the due date
-    status: str  # NOT_YET_DUE, DUE, LATE, NOT_ENCODED_STATUS, COURSE_COMPLETE
-    action: str | None  # maintenance, standard, re-load, loading; None when nothing is given
-    message: str
-    product: Product | None = None  # when named (DRUG or --product with --weight)
-    schedule: Schedule | None = None  # the schedule of the dose given
-    phase: Phase | None = None
-    level: Level | None = None
-    dose_rate: Quantity | None = None  # mg/kg or flat mg
-    fixed_dose: FixedDose | None = None
-    next_due_date: date | None = None  # after the dose given on `on`
-    rule_text: str | None = None  # the label rule the answer applied, in its words
-    rule_source: str | None = None
-    plan: Plan | None = None
-    reminders: tuple[Reminder, ...] = ()
-    warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    sources: tuple[str, ...] = field(default=())
-
-    @property
-    def days_since_last_dose(self) -> int:
-        return (self.on - self.last_dose).days
-
-    @property
-    def days_late(self) -> int:
-        return max(0, (self.on - self.due_date).days)
-
-    @property
-    def days_until_due(self) -> int:
-        return max(0, (self.due_date - self.on).days)
-
-    @property
-    def due_weekday(self) -> str:
-        return courses.weekday(self.due_date)
-
-    @property
-    def gives_dose(self) -> bool:
-        return self.status in GIVE_NOW
 
 
 def _dates(request: NextRequest, today: date) -> tuple[date, date]:
@@ -191,7 +119,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     if shape.pattern is not None and shape.then is not None and start is not None:
         assert shape.first_days is not None and shape.switch_after_days is not None
         since_start = (last - start).days
-        if shape.first_days <= since_start < shape.first_days + courses.days(shape.then.interval):
+        if shape.first_days <= since_start < shape.first_days + days(shape.then.interval):
             switch = last + timedelta(shape.switch_after_days)
             notes.append(
                 f"the last dose ({last.isoformat()}, week {since_start // 7 + 1}) is taken as "
@@ -242,7 +170,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
             status=NOT_YET_DUE,
             action=None,
             message=(
-                f"the next dose is due on {due.isoformat()} ({courses.weekday(due)}), "
+                f"the next dose is due on {due.isoformat()} ({weekday(due)}), "
                 f"{interval} days after the last dose; do not give it before then "
                 f"(minimum interval {interval} days)."
             ),
@@ -251,8 +179,8 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         )
 
     next_due, next_schedule = shape.due_after(on, due_schedule, start)
-    then = f"the next dose {courses.days(next_schedule.interval)} days later"
-    if next_due != on + timedelta(courses.days(next_schedule.interval)):
+    then = f"the next dose {days(next_schedule.interval)} days later"
+    if next_due != on + timedelta(days(next_schedule.interval)):
         then = f"the next dose on {next_due.isoformat()}"
     give = courses.continuing_phase(due_schedule)
     dose_rate = level.dose if level is not None else give.dose
@@ -286,7 +214,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         )
     elif rule.rule == RELOAD:
         assert rule.reload_after is not None
-        limit = courses.days(rule.reload_after)
+        limit = days(rule.reload_after)
         sources.append(rule.source)
         status = LATE
         if late <= limit:
@@ -316,7 +244,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         )
         message = (
             f"{_days(late)} late: give the dose now, {how}; keep the "
-            f"{courses.days(due_schedule.interval)}-day interval from this dose, "
+            f"{days(due_schedule.interval)}-day interval from this dose, "
             f"{then}; there is no re-loading dose"
         )
     else:  # pragma: no cover - the loader allows only the rules above
@@ -369,7 +297,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
 def _course_end(course: Course | None, start: date | None) -> date | None:
     if course is None or start is None or course.duration is None:
         return None
-    return start + timedelta(courses.days(course.duration))
+    return start + timedelta(days(course.duration))
 
 
 def _fixed_dose_next(
@@ -402,8 +330,8 @@ def _fixed_dose_next(
                 f"pertuzumab and trastuzumab) or phesgo",
             )
     assert rule.interval is not None and rule.reload_at is not None
-    interval = courses.days(rule.interval)
-    threshold = courses.days(rule.reload_at)
+    interval = days(rule.interval)
+    threshold = days(rule.reload_at)
     due = last + timedelta(interval)
     since = (on - last).days
     base = {
@@ -425,7 +353,7 @@ def _fixed_dose_next(
             status=NOT_YET_DUE,
             action=None,
             message=(
-                f"the next dose is due on {due.isoformat()} ({courses.weekday(due)}), "
+                f"the next dose is due on {due.isoformat()} ({weekday(due)}), "
                 f"{interval} days after the last dose; do not give it before then "
                 f"(minimum interval {interval} days)."
             ),

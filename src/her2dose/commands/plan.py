@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, ClassVar
+from typing import Any
 
 from her2dose import units
 from her2dose.core import (
@@ -19,97 +18,29 @@ from her2dose.core import (
     safety,
     weight_change,
 )
-from her2dose.core.infusion import InfusionPlan, plan_infusion
-from her2dose.core.multiple_dose import KeptRemainder, OpenVial
-from her2dose.core.policy import PolicyEffect
-from her2dose.core.preparation_times import StorageFacts, UseBy, UseByRule
-from her2dose.core.rounding import Rounding
-from her2dose.core.vials import VialPlan, plan_vials
-from her2dose.core.weight_change import WeightChange
+from her2dose.core.infusion import plan_infusion
+from her2dose.core.vials import plan_vials
 from her2dose.data import clock
 from her2dose.data import loader as regimens
 from her2dose.errors import Her2DoseError, InputError
 from her2dose.model import (
     INFUSION_CHOICES,
-    Level,
-    Molecule,
-    Phase,
     Policy,
-    Preparation,
-    Product,
     Quantity,
     Regimen,
     RegimenBook,
     Reminder,
-    Schedule,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class PlanRequest:
-    """What a user asked for, as text, exactly as typed (CLI option or batch cell)."""
-
-    drug: str
-    weight: str
-    indication: str | None = None
-    product: str | None = None
-    level: str | int | None = None
-    phase: str | None = None
-    schedule: str | None = None
-    infusion: str | None = None
-    # issue 4: named like the CLI flags; overrides of [policy] settings of the same name
-    baseline_weight: str | None = None
-    round_to_vial_pct: str | None = None
-    round_to_vial_exclude: str | None = None
-    round_increment_mg: str | None = None
-    weight_change_pct: str | None = None
-    dose_weight: str | None = None
-    no_benzyl_alcohol: str | bool | None = None
-    open_vial_mg: str | None = None
-    open_vial_date: str | None = None
-    prepared_at: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    request: PlanRequest
-    molecule: Molecule
-    product: Product
-    regimen: Regimen
-    schedule: Schedule
-    phase: Phase
-    level: Level | None  # None for regimens dosed by loading/maintenance phase
-    dose_rate: Quantity  # mg/kg (per_kg) or mg (flat)
-    weight: Quantity  # in kg, exact
-    dose: Quantity  # mg, exact
-    vials: VialPlan
-    infusion: InfusionPlan
-    next_level: Level | None
-    next_step: str
-    reminders: tuple[Reminder, ...]
-    warnings: tuple[str, ...]
-    notes: tuple[str, ...]
-    sources: tuple[str, ...] = field(default=())
-    # issue 4: rounding, weight change, multiple-dose vials, use-by times
-    dosing_weight: Quantity | None = None  # the weight the dose is calculated on (kg)
-    rounding: Rounding | None = None
-    weight_change: WeightChange | None = None
-    no_benzyl_alcohol: bool = False
-    open_vial: OpenVial | None = None
-    remainders: tuple[KeptRemainder, ...] = ()
-    prepared_at: datetime | None = None
-    prepared_at_given: bool = False
-    use_by: tuple[UseBy, ...] = ()
-    use_by_not_encoded: str | None = None
-    policy_effects: tuple[PolicyEffect, ...] = ()
-    # issue 6: the patient-independent part this plan was made from (render.plan_dict
-    # renders it once per combination in a batch, and for every plan the same way)
-    resolved: ResolvedRequest | None = None
-    next_level_dose: Quantity | None = None  # mg at next_level, per-kg regimens only
-
-    @property
-    def dose_weight(self) -> Quantity:
-        return self.dosing_weight if self.dosing_weight is not None else self.weight
+from her2dose.model.plan import (
+    BASELINE,
+    OpenVial,
+    Plan,
+    PlanRequest,
+    PolicyEffect,
+    ResolvedRequest,
+    VialPlan,
+)
+from her2dose.model.storage import STAGES
 
 
 def parse_weight(text: str, book: RegimenBook) -> tuple[Quantity, list[str], list[str]]:
@@ -138,54 +69,6 @@ RESOLVE_FIELDS = (
     "no_benzyl_alcohol",
     *policy.OVERRIDABLE,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedRequest:
-    """The patient-independent part of a plan: names, rules, product, policy in force."""
-
-    molecule: Molecule
-    product: Product  # as prepared (without benzyl alcohol, if asked)
-    regimen: Regimen
-    schedule: Schedule
-    phase: Phase
-    level: Level | None
-    dose_rate: Quantity
-    which: str  # "first" or "subsequent" infusion
-    minutes: Quantity
-    concentration: Quantity
-    preparation: Preparation | None
-    policy: Policy  # [policy] with this request's overrides
-    policy_origins: dict[str, str]
-    vial_rounding_excluded: bool
-    storage: StorageFacts | None
-    no_benzyl_alcohol: bool
-    reminders: tuple[Reminder, ...]
-    next_level: Level | None
-    next_step: str
-    warnings: tuple[str, ...]
-    notes: tuple[str, ...]
-    use_by_rules: tuple[UseByRule, ...] = ()
-    use_by_not_encoded: str | None = None  # why there are no use-by times, when there are none
-    # What plan_patient and render work out from this combination alone and from a value
-    # shared by many patients (the preparation time of a run), kept here so that a batch
-    # works each one out once per combination: see `remember`. Not part of the value.
-    memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
-
-    MEMO_ENTRIES: ClassVar[int] = 256  # a batch with a new prepared_at on every row
-
-    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """compute(), worked out once per key for this combination. `key` must name every
-        input of `compute` that is not part of this ResolvedRequest."""
-        try:
-            return self.memo[key]
-        except KeyError:
-            pass
-        value = compute()
-        if len(self.memo) >= self.MEMO_ENTRIES:
-            self.memo.clear()
-        self.memo[key] = value
-        return value
 
 
 def compute_plan(
@@ -317,7 +200,7 @@ def plan_patient(
             weight, baseline, r.policy.weight_change_pct, r.policy.dose_weight
         )
         if (
-            change.used == weight_change.BASELINE
+            change.used == BASELINE
             and cap is not None
             and dosing.dose_for(r.dose_rate, r.regimen.basis, change.baseline) > cap
         ):
@@ -331,7 +214,7 @@ def plan_patient(
                 policy.percent_text(change.threshold_pct),
                 "the weight change reached the threshold: recalculate the dose",
             )
-        if change.used == weight_change.BASELINE:
+        if change.used == BASELINE:
             effect(
                 "dose_weight",
                 change.dose_weight,
@@ -419,7 +302,7 @@ def plan_patient(
             "draw the single-dose vials empty first, so that what is left stays in "
             "the multiple-dose vial"
         )
-    stages = preparation_times.STAGES if vial_plan.counts else ("diluted",)
+    stages = STAGES if vial_plan.counts else ("diluted",)
     use_by = r.remember(
         (time_key, stages),
         lambda: preparation_times.use_by_times(r.use_by_rules, prepared_at, stages=stages),

@@ -9,17 +9,17 @@ intervals and the weekly-then-every-3-weeks pattern come from regimens.toml
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from her2dose.commands.plan import Plan, PlanRequest, compute_plan
+from her2dose.commands.plan import compute_plan
 from her2dose.core import dosing
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError, UnknownNameError
-from her2dose.model import Level, Molecule, Phase, Product, Quantity, Regimen, RegimenBook, Schedule
-from her2dose.model.courses import Course, Pattern
+from her2dose.model import Phase, Regimen, RegimenBook, Schedule
+from her2dose.model.courses import Course
+from her2dose.model.plan import Plan, PlanRequest
+from her2dose.model.results import CourseSchedule, ScheduledDose, ScheduleRequest, Shape, days
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # A bound on how long a printed list may get (--cycles / --weeks); a program limit, not a
 # clinical one: ten years of weekly doses.
 MAX_DOSES = 520
@@ -42,15 +42,6 @@ def parse_date(text: str, field: str) -> date:
         ) from None
 
 
-def days(q: Quantity) -> int:
-    """A whole-day duration as an int (the loader rejects fractional days)."""
-    return int(q.m_as("day"))
-
-
-def weekday(d: date) -> str:
-    return WEEKDAYS[d.weekday()]
-
-
 def opening_phase(schedule: Schedule) -> Phase:
     """The first dose of a course on this schedule: its loading dose if it has one."""
     return schedule.phases.get("loading") or continuing_phase(schedule)
@@ -61,48 +52,6 @@ def continuing_phase(schedule: Schedule) -> Phase:
     if "maintenance" in schedule.phases:
         return schedule.phases["maintenance"]
     return next(iter(schedule.phases.values()))
-
-
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """The shape of a course: one schedule, or a pattern of two (weekly, then q3w)."""
-
-    name: str
-    first: Schedule
-    then: Schedule | None = None
-    first_days: int | None = None  # how long `first` lasts, from the course start
-    switch_after_days: int | None = None
-    pattern: Pattern | None = None
-    chemotherapy: str | None = None
-
-    def schedule_of(self, given: date, start: date | None) -> Schedule:
-        """The schedule a dose given on `given` belongs to, judged by its date: in a pattern,
-        a dose before the end of the `first` period is a `first` dose, any later one a
-        `then` dose (a weekly dose given after the weekly period is taken as q3w)."""
-        if self.then is None:
-            return self.first
-        if start is None:  # pragma: no cover - callers check that a pattern has a start
-            raise InputError("start", f"--schedule {self.name} needs --start")
-        assert self.first_days is not None
-        return self.first if (given - start).days < self.first_days else self.then
-
-    def due_after(
-        self, given: date, schedule: Schedule, start: date | None
-    ) -> tuple[date, Schedule]:
-        """When the dose after one given on `given` on `schedule` is due, and its schedule.
-
-        In a pattern, a `first` dose is followed one `first` interval later if that still
-        falls within the `first` period; otherwise the `then` schedule starts
-        `switch_after` this last `first` dose.
-        """
-        if self.then is None or schedule.name != self.first.name:
-            return given + timedelta(days(schedule.interval)), schedule
-        assert start is not None
-        assert self.first_days is not None and self.switch_after_days is not None
-        candidate = given + timedelta(days(self.first.interval))
-        if (candidate - start).days < self.first_days:
-            return candidate, self.first
-        return given + timedelta(self.switch_after_days), self.then
 
 
 def shape_names(regimen: Regimen, course: Course | None) -> list[str]:
@@ -186,26 +135,6 @@ def resolve_shape(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduledDose:
-    number: int  # 1-based
-    date: date
-    day: int  # days since the first dose
-    schedule: Schedule
-    phase: Phase
-    infusion: str  # "first" for the first dose of its phase and schedule, else "subsequent"
-    dose_rate: Quantity  # mg/kg (per_kg) or mg (flat), at the chosen level
-    plan: Plan | None = None  # with --weight: the plan for this dose
-
-    @property
-    def week(self) -> int:
-        return self.day // 7 + 1
-
-    @property
-    def weekday(self) -> str:
-        return weekday(self.date)
-
-
 def dated_doses(
     shape: Shape, start: date, *, stop_day: int | None, count: int
 ) -> list[tuple[date, Schedule, Phase]]:
@@ -219,40 +148,6 @@ def dated_doses(
         when, schedule = shape.due_after(when, schedule, start)
         phase = continuing_phase(schedule)
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleRequest:
-    """What a user asked for, as typed."""
-
-    drug: str
-    start: str
-    weight: str | None = None
-    indication: str | None = None
-    product: str | None = None
-    level: str | int | None = None
-    schedule: str | None = None
-    chemotherapy: str | None = None
-    cycles: int | None = None
-    weeks: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CourseSchedule:
-    request: ScheduleRequest
-    molecule: Molecule
-    product: Product | None  # known when named or when --weight made plans
-    regimen: Regimen
-    course: Course | None
-    shape: Shape
-    level: Level | None
-    start: date
-    doses: tuple[ScheduledDose, ...]
-    end: str  # why the list stops, in words
-    weight: Quantity | None = None
-    warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    sources: tuple[str, ...] = field(default=())
 
 
 def _check_length(cycles: int | None, weeks: int | None) -> None:

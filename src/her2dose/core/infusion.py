@@ -2,31 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from her2dose import units
-from her2dose.core.vials import VialPlan
 from her2dose.model import Phase, Preparation, Quantity
-
-
-@dataclass(frozen=True, slots=True)
-class Reconstitution:
-    strength: Quantity
-    count: int
-    fluid: str | None
-    volume: Quantity | None  # None: the product is a solution, or the volume is not encoded
-
-
-@dataclass(frozen=True, slots=True)
-class InfusionPlan:
-    concentration: Quantity
-    drug_volume: Quantity  # volume of drug solution to withdraw from the vials
-    reconstitution: tuple[Reconstitution, ...]
-    preparation: Preparation | None
-    total_volume: Quantity | None  # bag + drug volume (the labels add the drug to the bag)
-    which: str  # "first" or "subsequent"
-    minutes: Quantity
-    rate: Quantity | None  # mL/h over `minutes`
+from her2dose.model.plan import InfusionPlan, Reconstitution, VialPlan
 
 
 def plan_infusion(

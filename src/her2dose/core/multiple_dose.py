@@ -4,49 +4,18 @@ drawing first from an already opened vial. Pure: no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from her2dose import units
-from her2dose.core.preparation_times import SterileWaterAlternative, after
-from her2dose.core.vials import VialPlan
+from her2dose.core.preparation_times import after
 from her2dose.errors import InputError
 from her2dose.model import Product, Quantity, Vial
+from her2dose.model.plan import KeptRemainder, OpenVial, VialPlan
+from her2dose.model.storage import SterileWaterAlternative
 
 OPENED = "opened vial"
 NEW = "new vial"
-
-
-@dataclass(frozen=True, slots=True)
-class OpenVial:
-    """An opened multiple-dose vial offered with --open-vial-mg / --open-vial-date."""
-
-    vial: Vial  # the product's multiple-dose vial
-    remainder: Quantity  # mg in it, as given
-    opened: datetime  # when it was reconstituted
-    use_by: datetime  # opened + in-use time
-    usable: bool  # still within its in-use time when this dose is prepared
-    drawn: Quantity  # mg drawn from it for this dose (0 when expired)
-
-    @property
-    def drawn_volume(self) -> Quantity:
-        return (self.drawn / self.vial.concentration).to("mL")
-
-    @property
-    def left(self) -> Quantity:
-        return (self.remainder - self.drawn).to("mg") if self.usable else units.quantity(0, "mg")
-
-
-@dataclass(frozen=True, slots=True)
-class KeptRemainder:
-    """What stays in a multiple-dose vial after the dose, and until when it may be used."""
-
-    origin: str  # OPENED or NEW
-    vial: Vial
-    amount: Quantity  # mg
-    volume: Quantity  # mL
-    opened: datetime
-    use_by: datetime
 
 
 def multiple_dose_vial(product: Product) -> Vial | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from her2dose.errors import InputError
@@ -28,16 +27,6 @@ FROM_REQUEST = "request"
 
 _PERCENT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%?\s*$")
 _MG = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?:mg)?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyEffect:
-    """A policy setting that changed something in this plan, and what it changed."""
-
-    setting: str
-    value: str
-    origin: str  # FROM_FILE or FROM_REQUEST
-    effect: str
 
 
 def range_problems(policy: Policy) -> list[tuple[str, str]]:

@@ -9,65 +9,14 @@ twice is read as the earlier, which gives the earlier (safer) use-by. Pure: no I
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from her2dose import units
 from her2dose.errors import InputError
-from her2dose.model import Quantity, Sourced
-
-STAGES = ("reconstituted", "diluted")
-STORAGE_KINDS = ("refrigerated", "room_temperature")
-CLOCK_STARTS = ("reconstitution", "dilution")
-STAGE_WORDS = {"reconstituted": "reconstituted vials", "diluted": "diluted bag"}
-STORAGE_WORDS = {"refrigerated": "refrigerated", "room_temperature": "room temperature"}
+from her2dose.model import Quantity
+from her2dose.model.storage import STAGE_WORDS, STAGES, StorageFacts, UseBy, UseByRule
 
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
-
-
-@dataclass(frozen=True, slots=True)
-class UseByRule:
-    """One label hold time: how long a stage may be kept, how, and from when."""
-
-    stage: str  # one of STAGES
-    storage: str  # one of STORAGE_KINDS
-    condition: str  # the label's words: "2 to 8 °C, protected from light; do not freeze"
-    hold: Quantity  # time
-    counted_from: str  # one of CLOCK_STARTS
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class SterileWaterAlternative:
-    """A multiple-dose vial reconstituted with sterile water (no benzyl alcohol): single-dose."""
-
-    strength: Quantity  # which vial of the product
-    reconstitute_with: Quantity
-    fluid: str
-    text: str  # the label sentence
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class StorageFacts:
-    """[storage.ID] of regimens.toml, for a product or a molecule."""
-
-    id: str
-    use_by: tuple[UseByRule, ...] = ()
-    not_encoded: Sourced | None = None  # what is deliberately left out, and where to look
-    without_benzyl_alcohol: SterileWaterAlternative | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class UseBy:
-    what: str  # "reconstituted vials", "diluted bag", "opened multiple-dose vial (420 mg)"
-    storage: str  # one of STORAGE_KINDS
-    condition: str
-    hold: Quantity
-    counted_from: str  # one of CLOCK_STARTS
-    starts: datetime
-    use_by: datetime
-    source: str
 
 
 def storage_for(

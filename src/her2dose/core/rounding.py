@@ -15,57 +15,13 @@ not made comes back as a note saying why. Pure: no I/O; Decimal mg inside.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from her2dose import units
 from her2dose.core.vials import plan_vials
 from her2dose.model import Quantity, Vial
-
-HUNDRED = Decimal(100)
-
-
-@dataclass(frozen=True, slots=True)
-class Rounding:
-    method: str  # "vial" or "increment"
-    ordered: Quantity  # mg, before rounding
-    final: Quantity  # mg, after rounding
-    vials_before: int  # new vials the ordered dose needs
-    vials_after: int  # new vials the final dose needs
-    threshold_pct: Decimal | None  # vial rounding: the percent allowed
-    increment: Quantity | None  # increment rounding: the step in mg
-    reason: str
-
-    # in magnitudes (units.magnitude: Pint's factors, found once): with a rounding policy
-    # these run for most rows of a batch
-
-    @property
-    def difference(self) -> Quantity:
-        return units.quantity(
-            units.magnitude(self.final, "mg") - units.magnitude(self.ordered, "mg"), "mg"
-        )
-
-    @property
-    def difference_pct(self) -> Decimal:
-        difference = units.magnitude(self.difference, "mg")
-        return difference / units.magnitude(self.ordered, "mg") * HUNDRED
-
-    @property
-    def direction(self) -> str:
-        final, ordered = units.magnitude(self.final, "mg"), units.magnitude(self.ordered, "mg")
-        return "up" if final > ordered else "down"
-
-    @property
-    def vials_saved(self) -> int:
-        return self.vials_before - self.vials_after
-
-
-@dataclass(frozen=True, slots=True)
-class RoundingOutcome:
-    dose: Quantity  # the dose to give, mg
-    rounding: Rounding | None  # None when the dose was not changed
-    notes: tuple[str, ...]  # why a rounding that was asked for was not made, or how it was bounded
+from her2dose.model.plan import HUNDRED, Rounding, RoundingOutcome
 
 
 def mg(value: Decimal) -> str:

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
 
 from her2dose import units
 from her2dose.model import Quantity, Vial
-
-
-@dataclass(frozen=True, slots=True)
-class VialCount:
-    vial: Vial
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class VialPlan:
-    counts: tuple[VialCount, ...]  # largest strength first, zero counts left out
-    total: Quantity  # mg in the vials used
-    leftover: Quantity  # mg left in them after the dose is drawn
-
-    @property
-    def vial_count(self) -> int:
-        return sum(c.count for c in self.counts)
+from her2dose.model.plan import VialCount, VialPlan
 
 
 def plan_vials(dose: Quantity, vials: tuple[Vial, ...]) -> VialPlan:

@@ -8,44 +8,11 @@ maximum per kg (KADCYLA 3.6 mg/kg) is checked against today's weight by the call
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import replace
+from decimal import Decimal
 
 from her2dose.model import Quantity
-
-CURRENT = "current"
-BASELINE = "baseline"
-
-
-@dataclass(frozen=True, slots=True)
-class WeightChange:
-    current: Quantity  # kg
-    baseline: Quantity  # kg
-    threshold_pct: Decimal
-    dose_weight: str  # the policy setting: "current" or "baseline_until_threshold"
-    used: str  # CURRENT or BASELINE: the weight the dose is calculated on
-    reason: str
-    change: Quantity  # kg, today's minus the baseline
-    change_pct: Decimal  # signed: a loss is negative
-
-    @property
-    def recalculate(self) -> bool:
-        return abs(self.change_pct) >= self.threshold_pct
-
-    @property
-    def weight_used(self) -> Quantity:
-        return self.current if self.used == CURRENT else self.baseline
-
-    def warning(self) -> str | None:
-        if not self.recalculate:
-            return None
-        return (
-            f"weight changed by {_signed_pct(self.change_pct, self.threshold_pct)} from the "
-            f"baseline "
-            f"{_kg(self.baseline)} to {_kg(self.current)}, at or beyond the "
-            f"{_pct(self.threshold_pct)} threshold: recalculate the dose (this plan uses "
-            f"today's weight)"
-        )
+from her2dose.model.plan import BASELINE, CURRENT, WeightChange
 
 
 def assess(
@@ -87,25 +54,3 @@ def to_current_for_cap(change: WeightChange, max_text: str) -> WeightChange:
             f"maximum of {max_text} of today's weight"
         ),
     )
-
-
-def _pct(value: Decimal) -> str:
-    return f"{value.normalize():f}%"
-
-
-def shown_pct(value: Decimal, threshold: Decimal) -> Decimal:
-    """The change to 0.01 %, or finer when 0.01 % would blur which side of the threshold it is."""
-    for places in (2, 4, 6):
-        shown = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        if (abs(shown) >= threshold) == (abs(value) >= threshold):
-            return shown.normalize()
-    return value.normalize()
-
-
-def _signed_pct(value: Decimal, threshold: Decimal) -> str:
-    shown = shown_pct(value, threshold)
-    return f"{'+' if shown > 0 else ''}{shown:f}%"
-
-
-def _kg(q: Quantity) -> str:
-    return f"{q.m_as('kg').quantize(Decimal('0.01'), rounding=ROUND_HALF_UP).normalize():f} kg"

@@ -39,6 +39,14 @@ from her2dose.model import (
     Vial,
 )
 from her2dose.model import courses as cr
+from her2dose.model.storage import (
+    CLOCK_STARTS,
+    STAGES,
+    STORAGE_KINDS,
+    SterileWaterAlternative,
+    StorageFacts,
+    UseByRule,
+)
 
 SUPPORTED_SCHEMA = 1
 # A stated concentration may differ from strength / deliverable volume by at most this
@@ -1113,9 +1121,8 @@ class _Checker:
         products: dict[str, Product],
     ) -> dict[str, Any]:
         """[storage.ID]: use-by times after reconstitution and dilution (issue 4)."""
-        from her2dose.core import preparation_times as pt
 
-        out: dict[str, pt.StorageFacts] = {}
+        out: dict[str, StorageFacts] = {}
         for ident, table in section.items():
             where = f"storage.{ident}"
             if ident not in products and ident not in molecules:
@@ -1125,7 +1132,7 @@ class _Checker:
                 self.problem(where, "must be a table")
                 continue
             self.allowed(table, {"use_by", "not_encoded", "without_benzyl_alcohol"}, where)
-            rules: list[pt.UseByRule] = []
+            rules: list[UseByRule] = []
             items = table.get("use_by", [])
             if not isinstance(items, list):
                 self.problem(f"{where}.use_by", "must be an array of tables ([[...use_by]])")
@@ -1139,9 +1146,9 @@ class _Checker:
                     item, {"stage", "storage", "condition", "hold", "counted_from", "source"}, w
                 )
                 choices = {
-                    "stage": pt.STAGES,
-                    "storage": pt.STORAGE_KINDS,
-                    "counted_from": pt.CLOCK_STARTS,
+                    "stage": STAGES,
+                    "storage": STORAGE_KINDS,
+                    "counted_from": CLOCK_STARTS,
                 }
                 picked = {}
                 for key, allowed in choices.items():
@@ -1163,7 +1170,7 @@ class _Checker:
                     self.problem(w, f"a second {picked['stage']} / {picked['storage']} entry")
                     continue
                 rules.append(
-                    pt.UseByRule(
+                    UseByRule(
                         picked["stage"],
                         picked["storage"],
                         condition,
@@ -1196,8 +1203,8 @@ class _Checker:
                         f"{product.brand} has no multiple-dose vial of {strength:~}",
                     )
                 elif None not in (strength, volume, fluid, text, source):
-                    alternative = pt.SterileWaterAlternative(strength, volume, fluid, text, source)
-            out[ident] = pt.StorageFacts(ident, tuple(rules), not_encoded, alternative)
+                    alternative = SterileWaterAlternative(strength, volume, fluid, text, source)
+            out[ident] = StorageFacts(ident, tuple(rules), not_encoded, alternative)
         return out
 
     def courses(self, section: dict[str, Any], regimens: dict[str, Regimen]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from her2dose.errors import OutputError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from her2dose.commands.plan import Plan, ResolvedRequest
+    from her2dose.model.plan import Plan, ResolvedRequest
 
 SCHEMA_VERSION = 1
 
@@ -379,7 +379,7 @@ def _exact(value: Decimal) -> int | float:
 
 
 def shown_change_pct(change: Any) -> Decimal:
-    from her2dose.core.weight_change import shown_pct
+    from her2dose.model.plan import shown_pct
 
     return shown_pct(change.change_pct, change.threshold_pct)
 
