@@ -12,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from her2dose.errors import InputError
-from her2dose.model import DOSE_WEIGHT_CHOICES, Policy
+from her2dose.model import Policy, range_problems
 
 # Request fields that override the policy setting of the same name.
 OVERRIDABLE = (
@@ -27,47 +27,6 @@ FROM_REQUEST = "request"
 
 _PERCENT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%?\s*$")
 _MG = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?:mg)?\s*$", re.IGNORECASE)
-
-
-def range_problems(policy: Policy) -> list[tuple[str, str]]:
-    """(setting, message) for every value out of its range; shared by the loader and overrides."""
-    problems = []
-    ceiling = policy.rounding_max_pct
-    if not Decimal(0) < ceiling < Decimal(100):
-        problems.append(
-            ("rounding_max_pct", f"must be more than 0 and less than 100, got {ceiling}")
-        )
-    if policy.round_to_vial_pct > ceiling:
-        problems.append(
-            (
-                "round_to_vial_pct",
-                f"{policy.round_to_vial_pct}% is above rounding_max_pct ({ceiling}%), the most any "
-                "rounding may change a dose (HOPA 2018 accepts up to 10%)",
-            )
-        )
-    if policy.round_to_vial_pct < 0:
-        problems.append(
-            ("round_to_vial_pct", f"must be 0 (off) or more, got {policy.round_to_vial_pct}")
-        )
-    if policy.round_increment_mg < 0:
-        problems.append(
-            ("round_increment_mg", f"must be 0 (off) or more, got {policy.round_increment_mg}")
-        )
-    if not Decimal(0) < policy.weight_change_pct < Decimal(100):
-        problems.append(
-            (
-                "weight_change_pct",
-                f"must be more than 0 and less than 100, got {policy.weight_change_pct}",
-            )
-        )
-    if policy.dose_weight not in DOSE_WEIGHT_CHOICES:
-        problems.append(
-            (
-                "dose_weight",
-                f"'{policy.dose_weight}' is not one of {', '.join(DOSE_WEIGHT_CHOICES)}",
-            )
-        )
-    return problems
 
 
 def parse_percent(text: str, field: str) -> Decimal:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from her2dose import units
-from her2dose.core.policy import range_problems
 from her2dose.data.paths import ENV_VAR, default_path, file_sha256  # noqa: F401 - re-exported
 from her2dose.errors import InputError, RegimenFileError, UnknownNameError
 from her2dose.model import (
@@ -37,6 +36,7 @@ from her2dose.model import (
     Schedule,
     Sourced,
     Vial,
+    range_problems,
 )
 from her2dose.model import courses as cr
 from her2dose.model.storage import (
@@ -326,7 +326,7 @@ class _Checker:
             weight_reject_below=floor,
             **settings,
         )
-        for key, message in range_problems(policy):  # issue 4: limits shared with CLI overrides
+        for key, message in range_problems(policy):  # the same limits as a CLI override
             self.problem(f"{where}.{key}", message)
         return policy
 

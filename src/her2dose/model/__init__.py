@@ -178,3 +178,44 @@ class RegimenBook:
 
     def regimens_of(self, molecule_id: str) -> list[Regimen]:
         return [r for r in self.regimens.values() if r.molecule_id == molecule_id]
+
+
+def range_problems(policy: Policy) -> list[tuple[str, str]]:
+    """(setting, message) for every value out of its range; shared by the loader and overrides."""
+    problems = []
+    ceiling = policy.rounding_max_pct
+    if not Decimal(0) < ceiling < Decimal(100):
+        problems.append(
+            ("rounding_max_pct", f"must be more than 0 and less than 100, got {ceiling}")
+        )
+    if policy.round_to_vial_pct > ceiling:
+        problems.append(
+            (
+                "round_to_vial_pct",
+                f"{policy.round_to_vial_pct}% is above rounding_max_pct ({ceiling}%), the most any "
+                "rounding may change a dose (HOPA 2018 accepts up to 10%)",
+            )
+        )
+    if policy.round_to_vial_pct < 0:
+        problems.append(
+            ("round_to_vial_pct", f"must be 0 (off) or more, got {policy.round_to_vial_pct}")
+        )
+    if policy.round_increment_mg < 0:
+        problems.append(
+            ("round_increment_mg", f"must be 0 (off) or more, got {policy.round_increment_mg}")
+        )
+    if not Decimal(0) < policy.weight_change_pct < Decimal(100):
+        problems.append(
+            (
+                "weight_change_pct",
+                f"must be more than 0 and less than 100, got {policy.weight_change_pct}",
+            )
+        )
+    if policy.dose_weight not in DOSE_WEIGHT_CHOICES:
+        problems.append(
+            (
+                "dose_weight",
+                f"'{policy.dose_weight}' is not one of {', '.join(DOSE_WEIGHT_CHOICES)}",
+            )
+        )
+    return problems

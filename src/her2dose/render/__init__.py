@@ -1176,7 +1176,7 @@ def adjustment_message(adj: Any) -> str:
 
 def adjustment_dict(adj: Any) -> dict[str, Any]:
     """The documented JSON object for `her2dose adjust`. Keys and their order are stable."""
-    from her2dose.commands.adjust import ACTIONS
+    from her2dose.model.adverse_events import ACTIONS
 
     basis = adj.regimen.basis
     per_kg = basis == "per_kg"
