@@ -1,1 +1,1 @@
-"""batch"""
+"""Many plans from a clinic list: read rows, run them through the commands, write them atomically."""

@@ -1,1 +1,1 @@
-"""data"""
+"""Reading regimens.toml into a validated RegimenBook; the file's path, SHA-256 and the local clock."""
