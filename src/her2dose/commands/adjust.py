@@ -18,9 +18,10 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from her2dose import units
+from her2dose.commands import selection
 from her2dose.commands.plan import parse_weight
 from her2dose.core import dosing
-from her2dose.data import loader as regimens
+from her2dose.data.loader import normalise
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model import Level, Molecule, Quantity, Regimen, RegimenBook
 from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
@@ -136,7 +137,7 @@ def table_for(book: RegimenBook, molecule: Molecule) -> AdverseEvents:
 
 
 def resolve_event(table: AdverseEvents, name: str, molecule: Molecule) -> Event:
-    key = regimens.normalise(name)
+    key = normalise(name)
     event_id = table.names.get(key)
     if event_id is not None:
         return table.events[event_id]
@@ -151,20 +152,6 @@ def resolve_event(table: AdverseEvents, name: str, molecule: Molecule) -> Event:
         f"unknown event '{name}' for {molecule.name}{suggestion} Events in its label's "
         f"dose-modification table: {listing}",
     )
-
-
-def current_level(regimen: Regimen, level: str | int | None) -> Level | None:
-    """The level the patient is on. Required where the regimen has reductions: the result of
-    'reduce one level' depends on it, and it is never assumed."""
-    parsed = dosing.parse_level(level)
-    if parsed is None and regimen.has_reductions:
-        valid = ", ".join(str(lv.level) for lv in regimen.levels)
-        raise InputError(
-            "level",
-            f"--level is required for regimen '{regimen.id}' (the level the patient is on now); "
-            f"valid levels are {valid}",
-        )
-    return dosing.select_level(regimen, parsed)
 
 
 def valid_grades(entries: list[Rule | NotEncoded]) -> tuple[int, ...]:
@@ -341,12 +328,19 @@ def outcomes_for(
 
 
 def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
-    molecule, product = regimens.resolve_drug(book, request.drug)
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        level=request.level,
+        product_mode=selection.SKIP,
+        schedule_mode=selection.SKIP,
+        phase_mode=selection.SKIP,
+        level_mode=selection.LEVEL_CURRENT,
+    )
+    molecule, regimen, level, brand = chosen.molecule, chosen.regimen, chosen.level, chosen.brand
     table = table_for(book, molecule)
     event = resolve_event(table, request.event, molecule)
-    level = current_level(regimen, request.level)
-    brand = product.brand if product is not None else molecule.name
     grade = parse_grade(request.grade) if request.grade is not None else None
     warnings: list[str] = []
     notes: list[str] = []

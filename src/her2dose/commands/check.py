@@ -14,9 +14,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from her2dose import units
+from her2dose.commands import selection
 from her2dose.commands.plan import parse_weight
 from her2dose.core import dosing
-from her2dose.data import loader as regimens
 from her2dose.errors import InputError
 from her2dose.model import (
     Policy,
@@ -84,11 +84,19 @@ def _percent(part: Quantity, whole: Quantity) -> Decimal:
 
 
 def compute_check(book: RegimenBook, request: CheckRequest) -> DoseCheck:
-    molecule, _ = regimens.resolve_drug(book, request.drug)
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
-    schedule = regimens.resolve_schedule(regimen, request.schedule)
-    phase = regimens.resolve_phase(regimen, schedule, request.phase)
-    wanted = dosing.parse_level(request.level)
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        schedule=request.schedule,
+        phase=request.phase,
+        level=request.level,
+        product_mode=selection.SKIP,
+        level_mode=selection.LEVEL_OPTIONAL,
+    )
+    molecule, regimen, wanted = chosen.molecule, chosen.regimen, chosen.level_given
+    schedule, phase = chosen.schedule, chosen.phase
+    assert schedule is not None and phase is not None
     weight, warnings, notes = parse_weight(request.weight, book)
     ordered, per_kg_input = parse_dose(request.dose)
     tolerance, tolerance_from = parse_tolerance(request.tolerance, book.policy)

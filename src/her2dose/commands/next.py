@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from her2dose.commands import schedule as courses
+from her2dose.commands import selection
 from her2dose.commands.plan import compute_plan
 from her2dose.core import dosing
-from her2dose.data import loader as regimens
+from her2dose.data.loader import normalise
 from her2dose.errors import InputError
 from her2dose.model import (
     Molecule,
@@ -65,19 +66,28 @@ def _dates(request: NextRequest, today: date) -> tuple[date, date]:
 
 def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDose:
     last, on = _dates(request, today)
-    molecule, named_product = regimens.resolve_drug(book, request.drug)
+    molecule, _ = selection.resolve_drug(book, request.drug)
     rule = book.missed_doses.get(molecule.id)
     if rule is not None and rule.rule == FIXED_DOSE_TRANSITION:
         return _fixed_dose_next(request, molecule, rule, last, on)
     if request.previous is not None:
         raise InputError("previous", "--previous applies only to PHESGO; leave it out")
 
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
-    course = book.courses.get(regimen.id)
-    shape = courses.resolve_shape(
-        regimen, course, request.schedule, request.chemotherapy, course_only=False
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        product=request.product,
+        schedule=request.schedule,
+        chemotherapy=request.chemotherapy,
+        level=request.level,
+        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        shape_mode=selection.ANY_SHAPE,
     )
-    level = dosing.select_level(regimen, dosing.parse_level(request.level))
+    regimen, level, shape = chosen.regimen, chosen.level, chosen.shape
+    assert shape is not None
+    named_product = chosen.product
+    course = book.courses.get(regimen.id)
     start = courses.parse_date(request.start, "start") if request.start is not None else None
     if start is not None and start > last:
         raise InputError(
@@ -322,7 +332,7 @@ def _fixed_dose_next(
             )
     previous = None
     if request.previous is not None:
-        previous = regimens.normalise(request.previous)
+        previous = normalise(request.previous)
         if previous not in PREVIOUS_CHOICES:
             raise InputError(
                 "previous",

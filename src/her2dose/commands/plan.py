@@ -9,6 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 from her2dose import units
+from her2dose.commands import selection
 from her2dose.core import (
     dosing,
     multiple_dose,
@@ -21,7 +22,6 @@ from her2dose.core import (
 from her2dose.core.infusion import plan_infusion
 from her2dose.core.vials import plan_vials
 from her2dose.data import clock
-from her2dose.data import loader as regimens
 from her2dose.errors import Her2DoseError, InputError
 from her2dose.model import (
     INFUSION_CHOICES,
@@ -83,18 +83,18 @@ def compute_plan(
 
 
 def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
-    if request.drug is None or not str(request.drug).strip():  # an empty batch cell
-        raise InputError(
-            "drug",
-            "drug is required: a brand, generic name or abbreviation such as "
-            "enhertu, t-dxd, kadcyla or ogivri",
-        )
-    molecule, named_product = regimens.resolve_drug(book, request.drug)
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
-    schedule = regimens.resolve_schedule(regimen, request.schedule)
-    phase = regimens.resolve_phase(regimen, schedule, request.phase)
-    product = regimens.resolve_product(book, molecule, named_product, request.product)
-    level = dosing.select_level(regimen, dosing.parse_level(request.level))
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        product=request.product,
+        schedule=request.schedule,
+        phase=request.phase,
+        level=request.level,
+    )
+    molecule, regimen, level = chosen.molecule, chosen.regimen, chosen.level
+    schedule, phase, product = chosen.schedule, chosen.phase, chosen.product
+    assert schedule is not None and phase is not None and product is not None
 
     which = (request.infusion or "first").strip().lower()
     if which not in INFUSION_CHOICES:
@@ -426,7 +426,7 @@ def _excluded_molecules(book: RegimenBook, in_force: Policy) -> set[str]:
     excluded = set()
     for name in in_force.round_to_vial_exclude:
         try:
-            molecule, _ = regimens.resolve_drug(book, name)
+            molecule, _ = selection.resolve_drug(book, name)
         except InputError as error:
             raise InputError("round_to_vial_exclude", f"round_to_vial_exclude: {error}") from None
         excluded.add(molecule.id)

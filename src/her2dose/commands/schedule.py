@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from her2dose.commands import selection
 from her2dose.commands.plan import compute_plan
-from her2dose.core import dosing
-from her2dose.data import loader as regimens
-from her2dose.errors import InputError, UnknownNameError
-from her2dose.model import Phase, Regimen, RegimenBook, Schedule
+from her2dose.errors import InputError
+from her2dose.model import Phase, RegimenBook, Schedule
 from her2dose.model.courses import Course
 from her2dose.model.plan import Plan, PlanRequest
 from her2dose.model.results import CourseSchedule, ScheduledDose, ScheduleRequest, Shape, days
@@ -52,87 +51,6 @@ def continuing_phase(schedule: Schedule) -> Phase:
     if "maintenance" in schedule.phases:
         return schedule.phases["maintenance"]
     return next(iter(schedule.phases.values()))
-
-
-def shape_names(regimen: Regimen, course: Course | None) -> list[str]:
-    patterns = list(course.patterns) if course else []
-    return [*regimen.schedules, *patterns]
-
-
-def resolve_shape(
-    regimen: Regimen,
-    course: Course | None,
-    schedule: str | None,
-    chemotherapy: str | None,
-    *,
-    course_only: bool,
-) -> Shape:
-    """The schedule or pattern asked for. With `course_only` (the `schedule` command),
-    only the course shapes the label gives are allowed (adjuvant trastuzumab is never
-    weekly for a whole year); `next` accepts any schedule the patient may be on now."""
-    patterns = course.patterns if course else {}
-    allowed = (
-        list(course.schedules)
-        if course_only and course and course.schedules
-        else shape_names(regimen, course)
-    )
-    if schedule is None:
-        if len(allowed) != 1:
-            raise InputError(
-                "schedule",
-                f"regimen '{regimen.id}' has several schedules; choose one with --schedule: "
-                f"{', '.join(allowed)}",
-            )
-        name = allowed[0]
-    else:
-        name = regimens.normalise(schedule)
-        if name not in regimen.schedules and name not in patterns:
-            raise UnknownNameError(
-                "schedule",
-                f"unknown schedule '{schedule}' for regimen '{regimen.id}'; choose one of: "
-                f"{', '.join(allowed)}",
-            )
-        if name not in allowed:
-            described = "; ".join(f"{p.name}: {p.description}" for p in patterns.values())
-            raise InputError(
-                "schedule",
-                f"regimen '{regimen.id}' has no course of '{name}' alone in the label; choose "
-                f"one of: {', '.join(allowed)}" + (f" ({described})" if described else ""),
-            )
-    pattern = patterns.get(name)
-    if pattern is None:
-        if chemotherapy is not None:
-            raise InputError(
-                "chemotherapy",
-                "--chemotherapy applies only to "
-                + (" or ".join(f"--schedule {p}" for p in patterns) or "a weekly-then-q3w pattern")
-                + f"; regimen '{regimen.id}' schedule '{name}' does not use it",
-            )
-        return Shape(name=name, first=regimen.schedules[name])
-    choices = ", ".join(pattern.first_for)
-    if chemotherapy is None:
-        raise InputError(
-            "chemotherapy",
-            f"--schedule {name} needs --chemotherapy (how long the weekly doses last "
-            f"depends on it): {choices}",
-        )
-    key = re.sub(r"[+/&]|\band\b", "-", regimens.normalise(chemotherapy))
-    key = re.sub(r"-+", "-", key).strip("-")
-    duration = pattern.first_for.get(key)
-    if duration is None:
-        raise UnknownNameError(
-            "chemotherapy",
-            f"unknown chemotherapy '{chemotherapy}' for {name}; choose one of: {choices}",
-        )
-    return Shape(
-        name=name,
-        first=regimen.schedules[pattern.first],
-        then=regimen.schedules[pattern.then],
-        first_days=days(duration),
-        switch_after_days=days(pattern.switch_after),
-        pattern=pattern,
-        chemotherapy=key,
-    )
 
 
 def dated_doses(
@@ -172,11 +90,21 @@ def course_length_text(course: Course) -> str:
 
 
 def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSchedule:
-    molecule, named_product = regimens.resolve_drug(book, request.drug)
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        product=request.product,
+        schedule=request.schedule,
+        chemotherapy=request.chemotherapy,
+        level=request.level,
+        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        shape_mode=selection.COURSE,
+    )
+    molecule, regimen, level, shape = chosen.molecule, chosen.regimen, chosen.level, chosen.shape
+    assert shape is not None
+    named_product = chosen.product
     course = book.courses.get(regimen.id)
-    shape = resolve_shape(regimen, course, request.schedule, request.chemotherapy, course_only=True)
-    level = dosing.select_level(regimen, dosing.parse_level(request.level))
     start = parse_date(request.start, "start")
     _check_length(request.cycles, request.weeks)
 
