@@ -26,7 +26,8 @@ from her2dose.model.plan import Plan
 # Kinds of answer `adjust` gives.
 ANSWER_RULE = "rule"
 ANSWER_NOT_ENCODED = "not-encoded"
-ANSWER_NO_ROW = "no-matching-row"
+ANSWER_NO_ROW = "no-matching-row"  # an LVEF reading that meets no row: no modification
+ANSWER_NO_EVENT_ROW = "no-table-row"  # the table has no row for the event at all
 MATCH = "match"
 NO_MATCH = "no-match"
 ABOVE_LABEL_DOSE = "above-label-dose"
@@ -169,7 +170,7 @@ class Adjustment:
     lvef: LvefReading | None
     level: Level | None  # the current level; None for regimens dosed by phase
     level_dose: Quantity | None  # mg at the current level, with a weight
-    answer: str  # ANSWER_RULE, ANSWER_NOT_ENCODED or ANSWER_NO_ROW
+    answer: str  # ANSWER_RULE, ANSWER_NOT_ENCODED, ANSWER_NO_ROW or ANSWER_NO_EVENT_ROW
     rule: Rule | None
     not_encoded: NotEncoded | None
     outcomes: tuple[Outcome, ...]
@@ -179,10 +180,13 @@ class Adjustment:
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
     sources: tuple[str, ...]
+    message: str | None = None  # the answer in words where no rule applies (else render's)
 
     @property
     def answered(self) -> bool:
-        return self.answer == ANSWER_RULE
+        """The label's table gives the answer (a rule, or no modification at an LVEF
+        reading that meets no row); exit 0. Not encoded, or no row for the event: exit 1."""
+        return self.answer in (ANSWER_RULE, ANSWER_NO_ROW)
 
     @property
     def action(self) -> str:

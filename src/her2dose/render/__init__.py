@@ -1152,6 +1152,8 @@ def _outcome_dict(o: Any, basis: str) -> dict[str, Any]:
 
 def adjustment_message(adj: Any) -> str:
     """The answer in one line."""
+    if adj.message is not None:
+        return adj.message
     if adj.not_encoded is not None:
         return f"not encoded: check the current prescribing information, {adj.not_encoded.see}"
     if adj.rule is None:

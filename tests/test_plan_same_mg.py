@@ -1,0 +1,96 @@
+"""Every mg of every command comes from the one plan computation, under every policy."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from her2dose import units
+from her2dose.commands.adjust import compute_adjustment
+from her2dose.commands.levels import compute_levels
+from her2dose.commands.next import compute_next
+from her2dose.commands.plan import compute_plan
+from her2dose.commands.schedule import compute_schedule
+from her2dose.model.plan import PlanRequest
+from her2dose.model.results import AdjustRequest, LevelsRequest, NextRequest, ScheduleRequest
+
+
+@pytest.fixture
+def rounding_book(book):
+    """The shipped book with [policy] round_increment_mg = 10."""
+    return replace(book, policy=replace(book.policy, round_increment_mg=Decimal(10)))
+
+
+def mg(q):
+    return units.magnitude(q, "mg")
+
+
+def test_adjust_gives_the_plan_mg_under_increment_rounding(rounding_book):
+    # 73 kg x 5.4 mg/kg = 394.2 mg, planned as 390 mg with a 10 mg increment
+    planned = compute_plan(
+        rounding_book, PlanRequest(drug="enhertu", weight="73 kg", indication="breast")
+    )
+    assert mg(planned.dose) == 390
+    adj = compute_adjustment(
+        rounding_book,
+        AdjustRequest(
+            drug="enhertu",
+            event="neutropenia",
+            indication="breast",
+            level="0",
+            grade="3",
+            resolved_days=5,
+            weight="73 kg",
+        ),
+    )
+    assert mg(adj.level_dose) == 390  # 394.2 before: its own arithmetic, not the plan's
+    for outcome in adj.outcomes:
+        if outcome.level is not None:
+            at_level = compute_plan(
+                rounding_book,
+                PlanRequest(
+                    drug="enhertu", weight="73 kg", indication="breast", level=outcome.level.level
+                ),
+            )
+            assert outcome.dose == at_level.dose
+
+
+@pytest.mark.parametrize("level", [0, -1, -2])
+def test_levels_schedule_next_agree_with_plan(rounding_book, level):
+    planned = compute_plan(
+        rounding_book,
+        PlanRequest(drug="enhertu", weight="73 kg", indication="breast", level=level),
+    )
+    table = compute_levels(
+        rounding_book, LevelsRequest(drug="enhertu", indication="breast", weight="73 kg")
+    )
+    row = next(r for r in table.rows if r.level.level == level)
+    assert row.plan.dose == planned.dose
+    course = compute_schedule(
+        rounding_book,
+        ScheduleRequest(
+            drug="enhertu",
+            start="2026-01-05",
+            indication="breast",
+            weight="73 kg",
+            level=level,
+            cycles=3,
+        ),
+    )
+    assert {d.plan.dose for d in course.doses} == {planned.dose}
+    due = compute_next(
+        rounding_book,
+        NextRequest(
+            drug="enhertu",
+            last_dose="2026-01-05",
+            on="2026-01-26",
+            indication="breast",
+            weight="73 kg",
+            level=level,
+        ),
+        today=date(2026, 1, 26),
+    )
+    assert due.plan.dose == planned.dose
