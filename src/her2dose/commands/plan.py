@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import Any
 
@@ -38,6 +38,7 @@ from her2dose.model.plan import (
     PlanRequest,
     PolicyEffect,
     ResolvedRequest,
+    Rounding,
     VialPlan,
 )
 from her2dose.model.storage import STAGES
@@ -280,6 +281,8 @@ def plan_patient(
             else _mg_text(done.increment)
         )
         effect(setting, value, f"{done.reason}: {_mg_text(done.ordered)} -> {_mg_text(done.final)}")
+        if done.final > done.ordered:
+            warnings.append(above_label_words(r, done, dosing_weight))
     if opened is not None:
         opened = multiple_dose.open_vial(
             r.product, opened.remainder, opened.opened, prepared_at, dose
@@ -372,6 +375,23 @@ def plan_patient(
 
 
 # -- helpers for the issue-4 steps --------------------------------------------------------
+
+
+def above_label_words(r: ResolvedRequest, done: Rounding, weight: Quantity) -> str:
+    """A rounding that raised the dose above the label dose, said with both figures."""
+    label = dosing.dose_text(r.dose_rate, r.regimen.basis)
+    if r.regimen.basis == "per_kg":
+        per_kg = units.magnitude(done.final, "mg") / units.magnitude(weight, "kg")
+        shown = per_kg.quantize(Decimal("0.01"), ROUND_HALF_UP).normalize()
+        given = f"{_mg_text(done.final)} ({shown:f} mg/kg)"
+    else:
+        given = _mg_text(done.final)
+    setting = "round_to_vial_pct" if done.method == "vial" else "round_increment_mg"
+    return (
+        f"{setting} raised the dose above the label dose: {given} instead of {label} = "
+        f"{_mg_text(done.ordered)} (+{_mg_text(done.final - done.ordered)}); the policy allows "
+        "it: confirm it with the prescriber's order"
+    )
 
 
 def _given(value: object) -> bool:

@@ -32,7 +32,8 @@ MATCH = "match"
 NO_MATCH = "no-match"
 ABOVE_LABEL_DOSE = "above-label-dose"
 ABOVE_MAXIMUM = "above-maximum"
-VERDICTS = (MATCH, NO_MATCH, ABOVE_LABEL_DOSE, ABOVE_MAXIMUM)
+AMBIGUOUS = "ambiguous"  # the tolerance covers two levels and the dose is neither exactly
+VERDICTS = (MATCH, NO_MATCH, ABOVE_LABEL_DOSE, ABOVE_MAXIMUM, AMBIGUOUS)
 NOT_YET_DUE = "not-yet-due"
 DUE = "due"
 LATE = "late"
@@ -203,6 +204,8 @@ class Comparison:
     difference_pct: Decimal  # of the label dose
     within_tolerance: bool
     source: str
+    within_precision: bool = False  # within half the ordering precision: this very dose
+    pct_places: int = 1  # decimal places that show difference_pct on its side of tolerance
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +241,9 @@ class DoseCheck:
     verdict: str  # one of VERDICTS
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
+    precision_mg: Decimal = Decimal("0.1")  # [policy] order_precision_mg
+    covered: tuple[Comparison, ...] = ()  # every comparison within tolerance
+    message: str | None = None  # the answer in words where render's usual one would not do
 
     @property
     def matched(self) -> bool:
@@ -378,6 +384,7 @@ class CheckRequest:
     schedule: str | None = None
     phase: str | None = None
     tolerance: str | None = None  # percent; None: [policy] dose_tolerance_pct
+    product: str | None = None  # whose vials the active rounding policy rounds to
 
 
 @dataclass(frozen=True, slots=True)

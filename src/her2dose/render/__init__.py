@@ -1309,7 +1309,7 @@ def _comparison_dict(c: Any, basis: str) -> dict[str, Any]:
         "dose_mg_per_kg": ratio(c.label_rate) if basis == "per_kg" else None,
         "dose_mg": number(c.label_dose, "mg"),
         "difference_mg": number(c.difference, "mg"),
-        "difference_pct": percent(c.difference_pct),
+        "difference_pct": plain(c.difference_pct, c.pct_places),
         "within_tolerance": c.within_tolerance,
         "source": c.source,
     }
@@ -1323,6 +1323,8 @@ def _ordered_words(check: Any) -> str:
 
 
 def dose_check_message(check: Any) -> str:
+    if check.message is not None:
+        return check.message
     basis = check.regimen.basis
     over = check.over_label
     if over is not None:
@@ -1337,7 +1339,8 @@ def dose_check_message(check: Any) -> str:
     what = f"level {n.level.level} ({n.name})" if n.level is not None else f"the {n.name}"
     where = (
         f"{_dose_words(n.label_rate, basis)} = {text_number(number(n.label_dose, 'mg'), 'mg')}: "
-        f"{signed(number(n.difference, 'mg'), ' mg')}, {signed(percent(n.difference_pct), '%')}"
+        f"{signed(number(n.difference, 'mg'), ' mg')}, "
+        f"{signed(plain(n.difference_pct, n.pct_places), '%')}"
     )
     tolerance = f"{plain(check.tolerance_pct, 2):g}%"
     if check.matched:
