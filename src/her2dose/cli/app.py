@@ -579,6 +579,23 @@ def schedule_command(
     weeks: Annotated[
         int | None, typer.Option(help="List the doses of this many weeks (instead of --cycles).")
     ] = None,
+    levels: Annotated[
+        str | None,
+        typer.Option(
+            "--levels",
+            help=(
+                "A level per cycle range, e.g. '1-5:0,6:-1,7-10:-2' (levels only go down); "
+                "instead of --level."
+            ),
+        ),
+    ] = None,
+    first_cycle: Annotated[
+        int | None,
+        typer.Option(
+            "--first-cycle",
+            help="The list starts at this cycle (a course begun elsewhere, e.g. 7 of 18).",
+        ),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -603,6 +620,8 @@ def schedule_command(
                 chemotherapy=chemotherapy,
                 cycles=cycles,
                 weeks=weeks,
+                levels=levels,
+                first_cycle=first_cycle,
             ),
         )
         from her2dose import render

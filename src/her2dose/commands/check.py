@@ -12,13 +12,13 @@ figure is that figure. A dose the active rounding policy produces is recognised 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from her2dose import units
 from her2dose.commands import selection
 from her2dose.commands.plan import compute_plan, parse_weight
-from her2dose.core import dosing
-from her2dose.core.dose_check import Candidate, Limit, decide
+from her2dose.core.dose_check import candidates_for, decide, limits_for
 from her2dose.errors import InputError
 from her2dose.model import Level, Policy, Quantity, RegimenBook
 from her2dose.model.plan import PlanRequest
@@ -116,60 +116,16 @@ def check_dose(
     molecule, regimen = chosen.molecule, chosen.regimen
     schedule, phase = chosen.schedule, chosen.phase
     assert schedule is not None and phase is not None
-    if regimen.levels:
-        if wanted is None:
-            targets, scope = regimen.levels, "all-levels"
-        else:
-            targets, scope = (dosing.select_level(regimen, wanted),), "level"
-        raw = [(lv, lv.name, lv.dose, lv.source) for lv in targets]
-        top_rate, top_what, top_source = (
-            regimen.levels[0].dose,
-            "the starting dose",
-            regimen.levels[0].source,
-        )
-    else:
-        dosing.select_level(regimen, wanted)  # any --level but 0 is an error that says why
-        raw = [(None, f"{phase.name} dose ({schedule.name})", phase.dose, phase.source)]
-        scope = "phase"
-        top_rate, top_what, top_source = phase.dose, f"the labelled {phase.name} dose", phase.source
-
     ordered_mg = (ordered * weight).to("mg") if per_kg_input else ordered.to("mg")
     ordered_rate = ordered.to("mg/kg") if per_kg_input else (ordered / weight).to("mg/kg")
+    candidates, scope = candidates_for(regimen, schedule, phase, wanted, weight)
     planner = _policy_planner(book, request, chosen, notes)
-    candidates = []
-    for lv, name, rate, source in raw:
-        planned = planner(lv, phase.name, schedule.name) if planner is not None else None
-        candidates.append(
-            Candidate(
-                level=lv,
-                name=name,
-                rate=rate,
-                label_mg=dosing.dose_for(rate, regimen.basis, weight),
-                source=source,
-                planned_mg=planned[0] if planned else None,
-                planned_by=planned[1] if planned else None,
-            )
-        )
-    limits = []
-    if regimen.max_dose is not None:
-        limits.append(
-            Limit(
-                "maximum",
-                "the label's maximum",
-                regimen.max_dose.dose,
-                dosing.dose_for(regimen.max_dose.dose, regimen.basis, weight),
-                regimen.max_dose.source,
-            )
-        )
-    limits.append(
-        Limit(
-            "label-dose",
-            top_what,
-            top_rate,
-            dosing.dose_for(top_rate, regimen.basis, weight),
-            top_source,
-        )
-    )
+    if planner is not None:
+        for i, c in enumerate(candidates):
+            planned = planner(c.level, phase.name, schedule.name)
+            if planned is not None:
+                candidates[i] = replace(c, planned_mg=planned[0], planned_by=planned[1])
+    limits = limits_for(regimen, phase, weight)
     precision = book.policy.order_precision_mg
     comparisons, decided = decide(ordered_mg, candidates, limits, tolerance, precision)
     return DoseCheck(

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from her2dose import units
-from her2dose.model import Level, Quantity
+from her2dose.core import dosing
+from her2dose.model import Level, Phase, Quantity, Regimen, Schedule
 from her2dose.model.results import (
     ABOVE_LABEL_DOSE,
     ABOVE_MAXIMUM,
@@ -61,6 +62,52 @@ class Verdict:
     covered: tuple[Comparison, ...]  # every comparison within tolerance
     notes: tuple[str, ...]
     message: str | None  # when the usual "matches level ..." would not say it
+
+
+def candidates_for(
+    regimen: Regimen, schedule: Schedule, phase: Phase, wanted: int | None, weight: Quantity
+) -> tuple[list[Candidate], str]:
+    """The label doses an order is compared with, and the scope: every level (none chosen),
+    one level, or the phase of a regimen dosed by phase."""
+    if regimen.levels:
+        if wanted is None:
+            targets, scope = regimen.levels, "all-levels"
+        else:
+            targets, scope = (dosing.select_level(regimen, wanted),), "level"
+        raw = [(lv, lv.name, lv.dose, lv.source) for lv in targets]
+    else:
+        dosing.select_level(regimen, wanted)  # any --level but 0 is an error that says why
+        raw = [(None, f"{phase.name} dose ({schedule.name})", phase.dose, phase.source)]
+        scope = "phase"
+    candidates = [
+        Candidate(lv, name, rate, dosing.dose_for(rate, regimen.basis, weight), source)
+        for lv, name, rate, source in raw
+    ]
+    return candidates, scope
+
+
+def limits_for(regimen: Regimen, phase: Phase, weight: Quantity) -> list[Limit]:
+    """What "above the label" is measured against: the label's maximum, if it states one,
+    then the highest label dose (the starting dose, or the phase's dose)."""
+    limits = []
+    if regimen.max_dose is not None:
+        limits.append(
+            Limit(
+                "maximum",
+                "the label's maximum",
+                regimen.max_dose.dose,
+                dosing.dose_for(regimen.max_dose.dose, regimen.basis, weight),
+                regimen.max_dose.source,
+            )
+        )
+    if regimen.levels:
+        top, what, source = regimen.levels[0].dose, "the starting dose", regimen.levels[0].source
+    else:
+        top, what, source = phase.dose, f"the labelled {phase.name} dose", phase.source
+    limits.append(
+        Limit("label-dose", what, top, dosing.dose_for(top, regimen.basis, weight), source)
+    )
+    return limits
 
 
 def _round(value: Decimal, places: int) -> Decimal:

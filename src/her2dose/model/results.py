@@ -83,6 +83,9 @@ class NextDose:
 
     @property
     def days_late(self) -> int:
+        """0 when the course is complete: no dose is late after the course has ended."""
+        if self.status == COURSE_COMPLETE:
+            return 0
         return max(0, (self.on - self.due_date).days)
 
     @property
@@ -108,6 +111,7 @@ class ScheduledDose:
     infusion: str  # "first" for the first dose of its phase and schedule, else "subsequent"
     dose_rate: Quantity  # mg/kg (per_kg) or mg (flat), at the chosen level
     plan: Plan | None = None  # with --weight: the plan for this dose
+    level: Level | None = None  # the dose level of this cycle (None: dosed by phase)
 
     @property
     def week(self) -> int:
@@ -134,6 +138,8 @@ class CourseSchedule:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = field(default=())
+    first_cycle: int = 1  # the number of the first dose listed
+    cycle_levels: str | None = None  # --levels as given, when the level changes by cycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +360,8 @@ class ScheduleRequest:
     chemotherapy: str | None = None
     cycles: int | None = None
     weeks: int | None = None
+    levels: str | None = None  # a level per cycle range: '1-5:0,6:-1,7-10:-2'
+    first_cycle: int | None = None  # the list starts at this cycle (a course begun elsewhere)
 
 
 @dataclass(frozen=True, slots=True)

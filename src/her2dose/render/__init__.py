@@ -762,6 +762,8 @@ def schedule_dict(cs: Any) -> dict[str, Any]:
         "chemotherapy": cs.shape.chemotherapy,
         "start": cs.start.isoformat(),
         "level": cs.level.level if cs.level is not None else None,
+        "cycle_levels": cs.cycle_levels,
+        "first_cycle": cs.first_cycle,
         "course": (
             {
                 "cycles": course.cycles,
@@ -787,6 +789,7 @@ def schedule_dict(cs: Any) -> dict[str, Any]:
                 "schedule": d.schedule.name,
                 "interval_days": int(d.schedule.interval.m_as("day")),
                 "phase": d.phase.name,
+                "level": d.level.level if d.level is not None else None,
                 "dose": _dose_words(d.dose_rate, basis),
                 "dose_mg_per_kg": ratio(d.dose_rate) if basis == "per_kg" else None,
                 "dose_mg": number(d.plan.dose, "mg") if d.plan else None,
@@ -826,6 +829,8 @@ def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> No
     )
     table = Table(title=title, title_justify="left")
     columns = ["#", "date", "weekday", "week", "schedule", "phase", "dose"]
+    if cs.cycle_levels is not None:
+        columns.insert(6, "level")
     if cs.weight is not None:
         columns += ["mg", "vials", "minutes"]
     for column in columns:
@@ -840,6 +845,7 @@ def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> No
             str(row["week"]),
             row["schedule"],
             row["phase"],
+            *([str(row["level"])] if cs.cycle_levels is not None else []),
             row["dose"],
         ]
         if cs.weight is not None:
