@@ -274,6 +274,17 @@ def plan(
             )
         ),
     ] = None,
+    dose: Annotated[
+        str | None,
+        typer.Option(
+            "--dose",
+            "-d",
+            help=(
+                "Plan this ordered dose exactly ('389 mg' or '5.4 mg/kg'), with check's "
+                "verdict on it; refused above a label maximum."
+            ),
+        ),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -303,6 +314,7 @@ def plan(
                 open_vial_mg=open_vial_mg,
                 open_vial_date=open_vial_date,
                 prepared_at=prepared_at,
+                dose=dose,
             ),
         )
         from her2dose import render

@@ -15,9 +15,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from her2dose import units
 from her2dose.commands import selection
-from her2dose.commands.plan import compute_plan, parse_weight
+from her2dose.commands.plan import (  # noqa: F401 - parse_dose re-exported
+    compute_plan,
+    parse_dose,
+    parse_weight,
+)
 from her2dose.core.dose_check import candidates_for, decide, limits_for
 from her2dose.errors import InputError
 from her2dose.model import Level, Policy, Quantity, RegimenBook
@@ -27,33 +30,6 @@ from her2dose.model.results import CheckRequest, DoseCheck
 # render prints mg to 0.1 (render.PLACES["mg"]): the ordering precision when the regimens
 # file states none ([policy] order_precision_mg), so a printed figure is that dose.
 PRINTED_MG = Decimal("0.1")
-
-
-def parse_dose(text: str | None) -> tuple[Quantity, bool]:
-    """'389 mg' -> (mass, False); '5.4 mg/kg' -> (dose per kg, True). A unit is required."""
-    raw = "" if text is None else str(text)
-    if not raw.strip():
-        raise InputError("dose", "dose is required, e.g. '389 mg' or '5.4 mg/kg'")
-    if units.is_bare_number(raw):
-        raise InputError(
-            "dose",
-            f"dose '{raw}' has no unit: write it in mg ('{raw.strip()} mg') or mg/kg "
-            f"('{raw.strip()} mg/kg')",
-        )
-    try:
-        dose, per_kg = units.parse_quantity(raw, "mass", "dose"), False
-    except InputError:
-        try:
-            dose, per_kg = units.parse_quantity(raw, "dose_per_mass", "dose"), True
-        except InputError:
-            raise InputError(
-                "dose",
-                f"dose '{raw}' must be a mass such as '389 mg' or a dose per body weight "
-                "such as '5.4 mg/kg'",
-            ) from None
-    if dose.magnitude <= 0:
-        raise InputError("dose", f"dose '{raw}' must be more than zero")
-    return dose, per_kg
 
 
 def parse_tolerance(text: str | None, policy: Policy) -> tuple[Decimal, str]:

@@ -255,3 +255,30 @@ def decide(
 def _signed_pct(c: Comparison) -> str:
     value = _round(c.difference_pct, c.pct_places).normalize()
     return f"{'+' if value > 0 else ''}{value:f}%"
+
+
+def verdict_words(
+    verdict: str,
+    ordered_mg: Quantity,
+    nearest: Comparison,
+    over: OverLabel | None,
+    tolerance_pct: Decimal,
+    basis: str,
+) -> str:
+    """The verdict in one sentence, with the figures it rests on."""
+    tolerance = f"{tolerance_pct.normalize():f}%"
+    if over is not None:
+        pct = _round(over.difference_pct, 1).normalize()
+        return (
+            f"ABOVE THE LABEL: {mg_text(ordered_mg)} is {mg_text(over.difference)} (+{pct:f}%) "
+            f"above {over.what}, {dosing.dose_text(over.limit_rate, basis)} = "
+            f"{mg_text(over.limit_dose)} ({over.source})"
+        )
+    where = (
+        f"{dosing.dose_text(nearest.label_rate, basis)} = {mg_text(nearest.label_dose)}: "
+        f"{'+' if nearest.difference.magnitude > 0 else ''}{mg_text(nearest.difference)}, "
+        f"{_signed_pct(nearest)}"
+    )
+    if verdict == MATCH:
+        return f"matches {_what(nearest)} within {tolerance}: {where}"
+    return f"matches no level within {tolerance}; nearest is {_what(nearest)}, {where}"
