@@ -7,15 +7,25 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from her2dose import units
 from her2dose.commands.adjust import compute_adjustment
+from her2dose.commands.check import compute_check
 from her2dose.commands.levels import compute_levels
 from her2dose.commands.next import compute_next
 from her2dose.commands.plan import compute_plan
 from her2dose.commands.schedule import compute_schedule
 from her2dose.model.plan import PlanRequest
-from her2dose.model.results import AdjustRequest, LevelsRequest, NextRequest, ScheduleRequest
+from her2dose.model.results import (
+    MATCH,
+    AdjustRequest,
+    CheckRequest,
+    LevelsRequest,
+    NextRequest,
+    ScheduleRequest,
+)
 
 
 @pytest.fixture
@@ -94,3 +104,44 @@ def test_levels_schedule_next_agree_with_plan(rounding_book, level):
         today=date(2026, 1, 26),
     )
     assert due.plan.dose == planned.dose
+
+
+@settings(max_examples=25)
+@given(
+    weight=st.decimals(min_value=40, max_value=150, places=1),
+    increment=st.sampled_from([0, 5, 10, 25]),
+    vial_pct=st.sampled_from([0, 5, 10]),
+)
+def test_every_command_agrees_with_plan_under_every_policy_hypothesis(
+    book, weight, increment, vial_pct
+):
+    policy_book = replace(
+        book,
+        policy=replace(
+            book.policy,
+            round_increment_mg=Decimal(increment),
+            round_to_vial_pct=Decimal(vial_pct),
+        ),
+    )
+    w = f"{weight} kg"
+    table = compute_levels(policy_book, LevelsRequest(drug="kadcyla", indication="mbc", weight=w))
+    for row in table.rows:
+        level = row.level.level
+        planned = compute_plan(
+            policy_book, PlanRequest(drug="kadcyla", weight=w, indication="mbc", level=level)
+        )
+        assert row.plan.dose == planned.dose
+        adj = compute_adjustment(
+            policy_book,
+            AdjustRequest(
+                drug="kadcyla", event="ast", indication="mbc", level=level, grade="2", weight=w
+            ),
+        )
+        assert adj.level_dose == planned.dose
+        shown = units.magnitude(planned.dose, "mg").normalize()
+        checked = compute_check(
+            policy_book,
+            CheckRequest(drug="kadcyla", weight=w, dose=f"{shown:f} mg", indication="mbc"),
+        )
+        assert checked.verdict == MATCH, (level, shown, checked.notes)
+        assert checked.nearest.level.level == level

@@ -69,11 +69,14 @@ def candidates_for(
 ) -> tuple[list[Candidate], str]:
     """The label doses an order is compared with, and the scope: every level (none chosen),
     one level, or the phase of a regimen dosed by phase."""
+    raw: list[tuple[Level | None, str, Quantity, str]]
     if regimen.levels:
-        if wanted is None:
-            targets, scope = regimen.levels, "all-levels"
-        else:
-            targets, scope = (dosing.select_level(regimen, wanted),), "level"
+        targets: tuple[Level, ...] = regimen.levels
+        scope = "all-levels"
+        if wanted is not None:
+            chosen = dosing.select_level(regimen, wanted)
+            assert chosen is not None  # a regimen with levels always gives one
+            targets, scope = (chosen,), "level"
         raw = [(lv, lv.name, lv.dose, lv.source) for lv in targets]
     else:
         dosing.select_level(regimen, wanted)  # any --level but 0 is an error that says why

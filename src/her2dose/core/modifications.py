@@ -54,11 +54,11 @@ def lvef_matches(rules: list[Rule], reading: LvefReading) -> tuple[list[Rule], b
 
     When it decides and no limit is known, no rule is returned: the caller asks for one.
     """
+    lvef, drop = reading.lvef, reading.drop
+    assert lvef is not None and drop is not None  # entry_for_lvef asks for both first
 
     def matching(below: bool | None) -> list[Rule]:
-        return [
-            r for r in rules if any(c.matches(reading.lvef, reading.drop, below) for c in r.when)
-        ]
+        return [r for r in rules if any(c.matches(lvef, drop, below) for c in r.when)]
 
     if not uses_lln(rules):
         return matching(None), False
@@ -66,7 +66,7 @@ def lvef_matches(rules: list[Rule], reading: LvefReading) -> tuple[list[Rule], b
     decides = below != not_below
     if reading.lln is None:
         return ([] if decides else not_below), decides
-    return (below if reading.lvef < reading.lln else not_below), decides
+    return (below if lvef < reading.lln else not_below), decides
 
 
 def entry_for_lvef(
