@@ -7,11 +7,10 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from her2dose import units
-from her2dose.core import dose_check, dosing, rounding
+from her2dose.core import dosing, rounding
 from her2dose.errors import InputError
 from her2dose.model import Quantity, RegimenBook, Reminder
-from her2dose.model.plan import OrderedDose, PlanRequest, ResolvedRequest, Rounding
-from her2dose.model.results import MATCH
+from her2dose.model.plan import MATCH, OrderedDose, PlanRequest, ResolvedRequest, Rounding
 
 
 def _mg_text(q: Quantity) -> str:
@@ -67,6 +66,8 @@ def ordered_dose(
 ) -> OrderedDose:
     """An order to plan as written, with check's verdict on it (the same rule, core's).
     Above a label maximum it is refused with the figures."""
+    from her2dose.core import dose_check  # only for an order: not on every plan's start
+
     given, per_kg = parse_dose(request.dose)
     mg = (
         units.quantity(units.magnitude(given, "mg/kg") * units.magnitude(weight, "kg"), "mg")

@@ -39,6 +39,7 @@ from her2dose.model import (
 )
 from her2dose.model.plan import (
     BASELINE,
+    MATCH,
     OpenVial,
     Plan,
     PlanRequest,
@@ -46,7 +47,6 @@ from her2dose.model.plan import (
     ResolvedRequest,
     VialPlan,
 )
-from her2dose.model.results import MATCH
 from her2dose.model.storage import STAGES
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from her2dose.core import dosing
 from her2dose.data.loader import normalise
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model import Level, Molecule, Phase, Product, Regimen, RegimenBook, Schedule
 from her2dose.model.courses import Course
-from her2dose.model.results import Shape, days
+
+if TYPE_CHECKING:
+    from her2dose.model.results import Shape
 
 # How a command needs a choice.
 REQUIRED = "required"  # resolved; missing and ambiguous is an error
@@ -275,6 +278,8 @@ def _shape(
     """The schedule or pattern asked for. In COURSE mode only the course shapes the label
     gives are allowed (adjuvant trastuzumab is never weekly for a whole year); ANY_SHAPE
     accepts any schedule the patient may be on now."""
+    from her2dose.model.results import Shape, days  # only for schedule and next
+
     if regimen is None:
         if not _given(schedule):
             needing = [

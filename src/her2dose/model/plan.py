@@ -312,6 +312,15 @@ class PlanRequest:
     dose: str | None = None
 
 
+# `check`'s verdicts (and `plan --dose`'s): here so that a plan needs no other record module.
+MATCH = "match"
+NO_MATCH = "no-match"
+ABOVE_LABEL_DOSE = "above-label-dose"
+ABOVE_MAXIMUM = "above-maximum"
+AMBIGUOUS = "ambiguous"  # the tolerance covers two levels and the dose is neither exactly
+VERDICTS = (MATCH, NO_MATCH, ABOVE_LABEL_DOSE, ABOVE_MAXIMUM, AMBIGUOUS)
+
+
 @dataclass(frozen=True, slots=True)
 class OrderedDose:
     """An order planned as written (`plan --dose`), and how it compares with the label:

@@ -21,19 +21,21 @@ from her2dose.model import (
 )
 from her2dose.model.adverse_events import Event, NotEncoded, Rule
 from her2dose.model.courses import Course, FixedDose, MissedDoseRule, Pattern
-from her2dose.model.plan import Plan
+from her2dose.model.plan import (  # noqa: F401 - the verdicts, re-exported
+    ABOVE_LABEL_DOSE,
+    ABOVE_MAXIMUM,
+    AMBIGUOUS,
+    MATCH,
+    NO_MATCH,
+    VERDICTS,
+    Plan,
+)
 
 # Kinds of answer `adjust` gives.
 ANSWER_RULE = "rule"
 ANSWER_NOT_ENCODED = "not-encoded"
 ANSWER_NO_ROW = "no-matching-row"  # an LVEF reading that meets no row: no modification
 ANSWER_NO_EVENT_ROW = "no-table-row"  # the table has no row for the event at all
-MATCH = "match"
-NO_MATCH = "no-match"
-ABOVE_LABEL_DOSE = "above-label-dose"
-ABOVE_MAXIMUM = "above-maximum"
-AMBIGUOUS = "ambiguous"  # the tolerance covers two levels and the dose is neither exactly
-VERDICTS = (MATCH, NO_MATCH, ABOVE_LABEL_DOSE, ABOVE_MAXIMUM, AMBIGUOUS)
 NOT_YET_DUE = "not-yet-due"
 DUE = "due"
 LATE = "late"
