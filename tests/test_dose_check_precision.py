@@ -157,3 +157,15 @@ def test_cli_ambiguous_exits_1(cli):
     )
     assert result.exit_code == 1
     assert '"verdict": "ambiguous"' in result.stdout
+
+
+def test_a_rounded_trastuzumab_dose_is_recognised_for_the_named_product(book):
+    rounding = with_policy(book, round_to_vial_pct=Decimal(10))
+    kw = {"indication": "gastric", "phase": "loading", "tolerance": "1"}
+    # 73.75 kg x 8 mg/kg = 590 mg; OGIVRI's vials round it to 600 mg (+1.7%)
+    named = check(rounding, "trastuzumab", "73.75 kg", "600 mg", product="ogivri", **kw)
+    assert named.verdict == MATCH
+    assert any("active rounding policy" in n for n in named.notes)
+    unnamed = check(rounding, "trastuzumab", "73.75 kg", "600 mg", **kw)
+    assert unnamed.verdict == ABOVE_LABEL_DOSE
+    assert any("no product was named" in n for n in unnamed.notes)

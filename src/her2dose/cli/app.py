@@ -516,6 +516,10 @@ def check(
             )
         ),
     ] = None,
+    product: Annotated[
+        str | None,
+        typer.Option(help="Product whose vials a rounding policy rounds to (trastuzumab)."),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -539,6 +543,7 @@ def check(
                 schedule=schedule,
                 phase=phase,
                 tolerance=tolerance,
+                product=product,
             ),
         )
         emit(result, output_format, book, render.dose_check_json, render.dose_check_table)
