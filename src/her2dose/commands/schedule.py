@@ -166,8 +166,12 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
     if skipped:
         notes.append(
             f"the list starts at cycle {first_cycle} on {start.isoformat()}; the course is "
-            f"dated as if cycle 1 was on {origin.isoformat()} ({skipped} intervals earlier), "
-            "and every listed dose is a continuing dose (no loading dose)"
+            f"dated as if cycle 1 was on {origin.isoformat()} ({skipped} intervals earlier)"
+            + (
+                "; every listed dose is a maintenance dose (the loading dose was cycle 1)"
+                if "loading" in shape.first.phases
+                else ""
+            )
         )
     if fixed:
         assert course is not None
@@ -176,8 +180,11 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         limit = f" {course.limit}" if course.limit else ""
         if len(rows) < len(full):
             end = (
-                f"Showing the first {len(rows)} of the {len(full)} doses of the course "
-                f"({length})" + (f" from cycle {first_cycle}" if skipped else "") + f".{limit}"
+                f"Showing the first {len(rows)} of the {len(full)} "
+                + ("remaining " if skipped else "")
+                + f"doses of the course ({length})"
+                + (f", from cycle {first_cycle}" if skipped else "")
+                + f".{limit}"
             )
         else:
             after = (
