@@ -169,3 +169,11 @@ def test_a_rounded_trastuzumab_dose_is_recognised_for_the_named_product(book):
     unnamed = check(rounding, "trastuzumab", "73.75 kg", "600 mg", **kw)
     assert unnamed.verdict == ABOVE_LABEL_DOSE
     assert any("no product was named" in n for n in unnamed.notes)
+
+
+def test_one_dose_planned_at_two_levels_is_ambiguous(book):
+    # KADCYLA 45.9 kg: 165.24 mg (level 0) and 137.7 mg (level -1) both round to 150 mg
+    steps = with_policy(book, round_increment_mg=Decimal(25))
+    c = check(steps, "kadcyla", "45.9 kg", "150 mg", indication="mbc")
+    assert c.verdict == AMBIGUOUS and not c.matched
+    assert "level 0" in c.message and "level -1" in c.message

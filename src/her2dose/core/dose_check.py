@@ -183,8 +183,7 @@ def decide(
         and cand.planned_mg != cand.label_mg
         and abs(units.magnitude(ordered_mg - cand.planned_mg, "mg")) <= half
     ]
-    if planned:
-        cand, comp = planned[0]
+    for cand, comp in planned:
         assert cand.planned_mg is not None
         notes.append(
             f"{mg_text(ordered_mg)} is the dose the active rounding policy plans at "
@@ -213,6 +212,13 @@ def decide(
     message = None
     if over is not None:
         verdict = ABOVE_MAXIMUM if over.kind == "maximum" else ABOVE_LABEL_DOSE
+    elif len(planned) > 1:  # the policy rounds two levels to this one dose
+        verdict = AMBIGUOUS
+        listing = " and ".join(_what(comp) for _, comp in planned)
+        message = (
+            f"AMBIGUOUS: {mg_text(ordered_mg)} is the dose the active rounding policy plans "
+            f"at {listing}; the dose does not say which level is meant: check the order"
+        )
     elif planned:
         verdict, nearest = MATCH, planned[0][1]
         message = (
