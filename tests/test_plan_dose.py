@@ -97,3 +97,23 @@ def test_cli_plan_dose(cli):
     )  # fmt: skip
     assert result.exit_code == 0
     assert '"dose_mg": 316.8' in result.stdout and '"level": -1' in result.stdout
+
+
+def test_an_order_the_rounding_policy_produced_gets_checks_verdict(book):
+    # 72 kg, vial rounding 10%: the plan at level 0 is 400 mg; ordering 400 mg is that dose
+    kw = {"drug": "enhertu", "weight": "72 kg", "indication": "breast"}
+    p = plan(book, **kw, dose="400 mg", round_to_vial_pct="10")
+    assert p.order.verdict == MATCH and p.level.level == 0
+    assert units.magnitude(p.dose, "mg") == 400
+    assert any("active rounding policy" in n for n in p.notes)
+    rounding = replace(book, policy=replace(book.policy, round_to_vial_pct=Decimal(10)))
+    c = compute_check(
+        rounding, CheckRequest(drug="enhertu", weight="72 kg", dose="400 mg", indication="breast")
+    )
+    assert c.verdict == p.order.verdict
+
+
+def test_an_order_in_mg_shows_its_rate_to_the_thousandth(book):
+    p = plan(book, drug="enhertu", weight="72 kg", indication="breast", dose="350 mg")
+    assert units.magnitude(p.dose_rate, "mg/kg") == Decimal("4.861")
+    assert units.magnitude(p.dose, "mg") == 350

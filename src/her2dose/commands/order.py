@@ -3,14 +3,19 @@ and the words for a rounding that raised a dose above the label."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from her2dose import units
 from her2dose.core import dosing, rounding
 from her2dose.errors import InputError
-from her2dose.model import Quantity, RegimenBook, Reminder
+from her2dose.model import Level, Quantity, RegimenBook, Reminder
 from her2dose.model.plan import MATCH, OrderedDose, PlanRequest, ResolvedRequest, Rounding
+
+# The plan's dose at a level under the policy in force, and the rounding in words; None
+# when that plan is not rounded.
+PlannedAt = Callable[[Level | None], tuple[Quantity, str] | None]
 
 
 def _mg_text(q: Quantity) -> str:
@@ -62,25 +67,31 @@ def parse_dose(text: str | None) -> tuple[Quantity, bool]:
 
 
 def ordered_dose(
-    book: RegimenBook, r: ResolvedRequest, request: PlanRequest, weight: Quantity
+    book: RegimenBook,
+    r: ResolvedRequest,
+    request: PlanRequest,
+    weight: Quantity,
+    planned_at: PlannedAt | None = None,
 ) -> OrderedDose:
     """An order to plan as written, with check's verdict on it (the same rule, core's).
     Above a label maximum it is refused with the figures."""
     from her2dose.core import dose_check  # only for an order: not on every plan's start
 
     given, per_kg = parse_dose(request.dose)
-    mg = (
-        units.quantity(units.magnitude(given, "mg/kg") * units.magnitude(weight, "kg"), "mg")
-        if per_kg
-        else given.to("mg")
-    )
-    rate = (
-        given.to("mg/kg")
-        if per_kg
-        else units.quantity(units.magnitude(mg, "mg") / units.magnitude(weight, "kg"), "mg/kg")
-    )
+    if per_kg:  # exactly as a label level is dosed
+        mg, rate = dosing.dose_for(given, "per_kg", weight), given.to("mg/kg")
+    else:
+        mg = units.quantity(units.magnitude(given, "mg"), "mg")
+        # shown as check shows it, to 0.001 mg/kg; the mg ordered are what is planned
+        per = units.magnitude(mg, "mg") / units.magnitude(weight, "kg")
+        rate = units.quantity(per.quantize(Decimal("0.001"), ROUND_HALF_UP), "mg/kg")
     wanted = dosing.parse_level(request.level)
     candidates, _ = dose_check.candidates_for(r.regimen, r.schedule, r.phase, wanted, weight)
+    if planned_at is not None:  # a rounding policy is active: its own doses are recognised
+        for i, c in enumerate(candidates):
+            hit = planned_at(c.level)
+            if hit is not None:
+                candidates[i] = replace(c, planned_mg=hit[0], planned_by=hit[1])
     limits = dose_check.limits_for(r.regimen, r.phase, weight)
     precision = book.policy.order_precision_mg
     _, decided = dose_check.decide(
@@ -111,6 +122,7 @@ def ordered_dose(
         difference_pct=nearest.difference_pct,
         pct_places=nearest.pct_places,
         message=f"ordered dose {typed}: {message}",
+        notes=decided.notes,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from operator import attrgetter
@@ -31,6 +32,7 @@ from her2dose.data import clock
 from her2dose.errors import Her2DoseError, InputError
 from her2dose.model import (
     INFUSION_CHOICES,
+    Level,
     Policy,
     Quantity,
     Regimen,
@@ -236,9 +238,17 @@ def plan_patient(
     ordered = dosing.dose_for(r.dose_rate, r.regimen.basis, dosing_weight)
     order = None
     if _given(request.dose):
-        order = ordered_dose(book, r, request, dosing_weight)
+        rounds = r.policy.round_to_vial_pct > 0 or r.policy.round_increment_mg > 0
+
+        def planned_at(lv: Level | None) -> tuple[Quantity, str] | None:
+            level = lv.level if lv is not None else request.level
+            p = compute_plan(book, replace(request, dose=None, level=level), now=now, zone=zone)
+            return (p.dose, p.rounding.reason) if p.rounding is not None else None
+
+        order = ordered_dose(book, r, request, dosing_weight, planned_at if rounds else None)
         ordered = order.dose
         (warnings if order.verdict != MATCH else notes).append(order.message)
+        notes.extend(order.notes)
         r = as_ordered(r, order)
     level, dose_rate = r.level, r.dose_rate
     next_level, next_step, reminders = r.next_level, r.next_step, r.reminders

@@ -337,6 +337,7 @@ class OrderedDose:
     difference_pct: Decimal
     pct_places: int
     message: str  # the verdict in words
+    notes: tuple[str, ...] = ()  # what the verdict noticed (a rounding, a wide tolerance)
 
 
 def shown_pct(value: Decimal, threshold: Decimal) -> Decimal:
