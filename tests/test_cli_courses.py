@@ -24,6 +24,8 @@ SCHEDULE_KEYS = [
     "chemotherapy",
     "start",
     "level",
+    "cycle_levels",
+    "first_cycle",
     "course",
     "requested_cycles",
     "requested_weeks",
@@ -46,6 +48,7 @@ DOSE_KEYS = [
     "schedule",
     "interval_days",
     "phase",
+    "level",
     "dose",
     "dose_mg_per_kg",
     "dose_mg",
@@ -157,7 +160,7 @@ def test_schedule_open_ended_needs_a_length(cli):
     result = cli("schedule", "enhertu", "--indication", "breast", "--start", "2026-01-05")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        "error: regimen 'tdxd-breast' is given until disease progression or unacceptable toxicity"
+        "error: ENHERTU (breast) is given until disease progression or unacceptable toxicity"
     )
     ok = cli(
         "schedule",

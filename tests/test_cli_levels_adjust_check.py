@@ -325,7 +325,7 @@ def test_adjust_not_encoded_exits_1_and_says_where_to_look(cli):
     assert "warning: not encoded" in result.stderr
 
 
-def test_adjust_lvef_outside_every_row_exits_1(cli):
+def test_adjust_lvef_outside_every_row_exits_0_with_no_modification(cli):
     result = cli(
         "adjust",
         "enhertu",
@@ -340,14 +340,22 @@ def test_adjust_lvef_outside_every_row_exits_1(cli):
         "--lvef-drop",
         "5",
     )
+    assert result.exit_code == 0
+    assert "no modification in the label's table at this reading" in result.stdout
+    assert "LVEF greater than 45%" in result.stdout  # the rows' boundaries
+
+
+def test_adjust_event_without_a_row_exits_1(cli):
+    result = cli("adjust", "kadcyla", "--indication", "mbc", "--level", "0", "--event", "nausea")
     assert result.exit_code == 1
-    assert "does not infer an action" in result.stderr
+    assert "has no row for nausea; no label-directed modification" in result.stderr
+    assert "did you mean" not in result.stderr
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--level", "0", "--event", "nausea", "--grade", "2"], "unknown event 'nausea'"),
+        (["--level", "0", "--event", "neutropenai", "--grade", "2"], "did you mean 'neutropenia'"),
         (["--level", "0", "--event", "anc", "--grade", "1"], "grades in the table: 3, 4"),
         (["--level", "-3", "--event", "anc", "--grade", "3"], "valid levels are 0, -1, -2"),
         (["--event", "anc", "--grade", "3"], "--level is required"),

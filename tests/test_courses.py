@@ -123,7 +123,7 @@ def test_adjuvant_has_no_weekly_course_alone(book):
 
 
 def test_pattern_needs_a_known_chemotherapy(book):
-    with pytest.raises(InputError, match="needs --chemotherapy"):
+    with pytest.raises(InputError, match="--chemotherapy is required with --schedule"):
         adjuvant(book, None)
     with pytest.raises(InputError, match="unknown chemotherapy 'cisplatin'"):
         adjuvant(book, "cisplatin")

@@ -18,7 +18,7 @@ from her2dose.commands.adjust import (
     parse_percent,
 )
 from her2dose.errors import InputError, UnknownNameError
-from her2dose.model.results import ANSWER_NO_ROW, ANSWER_RULE, AdjustRequest
+from her2dose.model.results import ANSWER_NO_EVENT_ROW, ANSWER_NO_ROW, ANSWER_RULE, AdjustRequest
 
 
 def adjust(book, **kw):
@@ -77,17 +77,18 @@ def test_ild_grade_1_without_days_gives_both_branches_and_no_decision(book):
     assert any("--resolved-days" in n for n in adj.notes)
 
 
-def test_resolved_days_refused_where_it_decides_nothing(book):
-    with pytest.raises(InputError, match="leave it out"):
-        adjust(
-            book,
-            drug="enhertu",
-            indication="breast",
-            level="0",
-            event="ild",
-            grade="2",
-            resolved_days=10,
-        )
+def test_resolved_days_where_it_decides_nothing_answers_with_a_note(book):
+    adj = adjust(
+        book,
+        drug="enhertu",
+        indication="breast",
+        level="0",
+        event="ild",
+        grade="2",
+        resolved_days=10,
+    )
+    assert adj.answered and adj.result is not None and adj.result.discontinue
+    assert any("--resolved-days was not needed" in n for n in adj.notes)
 
 
 # -- reducing from the last level --------------------------------------------------------
@@ -227,13 +228,49 @@ def test_event_synonyms(book, typed, event_id):
     assert resolve_event(book.adverse_events[molecule.id], typed, molecule).id == event_id
 
 
-def test_unknown_event_lists_the_events_of_that_drug(book):
-    with pytest.raises(UnknownNameError) as err:
-        adjust(book, drug="kadcyla", indication="mbc", level="0", event="neutropenia", grade="3")
-    message = str(err.value)
-    assert "unknown event 'neutropenia'" in message
+def test_an_event_without_a_row_lists_the_events_of_that_drug(book):
+    adj = adjust(book, drug="kadcyla", indication="mbc", level="0", event="neutropenia", grade="3")
+    assert adj.answer == ANSWER_NO_EVENT_ROW and not adj.answered
+    assert adj.message.startswith(
+        "the label's dose-modification table has no row for neutropenia; no label-directed "
+        "modification"
+    )
+    assert "neuropathy" not in adj.message.split("Events in")[0]  # never "did you mean"
     for event in ("transaminases", "bilirubin", "lvef", "thrombocytopenia", "ild"):
-        assert event in message
+        assert event in adj.message
+
+
+@pytest.mark.parametrize("event", ["nausea", "fatigue", "alopecia"])
+def test_events_no_table_lists_get_no_label_directed_modification(book, event):
+    for drug, indication in (("enhertu", "breast"), ("kadcyla", "mbc")):
+        adj = adjust(book, drug=drug, indication=indication, level="0", event=event, grade="3")
+        assert adj.answer == ANSWER_NO_EVENT_ROW
+        assert f"has no row for {event}; no label-directed modification" in adj.message
+        assert adj.outcomes == () and adj.result is None
+
+
+def test_no_event_is_suggested_for_another_events_name(book):
+    """Over the whole event vocabulary: a name of event E in one table, typed for a drug
+    whose table lacks that name, is either answered "no row" or gets a suggestion of this
+    table's name for the same event (a shared synonym), never a different event."""
+    from her2dose.commands.adjust import resolve_event
+
+    def names(e):
+        return {e.id, *e.synonyms}
+
+    for mid, table in book.adverse_events.items():
+        molecule = book.molecules[mid]
+        for other_id, other in book.adverse_events.items():
+            if other_id == mid:
+                continue
+            for foreign in other.events.values():
+                for name in names(foreign) - set(table.names):
+                    try:
+                        assert resolve_event(table, name, molecule, book) is None
+                    except UnknownNameError as error:
+                        suggested = str(error).split("did you mean ")[1].split("?")[0]
+                        for s in suggested.replace("'", "").split(" or "):
+                            assert names(table.events[s]) & names(foreign), (mid, name, s)
 
 
 def test_close_misspelling_is_suggested(book):
@@ -348,11 +385,12 @@ def test_lvef_event_needs_values(book):
         adjust(book, drug="enhertu", indication="breast", level="0", event="lvef", lvef="42")
 
 
-def test_lvef_options_refused_for_graded_events(book):
-    with pytest.raises(InputError, match="are for LVEF events"):
-        adjust(
-            book, drug="enhertu", indication="breast", level="0", event="ild", grade="1", lvef="40"
-        )
+def test_lvef_options_for_graded_events_answer_with_a_note(book):
+    adj = adjust(
+        book, drug="enhertu", indication="breast", level="0", event="ild", grade="1", lvef="40"
+    )
+    assert adj.answered
+    assert any("were not used" in n and "not an LVEF event" in n for n in adj.notes)
 
 
 def test_drop_and_baseline_together_are_refused(book):

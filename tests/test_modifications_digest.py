@@ -591,4 +591,8 @@ def test_every_not_encoded_entry_is_tested(book):
 def test_lvef_values_outside_every_row_get_no_invented_answer(book, drug, indication, inputs):
     adj = adjust(book, drug, indication, "lvef", inputs)
     assert adj.answer == ANSWER_NO_ROW
-    assert adj.rule is None and adj.result is None and not adj.answered
+    # no modification at this reading, which is the table's answer: exit 0, rows shown
+    assert adj.rule is None and adj.result is None and adj.answered
+    assert adj.message.startswith("no modification in the label's table at this reading")
+    for entry in adj.event.entries_for(adj.regimen.id):
+        assert entry.criterion in adj.message

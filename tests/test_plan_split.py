@@ -17,7 +17,7 @@ from her2dose.model.plan import PlanRequest
 
 # Fields resolve() does not read: they vary per patient (any new field must be classified).
 PATIENT_FIELDS = frozenset(
-    {"weight", "baseline_weight", "open_vial_mg", "open_vial_date", "prepared_at"}
+    {"weight", "baseline_weight", "open_vial_mg", "open_vial_date", "prepared_at", "dose"}
 )
 
 COMBINATIONS = [

@@ -274,6 +274,17 @@ def plan(
             )
         ),
     ] = None,
+    dose: Annotated[
+        str | None,
+        typer.Option(
+            "--dose",
+            "-d",
+            help=(
+                "Plan this ordered dose exactly ('389 mg' or '5.4 mg/kg'), with check's "
+                "verdict on it; refused above a label maximum."
+            ),
+        ),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -303,6 +314,7 @@ def plan(
                 open_vial_mg=open_vial_mg,
                 open_vial_date=open_vial_date,
                 prepared_at=prepared_at,
+                dose=dose,
             ),
         )
         from her2dose import render
@@ -504,6 +516,10 @@ def check(
             )
         ),
     ] = None,
+    product: Annotated[
+        str | None,
+        typer.Option(help="Product whose vials a rounding policy rounds to (trastuzumab)."),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -527,6 +543,7 @@ def check(
                 schedule=schedule,
                 phase=phase,
                 tolerance=tolerance,
+                product=product,
             ),
         )
         emit(result, output_format, book, render.dose_check_json, render.dose_check_table)
@@ -579,6 +596,23 @@ def schedule_command(
     weeks: Annotated[
         int | None, typer.Option(help="List the doses of this many weeks (instead of --cycles).")
     ] = None,
+    levels: Annotated[
+        str | None,
+        typer.Option(
+            "--levels",
+            help=(
+                "A level per cycle range, e.g. '1-5:0,6:-1,7-10:-2' (levels only go down); "
+                "instead of --level."
+            ),
+        ),
+    ] = None,
+    first_cycle: Annotated[
+        int | None,
+        typer.Option(
+            "--first-cycle",
+            help="The list starts at this cycle (a course begun elsewhere, e.g. 7 of 18).",
+        ),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
 ) -> None:
@@ -603,6 +637,8 @@ def schedule_command(
                 chemotherapy=chemotherapy,
                 cycles=cycles,
                 weeks=weeks,
+                levels=levels,
+                first_cycle=first_cycle,
             ),
         )
         from her2dose import render

@@ -1,5 +1,5 @@
-"""Adverse-event dose modifications (`her2dose adjust`): the label's tables as records, and
-the pure rules that apply them.
+"""Adverse-event dose modifications (`her2dose adjust`): resolve the event and the inputs,
+apply the label's table (the rules are in core.modifications), and answer.
 
 regimens._Checker.adverse_events builds these records (kept in adverse_event_records, and
 re-exported here) from `[adverse_events.MOLECULE]` in regimens.toml; nothing here reads a
@@ -18,9 +18,21 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from her2dose import units
-from her2dose.commands.plan import parse_weight
-from her2dose.core import dosing
-from her2dose.data import loader as regimens
+from her2dose.commands import selection
+from her2dose.commands.plan import compute_plan, parse_weight
+from her2dose.core.modifications import (  # noqa: F401 - the rules, re-exported
+    DEFAULT_GRADES,
+    MgAt,
+    entry_for_grade,
+    entry_for_lvef,
+    level_words,
+    lvef_matches,
+    outcome,
+    outcomes_for,
+    uses_lln,
+    valid_grades,
+)
+from her2dose.data.loader import normalise
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model import Level, Molecule, Quantity, Regimen, RegimenBook
 from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
@@ -35,7 +47,9 @@ from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
     Range,
     Rule,
 )
+from her2dose.model.plan import PlanRequest
 from her2dose.model.results import (
+    ANSWER_NO_EVENT_ROW,
     ANSWER_NO_ROW,
     ANSWER_NOT_ENCODED,
     ANSWER_RULE,
@@ -44,13 +58,6 @@ from her2dose.model.results import (
     LvefReading,
     Outcome,
 )
-
-# Grades an entry without `grades` covers when listing valid values (5 only if a label names it).
-DEFAULT_GRADES = (1, 2, 3, 4)
-
-
-# -- request and answer ------------------------------------------------------------------
-
 
 # -- input parsing -----------------------------------------------------------------------
 
@@ -110,6 +117,17 @@ def lvef_reading(request: AdjustRequest, event: Event) -> LvefReading:
     return LvefReading(lvef, drop, lln, lln_from, request.symptomatic_chf)
 
 
+def lvef_words(reading: LvefReading) -> str:
+    parts = []
+    if reading.lvef is not None:
+        parts.append(f"LVEF {reading.lvef.normalize():f}%")
+    if reading.drop is not None:
+        parts.append(f"absolute decrease {reading.drop.normalize():f} points from baseline")
+    if reading.symptomatic_chf:
+        parts.append("symptomatic heart failure")
+    return ", ".join(parts)
+
+
 def _has_lvef_input(request: AdjustRequest) -> bool:
     return (
         any(
@@ -135,230 +153,131 @@ def table_for(book: RegimenBook, molecule: Molecule) -> AdverseEvents:
     return table
 
 
-def resolve_event(table: AdverseEvents, name: str, molecule: Molecule) -> Event:
-    key = regimens.normalise(name)
+def _event_names(event: Event) -> set[str]:
+    return {normalise(n) for n in (event.id, *event.synonyms)}
+
+
+def resolve_event(
+    table: AdverseEvents, name: str, molecule: Molecule, book: RegimenBook | None = None
+) -> Event | None:
+    """The event of this drug's table that `name` names; None when the table has no row
+    for that event (an event of another label's table, or one no table lists).
+
+    A suggestion is made only within one clinical meaning: a close misspelling of this
+    table's names, unless the name is closer to an event this table does not have; or this
+    table's name for the same event when `name` is another label's spelling of it.
+    """
+    key = normalise(name)
     event_id = table.names.get(key)
     if event_id is not None:
         return table.events[event_id]
-    close = difflib.get_close_matches(key, list(table.names), n=3, cutoff=0.6)
-    suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
+    others = [t for t in (book.adverse_events.values() if book else ()) if t is not table]
     listing = "; ".join(
         f"{e.id}" + (f" ({', '.join(e.synonyms)})" if e.synonyms else "")
         for e in table.events.values()
     )
-    raise UnknownNameError(
-        "event",
-        f"unknown event '{name}' for {molecule.name}{suggestion} Events in its label's "
-        f"dose-modification table: {listing}",
-    )
 
-
-def current_level(regimen: Regimen, level: str | int | None) -> Level | None:
-    """The level the patient is on. Required where the regimen has reductions: the result of
-    'reduce one level' depends on it, and it is never assumed."""
-    parsed = dosing.parse_level(level)
-    if parsed is None and regimen.has_reductions:
-        valid = ", ".join(str(lv.level) for lv in regimen.levels)
-        raise InputError(
-            "level",
-            f"--level is required for regimen '{regimen.id}' (the level the patient is on now); "
-            f"valid levels are {valid}",
+    def did_you_mean(close: list[str], why: str = "") -> UnknownNameError:
+        return UnknownNameError(
+            "event",
+            f"unknown event '{name}' for {molecule.name}; did you mean "
+            f"{' or '.join(repr(c) for c in close)}?{why} Events in its label's "
+            f"dose-modification table: {listing}",
         )
-    return dosing.select_level(regimen, parsed)
 
-
-def valid_grades(entries: list[Rule | NotEncoded]) -> tuple[int, ...]:
-    grades: set[int] = set()
-    for entry in entries:
-        grades.update(entry.grades or DEFAULT_GRADES)
-    return tuple(sorted(grades))
-
-
-def entry_for_grade(event: Event, regimen: Regimen, grade: int, brand: str) -> Rule | NotEncoded:
-    entries = event.entries_for(regimen.id)
-    for entry in entries:
-        if not entry.grades or grade in entry.grades:
-            return entry
-    valid = ", ".join(str(g) for g in valid_grades(entries))
-    raise InputError(
-        "grade",
-        f"{brand}'s dose-modification table has no row for grade {grade} {event.name}; "
-        f"grades in the table: {valid}",
-    )
-
-
-def uses_lln(rules: list[Rule]) -> bool:
-    return any(c.below_lln is not None for r in rules for c in r.when)
-
-
-def lvef_matches(rules: list[Rule], reading: LvefReading) -> tuple[list[Rule], bool]:
-    """Rules whose values match, and whether the lower limit of normal decides which.
-
-    When it decides and no limit is known, no rule is returned: the caller asks for one.
-    """
-
-    def matching(below: bool | None) -> list[Rule]:
-        return [
-            r for r in rules if any(c.matches(reading.lvef, reading.drop, below) for c in r.when)
+    elsewhere = [t.events[t.names[key]] for t in others if key in t.names]
+    if elsewhere:
+        same = [
+            e.id
+            for e in table.events.values()
+            if any(_event_names(e) & _event_names(other) for other in elsewhere)
         ]
-
-    if not uses_lln(rules):
-        return matching(None), False
-    below, not_below = matching(True), matching(False)
-    decides = below != not_below
-    if reading.lln is None:
-        return ([] if decides else not_below), decides
-    return (below if reading.lvef < reading.lln else not_below), decides
-
-
-def entry_for_lvef(
-    event: Event, regimen: Regimen, reading: LvefReading, brand: str
-) -> tuple[Rule | NotEncoded | None, list[str]]:
-    """The row for an LVEF reading, or None when no row of the label's table matches."""
-    notes: list[str] = []
-    entries = event.entries_for(regimen.id)
-    for entry in entries:
-        if isinstance(entry, NotEncoded):
-            return entry, notes
-    rules = [e for e in entries if isinstance(e, Rule)]
-    chf_rules = [r for r in rules if r.symptomatic_chf]
-    if reading.symptomatic_chf:
-        if chf_rules:
-            return chf_rules[0], notes
-        notes.append(
-            f"{brand}'s LVEF rules have no separate row for symptomatic heart failure; "
-            "the row was chosen from the LVEF value and decrease"
-        )
-    value_rules = [r for r in rules if not r.symptomatic_chf]
-    if reading.lvef is None or reading.drop is None:
-        chf_hint = " (or --symptomatic-chf)" if chf_rules else ""
-        raise InputError(
-            "lvef",
-            f"{event.name} rows are LVEF categories, not CTCAE grades: give the current LVEF "
-            f"(--lvef 42) and its absolute decrease from baseline (--lvef-drop 12, or "
-            f"--lvef-baseline 54){chf_hint}",
-        )
-    matched, decides = lvef_matches(value_rules, reading)
-    if decides and reading.lln is None:
-        raise InputError(
-            "lvef-lln",
-            f"whether LVEF {reading.lvef}% is below the lower limit of normal decides the "
-            f"{brand} row: give your institution's limit with --lvef-lln (e.g. --lvef-lln 50)",
-        )
-    if decides and reading.lln_from == "label":
-        notes.append(
-            f"lower limit of normal taken as {reading.lln}% (the label's figure where no "
-            "institutional limit is available); give --lvef-lln for your institution's"
-        )
-    if reading.lln_from == "--lvef-lln" and not uses_lln(value_rules):
-        notes.append(f"--lvef-lln was not used: {brand}'s LVEF rows do not depend on it")
-    if len(matched) > 1:  # the loader rejects overlapping rows; this is a bug if reached
-        raise AssertionError(f"several LVEF rows match: {[r.criterion for r in matched]}")
-    return (matched[0] if matched else None), notes
+        if same:
+            return_hint = f" ('{name}' is another label's name for it)"
+            raise did_you_mean(sorted(set(same)), return_hint)
+        return None
+    vocabulary = set(table.names).union(*(t.names for t in others))
+    close = difflib.get_close_matches(key, sorted(vocabulary), n=3, cutoff=0.6)
+    if close and close[0] in table.names:
+        raise did_you_mean([c for c in close if c in table.names])
+    return None
 
 
-# -- outcomes --------------------------------------------------------------------------
-
-
-def level_words(level: Level, basis: str) -> str:
-    return f"level {level.level} ({level.name}, {dosing.dose_text(level.dose, basis)})"
-
-
-def outcome(
-    step: str,
-    condition: str | None,
-    regimen: Regimen,
-    level: Level | None,
-    weight: Quantity | None,
-) -> Outcome:
-    """One branch. Never returns a level above `level`."""
-
-    def made(lv: Level | None, discontinue: bool, text: str) -> Outcome:
-        dose = (
-            dosing.dose_for(lv.dose, regimen.basis, weight)
-            if lv is not None and weight is not None
-            else None
-        )
-        return Outcome(condition, step, lv, dose, discontinue, text)
-
-    same = (
-        f"at the same dose: {level_words(level, regimen.basis)}"
-        if level is not None
-        else "at the same dose"
+def no_row_message(table_events: list[Event], name: str, brand: str) -> str:
+    events = ", ".join(e.id for e in table_events)
+    return (
+        f"the label's dose-modification table has no row for {name}; no label-directed "
+        f"modification. Events in the {brand} table: {events}"
     )
-    if step == "continue":
-        return made(level, False, f"continue treatment {same}")
-    if step == "maintain":
-        return made(level, False, f"resume {same}")
-    if step == "slow-or-interrupt-infusion":
-        return made(level, False, f"slow or interrupt the infusion; the dose is unchanged ({same})")
-    if step == "discontinue":
-        return made(None, True, "permanently discontinue")
-    if step == "reduce":
-        lower = dosing.level_after(regimen, level)
-        if lower is not None:
-            return made(lower, False, f"reduce one level to {level_words(lower, regimen.basis)}")
-        after = regimen.further_reduction
-        said = (
-            f" (label: further reduction required: {after.text}; {after.source})" if after else ""
-        )
-        last = f"level {level.level} is the last level" if level is not None else "no lower level"
-        return made(None, True, f"permanently discontinue: {last}{said}")
-    if step == "not-stated":
-        return made(
-            None,
-            False,
-            "not stated in the label: check the current prescribing information",
-        )
-    raise AssertionError(f"unknown step {step!r}")  # the loader allows only known steps
-
-
-def outcomes_for(
-    rule: Rule,
-    regimen: Regimen,
-    level: Level | None,
-    weight: Quantity | None,
-    resolved_days: int | None,
-) -> tuple[tuple[Outcome, ...], Outcome | None]:
-    """Every branch of a rule, and the one that applies when it can be decided."""
-    if rule.action != "interrupt":
-        only = outcome(rule.action, None, regimen, level, weight)
-        return (only,), only
-    assert rule.then is not None  # the loader requires `then` for interrupt
-    if rule.condition is None:
-        only = outcome(rule.then, None, regimen, level, weight)
-        return (only,), only
-    first = outcome(rule.then, rule.condition, regimen, level, weight)
-    second = outcome(rule.otherwise or "not-stated", "otherwise", regimen, level, weight)
-    decided = None
-    if rule.resolved_within is not None and resolved_days is not None:
-        within = units.quantity(resolved_days, "day") <= rule.resolved_within
-        decided = first if within else second
-    return (first, second), decided
 
 
 # -- the command -------------------------------------------------------------------------
 
 
 def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
-    molecule, product = regimens.resolve_drug(book, request.drug)
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        level=request.level,
+        product_mode=selection.SKIP,
+        schedule_mode=selection.SKIP,
+        phase_mode=selection.SKIP,
+        level_mode=selection.LEVEL_CURRENT,
+    )
+    molecule, regimen, level, brand = chosen.molecule, chosen.regimen, chosen.level, chosen.brand
     table = table_for(book, molecule)
-    event = resolve_event(table, request.event, molecule)
-    level = current_level(regimen, request.level)
-    brand = product.brand if product is not None else molecule.name
     grade = parse_grade(request.grade) if request.grade is not None else None
-    warnings: list[str] = []
-    notes: list[str] = []
-
-    if event.input != "lvef" and _has_lvef_input(request):
-        raise InputError(
-            "lvef",
-            f"--lvef, --lvef-drop, --lvef-baseline, --lvef-lln and --symptomatic-chf "
-            f"are for LVEF events; {event.name} is graded differently",
-        )
     if request.resolved_days is not None and request.resolved_days < 0:
         raise InputError("resolved-days", "--resolved-days must be 0 or more")
+    warnings: list[str] = []
+    notes: list[str] = []
+    weight = None
+    if request.weight is not None:
+        weight, weight_warnings, weight_notes = parse_weight(request.weight, book)
+        warnings += weight_warnings
+        notes += weight_notes
+    mg_at = _planned_mg(book, request, regimen, notes) if weight is not None else None
+    level_dose = mg_at(level) if level is not None and mg_at is not None else None
+
+    event = resolve_event(table, request.event, molecule, book)
+    if event is None:
+        return Adjustment(
+            request=request,
+            molecule=molecule,
+            regimen=regimen,
+            event=Event(
+                id=normalise(request.event),
+                name=request.event.strip(),
+                synonyms=(),
+                input="any",
+                lln_default=None,
+                rules=(),
+                not_encoded=(),
+                source=table.source,
+            ),
+            grade=grade,
+            lvef=None,
+            level=level,
+            level_dose=level_dose,
+            answer=ANSWER_NO_EVENT_ROW,
+            rule=None,
+            not_encoded=None,
+            outcomes=(),
+            result=None,
+            no_re_escalation=molecule.no_re_escalation if regimen.has_reductions else None,
+            weight=weight,
+            warnings=tuple(warnings),
+            notes=tuple(notes),
+            sources=(table.source,),
+            message=no_row_message(list(table.events.values()), request.event.strip(), brand),
+        )
+
+    if event.input != "lvef" and _has_lvef_input(request):
+        notes.append(
+            f"--lvef, --lvef-drop, --lvef-baseline, --lvef-lln and --symptomatic-chf were not "
+            f"used: {event.name} is not an LVEF event"
+        )
 
     reading = None
     entry: Rule | NotEncoded | None
@@ -372,10 +291,8 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
         entry = entry_for_grade(event, regimen, grade, brand)
     elif event.input == "lvef":
         if grade is not None:
-            raise InputError(
-                "grade",
-                f"{event.name} rows are LVEF categories, not CTCAE grades: leave out --grade and "
-                "give --lvef and --lvef-drop (or --lvef-baseline), or --symptomatic-chf",
+            notes.append(
+                f"--grade was not used: {event.name} rows are LVEF categories, not CTCAE grades"
             )
         reading = lvef_reading(request, event)
         entry, lvef_notes = entry_for_lvef(event, regimen, reading, brand)
@@ -385,20 +302,13 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
         if grade is not None:
             notes.append(f"the label's action for {event.name} is the same at any grade")
 
-    weight = None
-    if request.weight is not None:
-        weight, weight_warnings, weight_notes = parse_weight(request.weight, book)
-        warnings += weight_warnings
-        notes += weight_notes
-
     rule = entry if isinstance(entry, Rule) else None
     not_encoded = entry if isinstance(entry, NotEncoded) else None
     if request.resolved_days is not None:
         if rule is not None and rule.resolved_within is None:
-            raise InputError(
-                "resolved-days",
-                f"--resolved-days does not decide anything for {event.name} "
-                f"({rule.criterion}); leave it out",
+            notes.append(
+                f"--resolved-days was not needed: it does not change the answer for "
+                f"{event.name} ({rule.criterion})"
             )
         if rule is None:
             notes.append("--resolved-days was not used: the label's row is not encoded")
@@ -406,7 +316,7 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
     outcomes: tuple[Outcome, ...] = ()
     result = None
     if rule is not None:
-        outcomes, result = outcomes_for(rule, regimen, level, weight, request.resolved_days)
+        outcomes, result = outcomes_for(rule, regimen, level, mg_at, request.resolved_days)
         if result is None and rule.resolved_within is not None:
             notes.append(
                 "give --resolved-days N (days from onset to resolution) to choose between the "
@@ -419,11 +329,14 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
         if not_encoded is not None
         else ANSWER_NO_ROW
     )
-    level_dose = (
-        dosing.dose_for(level.dose, regimen.basis, weight)
-        if level is not None and weight is not None
-        else None
-    )
+    message = None
+    if answer == ANSWER_NO_ROW:
+        assert reading is not None
+        rows = "; ".join(e.criterion for e in event.entries_for(regimen.id) if isinstance(e, Rule))
+        message = (
+            f"no modification in the label's table at this reading ({lvef_words(reading)}); "
+            f"the {brand} table's {event.name} rows are: {rows}"
+        )
     sources = tuple(
         dict.fromkeys(
             s
@@ -460,4 +373,36 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
         warnings=tuple(warnings),
         notes=tuple(notes),
         sources=sources,
+        message=message,
     )
+
+
+def _planned_mg(
+    book: RegimenBook, request: AdjustRequest, regimen: Regimen, notes: list[str]
+) -> MgAt:
+    """mg at a level as `plan` computes them (the same policy, rounding and cap): one plan
+    per level asked for."""
+    planned: dict[int, Quantity] = {}
+
+    def mg_at(level: Level) -> Quantity:
+        if level.level not in planned:
+            plan = compute_plan(
+                book,
+                PlanRequest(
+                    drug=request.drug,
+                    weight=request.weight,
+                    indication=regimen.indication,
+                    level=level.level,
+                    infusion="first",
+                ),
+            )
+            planned[level.level] = plan.dose
+            if plan.rounding is not None:
+                notes.append(
+                    f"level {level.level} as planned: {plan.rounding.reason} "
+                    f"({units.magnitude(plan.rounding.ordered, 'mg').normalize():f} mg -> "
+                    f"{units.magnitude(plan.rounding.final, 'mg').normalize():f} mg)"
+                )
+        return planned[level.level]
+
+    return mg_at

@@ -4,67 +4,32 @@ Given a weight and a dose ("389 mg" or "5.4 mg/kg"), find the level it correspon
 within a tolerance, and flag any dose above the label (the starting dose, the phase's dose,
 or the label's maximum) even when it is inside the tolerance.
 
-Doses typed in mg are compared with the label dose as her2dose prints it: a dose that
-equals the printed figure (mg to 0.1, rounded half-up) is that dose, not "above" it. Doses
-typed in mg/kg are compared exactly with the label's mg/kg.
+The rule is core.dose_check's: one basis (the exact label dose in mg) for every figure,
+and an order within half the ordering precision ([policy] order_precision_mg) of a label
+figure is that figure. A dose the active rounding policy produces is recognised as such.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from her2dose import units
-from her2dose.commands.plan import parse_weight
-from her2dose.core import dosing
-from her2dose.data import loader as regimens
+from her2dose.commands import selection
+from her2dose.commands.plan import (  # noqa: F401 - parse_dose re-exported
+    compute_plan,
+    parse_dose,
+    parse_weight,
+)
+from her2dose.core.dose_check import candidates_for, decide, limits_for
 from her2dose.errors import InputError
-from her2dose.model import (
-    Policy,
-    Quantity,
-    RegimenBook,
-)
-from her2dose.model.results import (
-    ABOVE_LABEL_DOSE,
-    ABOVE_MAXIMUM,
-    MATCH,
-    NO_MATCH,
-    CheckRequest,
-    Comparison,
-    DoseCheck,
-    OverLabel,
-)
+from her2dose.model import Level, Policy, Quantity, RegimenBook
+from her2dose.model.plan import PlanRequest
+from her2dose.model.results import CheckRequest, DoseCheck
 
-# render prints mg to 0.1 (render.PLACES["mg"]); any printed figure is within half of that
-# of the exact dose, so that much above the exact dose is still "the printed dose".
+# render prints mg to 0.1 (render.PLACES["mg"]): the ordering precision when the regimens
+# file states none ([policy] order_precision_mg), so a printed figure is that dose.
 PRINTED_MG = Decimal("0.1")
-PRINTED_ALLOWANCE_MG = PRINTED_MG / 2
-
-
-def parse_dose(text: str | None) -> tuple[Quantity, bool]:
-    """'389 mg' -> (mass, False); '5.4 mg/kg' -> (dose per kg, True). A unit is required."""
-    raw = "" if text is None else str(text)
-    if not raw.strip():
-        raise InputError("dose", "dose is required, e.g. '389 mg' or '5.4 mg/kg'")
-    if units.is_bare_number(raw):
-        raise InputError(
-            "dose",
-            f"dose '{raw}' has no unit: write it in mg ('{raw.strip()} mg') or mg/kg "
-            f"('{raw.strip()} mg/kg')",
-        )
-    try:
-        dose, per_kg = units.parse_quantity(raw, "mass", "dose"), False
-    except InputError:
-        try:
-            dose, per_kg = units.parse_quantity(raw, "dose_per_mass", "dose"), True
-        except InputError:
-            raise InputError(
-                "dose",
-                f"dose '{raw}' must be a mass such as '389 mg' or a dose per body weight "
-                "such as '5.4 mg/kg'",
-            ) from None
-    if dose.magnitude <= 0:
-        raise InputError("dose", f"dose '{raw}' must be more than zero")
-    return dose, per_kg
 
 
 def parse_tolerance(text: str | None, policy: Policy) -> tuple[Decimal, str]:
@@ -79,79 +44,66 @@ def parse_tolerance(text: str | None, policy: Policy) -> tuple[Decimal, str]:
     return value, "--tolerance"
 
 
-def _percent(part: Quantity, whole: Quantity) -> Decimal:
-    return part.m_as("mg") / whole.m_as("mg") * 100
-
-
 def compute_check(book: RegimenBook, request: CheckRequest) -> DoseCheck:
-    molecule, _ = regimens.resolve_drug(book, request.drug)
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
-    schedule = regimens.resolve_schedule(regimen, request.schedule)
-    phase = regimens.resolve_phase(regimen, schedule, request.phase)
-    wanted = dosing.parse_level(request.level)
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        schedule=request.schedule,
+        phase=request.phase,
+        level=request.level,
+        product=request.product,
+        product_mode=selection.IF_GIVEN,
+        level_mode=selection.LEVEL_OPTIONAL,
+    )
     weight, warnings, notes = parse_weight(request.weight, book)
     ordered, per_kg_input = parse_dose(request.dose)
     tolerance, tolerance_from = parse_tolerance(request.tolerance, book.policy)
+    return check_dose(
+        book,
+        request,
+        chosen,
+        weight=weight,
+        ordered=ordered,
+        per_kg_input=per_kg_input,
+        tolerance=tolerance,
+        tolerance_from=tolerance_from,
+        warnings=warnings,
+        notes=notes,
+        wanted=chosen.level_given,
+    )
 
-    if regimen.levels:
-        if wanted is None:
-            targets, scope = regimen.levels, "all-levels"
-        else:
-            targets, scope = (dosing.select_level(regimen, wanted),), "level"
-        candidates = [(lv, lv.name, lv.dose, lv.source) for lv in targets]
-        top_rate, top_what, top_source = (
-            regimen.levels[0].dose,
-            "the starting dose",
-            regimen.levels[0].source,
-        )
-    else:
-        dosing.select_level(regimen, wanted)  # any --level but 0 is an error that says why
-        candidates = [(None, f"{phase.name} dose ({schedule.name})", phase.dose, phase.source)]
-        scope = "phase"
-        top_rate, top_what, top_source = phase.dose, f"the labelled {phase.name} dose", phase.source
 
+def check_dose(
+    book: RegimenBook,
+    request: CheckRequest,
+    chosen: selection.Selection,
+    *,
+    weight: Quantity,
+    ordered: Quantity,
+    per_kg_input: bool,
+    tolerance: Decimal,
+    tolerance_from: str,
+    warnings: list[str],
+    notes: list[str],
+    wanted: int | None,
+) -> DoseCheck:
+    """The check of a parsed order against the chosen regimen (also `plan --dose`'s)."""
+    molecule, regimen = chosen.molecule, chosen.regimen
+    schedule, phase = chosen.schedule, chosen.phase
+    assert schedule is not None and phase is not None
     ordered_mg = (ordered * weight).to("mg") if per_kg_input else ordered.to("mg")
     ordered_rate = ordered.to("mg/kg") if per_kg_input else (ordered / weight).to("mg/kg")
-    allowance = units.quantity(0 if per_kg_input else PRINTED_ALLOWANCE_MG, "mg")
-
-    comparisons = []
-    for lv, name, rate, source in candidates:
-        label_mg = dosing.dose_for(rate, regimen.basis, weight)
-        difference = ordered_mg - label_mg
-        reach = max(label_mg * tolerance / 100, allowance)
-        comparisons.append(
-            Comparison(
-                level=lv,
-                name=name,
-                label_rate=rate,
-                label_dose=label_mg,
-                difference=difference,
-                difference_pct=_percent(difference, label_mg),
-                within_tolerance=abs(difference) <= reach,
-                source=source,
-            )
-        )
-    # Nearest by percent; on a tie the lower dose, the safer reading.
-    nearest = min(comparisons, key=lambda c: (abs(c.difference_pct), c.label_dose))
-
-    over = None
-    limits = []
-    if regimen.max_dose is not None:
-        limits.append(
-            ("maximum", "the label's maximum", regimen.max_dose.dose, regimen.max_dose.source)
-        )
-    limits.append(("label-dose", top_what, top_rate, top_source))
-    for kind, what, rate, source in limits:
-        limit_mg = dosing.dose_for(rate, regimen.basis, weight)
-        excess = ordered_mg - limit_mg
-        if excess > allowance:
-            over = OverLabel(kind, what, rate, limit_mg, excess, _percent(excess, limit_mg), source)
-            break
-
-    if over is not None:
-        verdict = ABOVE_MAXIMUM if over.kind == "maximum" else ABOVE_LABEL_DOSE
-    else:
-        verdict = MATCH if nearest.within_tolerance else NO_MATCH
+    candidates, scope = candidates_for(regimen, schedule, phase, wanted, weight)
+    planner = _policy_planner(book, request, chosen, notes)
+    if planner is not None:
+        for i, c in enumerate(candidates):
+            planned = planner(c.level, phase.name, schedule.name)
+            if planned is not None:
+                candidates[i] = replace(c, planned_mg=planned[0], planned_by=planned[1])
+    limits = limits_for(regimen, phase, weight)
+    precision = book.policy.order_precision_mg
+    comparisons, decided = decide(ordered_mg, candidates, limits, tolerance, precision)
     return DoseCheck(
         request=request,
         molecule=molecule,
@@ -166,11 +118,58 @@ def compute_check(book: RegimenBook, request: CheckRequest) -> DoseCheck:
         tolerance_pct=tolerance,
         tolerance_from=tolerance_from,
         scope=scope,
-        comparisons=tuple(comparisons),
-        nearest=nearest,
-        over_label=over,
+        comparisons=comparisons,
+        nearest=decided.nearest,
+        over_label=decided.over_label,
         maximum=regimen.max_dose,
-        verdict=verdict,
+        verdict=decided.verdict,
         warnings=tuple(warnings),
-        notes=tuple(notes),
+        notes=(*notes, *decided.notes),
+        precision_mg=precision,
+        covered=decided.covered,
+        message=decided.message,
     )
+
+
+def _policy_planner(
+    book: RegimenBook, request: CheckRequest, chosen: selection.Selection, notes: list[str]
+) -> Callable[[Level | None, str, str], tuple[Quantity, str] | None] | None:
+    """When the active policy rounds doses: the plan's dose at a level (and the rounding
+    in words), so that a dose the policy produced is recognised. None when nothing rounds."""
+    policy = book.policy
+    if policy.round_to_vial_pct <= 0 and policy.round_increment_mg <= 0:
+        return None
+    product = chosen.product or chosen.named_product
+    products = book.products_of(chosen.molecule.id)
+    if product is None and len(products) != 1:
+        notes.append(
+            "the active rounding policy depends on the product's vials, and no product was "
+            "named: a rounded dose is compared with the label dose only"
+        )
+        return None
+    product = product or products[0]
+
+    def planned(level: Level | None, phase: str, schedule: str) -> tuple[Quantity, str] | None:
+        plan = compute_plan(
+            book,
+            PlanRequest(
+                drug=request.drug,
+                weight=request.weight,
+                indication=chosen.regimen.indication,
+                product=product.id,
+                level=level.level if level is not None else None,
+                phase=phase if level is None else None,
+                schedule=schedule if level is None else None,
+                infusion="first",
+                prepared_at=_NOON,
+            ),
+        )
+        if plan.rounding is None:
+            return None
+        return plan.dose, plan.rounding.reason
+
+    return planned
+
+
+# Use-by times play no part in a check; a fixed time keeps the plan free of the clock.
+_NOON = "2000-01-01 12:00"

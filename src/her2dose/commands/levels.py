@@ -7,9 +7,9 @@ levels; their rows are the label's doses per schedule and phase.
 
 from __future__ import annotations
 
+from her2dose.commands import selection
 from her2dose.commands.plan import compute_plan
 from her2dose.core import dosing
-from her2dose.data import loader as regimens
 from her2dose.model import (
     RegimenBook,
 )
@@ -18,15 +18,21 @@ from her2dose.model.results import LevelRow, LevelsRequest, LevelTable
 
 
 def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
-    molecule, named = regimens.resolve_drug(book, request.drug)
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
     # A product only matters for vials (with a weight), but one that was named is checked
-    # and shown either way rather than silently ignored.
-    product = (
-        regimens.resolve_product(book, molecule, named, request.product)
-        if request.product is not None
-        else None
+    # and shown either way rather than silently ignored. With a weight, the product is
+    # required like any other choice (the vials depend on it).
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        product=request.product,
+        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        schedule_mode=selection.SKIP,
+        phase_mode=selection.SKIP,
+        level_mode=selection.LEVEL_OPTIONAL,
     )
+    molecule, regimen = chosen.molecule, chosen.regimen
+    product = chosen.product if request.product is not None else None
 
     def planned(**choice: object) -> Plan | None:
         if request.weight is None:
@@ -45,8 +51,8 @@ def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
         )
 
     if regimen.levels:
-        schedule = regimens.resolve_schedule(regimen, None)
-        phase = regimens.resolve_phase(regimen, schedule, None)
+        schedule = next(iter(regimen.schedules.values()))  # a regimen with levels has one
+        phase = next(iter(schedule.phases.values()))
         rows = [
             LevelRow(lv, schedule, phase, lv.dose, lv.source, planned(level=lv.level))
             for lv in regimen.levels

@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from her2dose.commands import schedule as courses
+from her2dose.commands import selection
 from her2dose.commands.plan import compute_plan
+from her2dose.core import courses as core_courses
 from her2dose.core import dosing
-from her2dose.data import loader as regimens
+from her2dose.data.loader import normalise
 from her2dose.errors import InputError
 from her2dose.model import (
     Molecule,
@@ -26,7 +28,6 @@ from her2dose.model.courses import (
     FIXED_DOSE_TRANSITION,
     NOT_ENCODED,
     RELOAD,
-    Course,
     MissedDoseRule,
 )
 from her2dose.model.plan import PlanRequest
@@ -65,19 +66,28 @@ def _dates(request: NextRequest, today: date) -> tuple[date, date]:
 
 def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDose:
     last, on = _dates(request, today)
-    molecule, named_product = regimens.resolve_drug(book, request.drug)
+    molecule, _ = selection.resolve_drug(book, request.drug)
     rule = book.missed_doses.get(molecule.id)
     if rule is not None and rule.rule == FIXED_DOSE_TRANSITION:
         return _fixed_dose_next(request, molecule, rule, last, on)
     if request.previous is not None:
         raise InputError("previous", "--previous applies only to PHESGO; leave it out")
 
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
-    course = book.courses.get(regimen.id)
-    shape = courses.resolve_shape(
-        regimen, course, request.schedule, request.chemotherapy, course_only=False
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        product=request.product,
+        schedule=request.schedule,
+        chemotherapy=request.chemotherapy,
+        level=request.level,
+        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        shape_mode=selection.ANY_SHAPE,
     )
-    level = dosing.select_level(regimen, dosing.parse_level(request.level))
+    regimen, level, shape = chosen.regimen, chosen.level, chosen.shape
+    assert shape is not None
+    named_product = chosen.product
+    course = book.courses.get(regimen.id)
     start = courses.parse_date(request.start, "start") if request.start is not None else None
     if start is not None and start > last:
         raise InputError(
@@ -147,9 +157,9 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         "product": named_product,
     }
 
-    end = _course_end(course, start)
-    if end is not None and due >= end:
-        assert course is not None
+    end = core_courses.course_end(course, start)
+    if core_courses.is_past_course_end(end, due, on):
+        assert course is not None and end is not None
         return NextDose(
             **base,
             status=COURSE_COMPLETE,
@@ -182,7 +192,28 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     then = f"the next dose {days(next_schedule.interval)} days later"
     if next_due != on + timedelta(days(next_schedule.interval)):
         then = f"the next dose on {next_due.isoformat()}"
-    give = courses.continuing_phase(due_schedule)
+    give = core_courses.continuing_phase(due_schedule)
+    warnings: list[str] = []
+    if late > 0 and shape.pattern is not None and shape.then is not None:
+        assert shape.first_days is not None
+        notes.append(
+            f"the label does not say whether a delayed {shape.first.name} dose extends the "
+            f"{shape.first.name} period; this answer does not extend it: the "
+            f"{shape.first.name} doses end {shape.first_days // 7} weeks after the first dose "
+            f"of the course ({start}), whatever the delay"
+        )
+    interval_days = days(due_schedule.interval)
+    if (
+        late > 0
+        and core_courses.long_gap(last, on, interval_days)
+        and (rule is None or rule.rule != RELOAD)
+    ):
+        warnings.append(
+            f"{(on - last).days} days since the last dose, more than "
+            f"{core_courses.GAP_INTERVALS} intervals ({core_courses.GAP_INTERVALS * interval_days}"
+            f" days): the label gives no rule for such a gap; review the restart with the "
+            "prescriber"
+        )
     dose_rate = level.dose if level is not None else give.dose
 
     def words(phase: Phase) -> str:
@@ -209,6 +240,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
             message=f"{_days(late)} late: {text}",
             rule_text=text,
             rule_source=rule.source if rule is not None else None,
+            warnings=tuple(warnings),
             notes=tuple(notes),
             sources=tuple(dict.fromkeys(sources)),
         )
@@ -254,7 +286,6 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         notes.append(f"no further dose after this one: the course ends on {end.isoformat()}")
         next_due = None
     plan = None
-    warnings: list[str] = []
     if request.weight is not None:
         plan = compute_plan(
             book,
@@ -294,12 +325,6 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     )
 
 
-def _course_end(course: Course | None, start: date | None) -> date | None:
-    if course is None or start is None or course.duration is None:
-        return None
-    return start + timedelta(days(course.duration))
-
-
 def _fixed_dose_next(
     request: NextRequest, molecule: Molecule, rule: MissedDoseRule, last: date, on: date
 ) -> NextDose:
@@ -322,7 +347,7 @@ def _fixed_dose_next(
             )
     previous = None
     if request.previous is not None:
-        previous = regimens.normalise(request.previous)
+        previous = normalise(request.previous)
         if previous not in PREVIOUS_CHOICES:
             raise InputError(
                 "previous",

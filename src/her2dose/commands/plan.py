@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
 from her2dose import units
+from her2dose.commands import selection
+from her2dose.commands.order import (  # noqa: F401 - parse_dose re-exported
+    above_label_words,
+    as_ordered,
+    ordered_dose,
+    parse_dose,
+)
 from her2dose.core import (
     dosing,
     multiple_dose,
@@ -21,10 +29,10 @@ from her2dose.core import (
 from her2dose.core.infusion import plan_infusion
 from her2dose.core.vials import plan_vials
 from her2dose.data import clock
-from her2dose.data import loader as regimens
 from her2dose.errors import Her2DoseError, InputError
 from her2dose.model import (
     INFUSION_CHOICES,
+    Level,
     Policy,
     Quantity,
     Regimen,
@@ -33,6 +41,7 @@ from her2dose.model import (
 )
 from her2dose.model.plan import (
     BASELINE,
+    MATCH,
     OpenVial,
     Plan,
     PlanRequest,
@@ -83,18 +92,18 @@ def compute_plan(
 
 
 def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
-    if request.drug is None or not str(request.drug).strip():  # an empty batch cell
-        raise InputError(
-            "drug",
-            "drug is required: a brand, generic name or abbreviation such as "
-            "enhertu, t-dxd, kadcyla or ogivri",
-        )
-    molecule, named_product = regimens.resolve_drug(book, request.drug)
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
-    schedule = regimens.resolve_schedule(regimen, request.schedule)
-    phase = regimens.resolve_phase(regimen, schedule, request.phase)
-    product = regimens.resolve_product(book, molecule, named_product, request.product)
-    level = dosing.select_level(regimen, dosing.parse_level(request.level))
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        product=request.product,
+        schedule=request.schedule,
+        phase=request.phase,
+        level=request.level,
+    )
+    molecule, regimen, level = chosen.molecule, chosen.regimen, chosen.level
+    schedule, phase, product = chosen.schedule, chosen.phase, chosen.product
+    assert schedule is not None and phase is not None and product is not None
 
     which = (request.infusion or "first").strip().lower()
     if which not in INFUSION_CHOICES:
@@ -227,6 +236,22 @@ def plan_patient(
         )
     dosing_weight = change.weight_used if change is not None else weight
     ordered = dosing.dose_for(r.dose_rate, r.regimen.basis, dosing_weight)
+    order = None
+    if _given(request.dose):
+        rounds = r.policy.round_to_vial_pct > 0 or r.policy.round_increment_mg > 0
+
+        def planned_at(lv: Level | None) -> tuple[Quantity, str] | None:
+            level = lv.level if lv is not None else request.level
+            p = compute_plan(book, replace(request, dose=None, level=level), now=now, zone=zone)
+            return (p.dose, p.rounding.reason) if p.rounding is not None else None
+
+        order = ordered_dose(book, r, request, dosing_weight, planned_at if rounds else None)
+        ordered = order.dose
+        (warnings if order.verdict != MATCH else notes).append(order.message)
+        notes.extend(order.notes)
+        r = as_ordered(r, order)
+    level, dose_rate = r.level, r.dose_rate
+    next_level, next_step, reminders = r.next_level, r.next_step, r.reminders
 
     # Preparation time, and an opened multiple-dose vial to draw from first
     prepared_given = _given(request.prepared_at)
@@ -260,6 +285,10 @@ def plan_patient(
         )
         vial_pct = Decimal(0)
     step = r.policy.round_increment_mg
+    if order is not None:  # an order is prepared as written
+        vial_pct, step = Decimal(0), Decimal(0)
+        if r.policy.round_to_vial_pct > 0 or r.policy.round_increment_mg > 0:
+            notes.append("the ordered dose is planned as written: no rounding policy is applied")
     outcome = rounding.apply_rounding(
         ordered,
         r.product.vials,
@@ -280,6 +309,8 @@ def plan_patient(
             else _mg_text(done.increment)
         )
         effect(setting, value, f"{done.reason}: {_mg_text(done.ordered)} -> {_mg_text(done.final)}")
+        if done.final > done.ordered:
+            warnings.append(above_label_words(r, done, dosing_weight))
     if opened is not None:
         opened = multiple_dose.open_vial(
             r.product, opened.remainder, opened.opened, prepared_at, dose
@@ -309,8 +340,8 @@ def plan_patient(
     )
 
     next_level_dose = (
-        dosing.dose_for(r.next_level.dose, r.regimen.basis, dosing_weight)
-        if r.next_level is not None and r.regimen.basis == "per_kg"
+        dosing.dose_for(next_level.dose, r.regimen.basis, dosing_weight)
+        if next_level is not None and r.regimen.basis == "per_kg"
         else None
     )
     sources = tuple(
@@ -319,7 +350,7 @@ def plan_patient(
             for s in (
                 r.regimen.source,
                 r.schedule.source,
-                r.level.source if r.level is not None else r.phase.source,
+                level.source if level is not None else r.phase.source,
                 r.product.source,
                 *(c.vial.source for c in vial_plan.counts),
                 *(k.vial.source for k in remainders),
@@ -343,15 +374,15 @@ def plan_patient(
         regimen=r.regimen,
         schedule=r.schedule,
         phase=r.phase,
-        level=r.level,
-        dose_rate=r.dose_rate,
+        level=level,
+        dose_rate=dose_rate,
         weight=weight,
         dose=dose,
         vials=vial_plan,
         infusion=infusion,
-        next_level=r.next_level,
-        next_step=r.next_step,
-        reminders=r.reminders,
+        next_level=next_level,
+        next_step=next_step,
+        reminders=reminders,
         warnings=tuple(warnings),
         notes=tuple(notes),
         sources=sources,
@@ -368,6 +399,7 @@ def plan_patient(
         policy_effects=tuple(effects),
         resolved=r,
         next_level_dose=next_level_dose,
+        order=order,
     )
 
 
@@ -426,7 +458,7 @@ def _excluded_molecules(book: RegimenBook, in_force: Policy) -> set[str]:
     excluded = set()
     for name in in_force.round_to_vial_exclude:
         try:
-            molecule, _ = regimens.resolve_drug(book, name)
+            molecule, _ = selection.resolve_drug(book, name)
         except InputError as error:
             raise InputError("round_to_vial_exclude", f"round_to_vial_exclude: {error}") from None
         excluded.add(molecule.id)

@@ -1,6 +1,6 @@
 """Treatment courses: the dated doses of a regimen from its first dose (`her2dose schedule`).
 
-Pure: dates in, dated doses out; no I/O and no clock (callers pass dates). Course lengths,
+The course rules (dated doses, the level of each cycle) are core.courses'. Course lengths,
 intervals and the weekly-then-every-3-weeks pattern come from regimens.toml
 ([courses.REGIMEN] and the regimen's schedules); mg, vials and infusion minutes come from
 `plan.compute_plan`, called once per distinct dose, never re-derived here.
@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from her2dose.commands import selection
 from her2dose.commands.plan import compute_plan
-from her2dose.core import dosing
-from her2dose.data import loader as regimens
-from her2dose.errors import InputError, UnknownNameError
-from her2dose.model import Phase, Regimen, RegimenBook, Schedule
+from her2dose.core import courses as core_courses
+from her2dose.core.courses import continuing_phase, dated_doses, opening_phase  # noqa: F401
+from her2dose.errors import InputError
+from her2dose.model import Phase, RegimenBook, Schedule
 from her2dose.model.courses import Course
 from her2dose.model.plan import Plan, PlanRequest
 from her2dose.model.results import CourseSchedule, ScheduledDose, ScheduleRequest, Shape, days
@@ -42,114 +43,6 @@ def parse_date(text: str, field: str) -> date:
         ) from None
 
 
-def opening_phase(schedule: Schedule) -> Phase:
-    """The first dose of a course on this schedule: its loading dose if it has one."""
-    return schedule.phases.get("loading") or continuing_phase(schedule)
-
-
-def continuing_phase(schedule: Schedule) -> Phase:
-    """Every later dose: maintenance, or the one dose of a schedule without loading."""
-    if "maintenance" in schedule.phases:
-        return schedule.phases["maintenance"]
-    return next(iter(schedule.phases.values()))
-
-
-def shape_names(regimen: Regimen, course: Course | None) -> list[str]:
-    patterns = list(course.patterns) if course else []
-    return [*regimen.schedules, *patterns]
-
-
-def resolve_shape(
-    regimen: Regimen,
-    course: Course | None,
-    schedule: str | None,
-    chemotherapy: str | None,
-    *,
-    course_only: bool,
-) -> Shape:
-    """The schedule or pattern asked for. With `course_only` (the `schedule` command),
-    only the course shapes the label gives are allowed (adjuvant trastuzumab is never
-    weekly for a whole year); `next` accepts any schedule the patient may be on now."""
-    patterns = course.patterns if course else {}
-    allowed = (
-        list(course.schedules)
-        if course_only and course and course.schedules
-        else shape_names(regimen, course)
-    )
-    if schedule is None:
-        if len(allowed) != 1:
-            raise InputError(
-                "schedule",
-                f"regimen '{regimen.id}' has several schedules; choose one with --schedule: "
-                f"{', '.join(allowed)}",
-            )
-        name = allowed[0]
-    else:
-        name = regimens.normalise(schedule)
-        if name not in regimen.schedules and name not in patterns:
-            raise UnknownNameError(
-                "schedule",
-                f"unknown schedule '{schedule}' for regimen '{regimen.id}'; choose one of: "
-                f"{', '.join(allowed)}",
-            )
-        if name not in allowed:
-            described = "; ".join(f"{p.name}: {p.description}" for p in patterns.values())
-            raise InputError(
-                "schedule",
-                f"regimen '{regimen.id}' has no course of '{name}' alone in the label; choose "
-                f"one of: {', '.join(allowed)}" + (f" ({described})" if described else ""),
-            )
-    pattern = patterns.get(name)
-    if pattern is None:
-        if chemotherapy is not None:
-            raise InputError(
-                "chemotherapy",
-                "--chemotherapy applies only to "
-                + (" or ".join(f"--schedule {p}" for p in patterns) or "a weekly-then-q3w pattern")
-                + f"; regimen '{regimen.id}' schedule '{name}' does not use it",
-            )
-        return Shape(name=name, first=regimen.schedules[name])
-    choices = ", ".join(pattern.first_for)
-    if chemotherapy is None:
-        raise InputError(
-            "chemotherapy",
-            f"--schedule {name} needs --chemotherapy (how long the weekly doses last "
-            f"depends on it): {choices}",
-        )
-    key = re.sub(r"[+/&]|\band\b", "-", regimens.normalise(chemotherapy))
-    key = re.sub(r"-+", "-", key).strip("-")
-    duration = pattern.first_for.get(key)
-    if duration is None:
-        raise UnknownNameError(
-            "chemotherapy",
-            f"unknown chemotherapy '{chemotherapy}' for {name}; choose one of: {choices}",
-        )
-    return Shape(
-        name=name,
-        first=regimen.schedules[pattern.first],
-        then=regimen.schedules[pattern.then],
-        first_days=days(duration),
-        switch_after_days=days(pattern.switch_after),
-        pattern=pattern,
-        chemotherapy=key,
-    )
-
-
-def dated_doses(
-    shape: Shape, start: date, *, stop_day: int | None, count: int
-) -> list[tuple[date, Schedule, Phase]]:
-    """Doses from `start`: at most `count`, none on or after day `stop_day`."""
-    out: list[tuple[date, Schedule, Phase]] = []
-    when, schedule, phase = start, shape.first, opening_phase(shape.first)
-    while len(out) < count:
-        if stop_day is not None and (when - start).days >= stop_day:
-            break
-        out.append((when, schedule, phase))
-        when, schedule = shape.due_after(when, schedule, start)
-        phase = continuing_phase(schedule)
-    return out
-
-
 def _check_length(cycles: int | None, weeks: int | None) -> None:
     if cycles is not None and weeks is not None:
         raise InputError("cycles", "give --cycles or --weeks, not both")
@@ -171,65 +64,144 @@ def course_length_text(course: Course) -> str:
     return f"until {course.until}"
 
 
+def _first_cycle(request: ScheduleRequest, shape: Shape) -> int:
+    n = request.first_cycle
+    if n is None:
+        return 1
+    if not 1 <= n <= MAX_DOSES:
+        raise InputError("first-cycle", f"--first-cycle {n} must be from 1 to {MAX_DOSES}")
+    if n > 1 and shape.then is not None:
+        raise InputError(
+            "first-cycle",
+            f"--first-cycle does not apply to --schedule {shape.name} (its switch is dated from "
+            "the first dose of the course): give --start as the date of that first dose",
+        )
+    return n
+
+
 def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSchedule:
-    molecule, named_product = regimens.resolve_drug(book, request.drug)
-    regimen = regimens.resolve_regimen(book, molecule, request.indication)
+    if request.levels is not None and request.level is not None:
+        raise InputError(
+            "levels", "give --level (one level for every dose) or --levels (per cycle), not both"
+        )
+    chosen = selection.select(
+        book,
+        request.drug,
+        indication=request.indication,
+        product=request.product,
+        schedule=request.schedule,
+        chemotherapy=request.chemotherapy,
+        level=request.level,
+        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        shape_mode=selection.COURSE,
+    )
+    molecule, regimen, level, shape = chosen.molecule, chosen.regimen, chosen.level, chosen.shape
+    assert shape is not None
+    named_product = chosen.product
     course = book.courses.get(regimen.id)
-    shape = resolve_shape(regimen, course, request.schedule, request.chemotherapy, course_only=True)
-    level = dosing.select_level(regimen, dosing.parse_level(request.level))
     start = parse_date(request.start, "start")
     _check_length(request.cycles, request.weeks)
+    first_cycle = _first_cycle(request, shape)
+    per_cycle = per_level = None
+    if request.levels is not None:
+        per_cycle = core_courses.parse_cycle_levels(request.levels)
+        per_level = core_courses.check_cycle_levels(regimen, per_cycle)
+        if per_cycle.first > first_cycle:
+            raise InputError(
+                "levels",
+                f"--levels starts at cycle {per_cycle.first}, but the list starts at cycle "
+                f"{first_cycle}: give the level of every cycle listed",
+            )
+        level = None
 
     fixed = course is not None and course.until is None
     user_stop = request.weeks * 7 if request.weeks is not None else None
     user_count = request.cycles
+    if user_count is None and user_stop is None and per_cycle is not None:
+        user_count = per_cycle.last - first_cycle + 1  # the cycles --levels gives
     if not fixed and user_stop is None and user_count is None:
         why = f"is given until {course.until}" if course else "has no course length encoded"
         raise InputError(
             "cycles",
-            f"regimen '{regimen.id}' {why}: give --cycles N or --weeks N for how many "
-            "doses to list",
+            f"{chosen.brand} ({regimen.indication}) {why}: give --cycles N or --weeks N for "
+            "how many doses to list",
         )
     course_stop = days(course.duration) if fixed and course.duration is not None else None
     course_count = course.cycles if fixed and course.cycles is not None else MAX_DOSES
+    if first_cycle > course_count:
+        assert course is not None
+        raise InputError(
+            "first-cycle",
+            f"--first-cycle {first_cycle} is past the end of the course "
+            f"({course_length_text(course)})",
+        )
+    # Cycles before the first listed one were given elsewhere: the course is dated as if
+    # cycle 1 was (first_cycle - 1) intervals before --start.
+    skipped = first_cycle - 1
+    offset = skipped * days(shape.first.interval)
+    origin = start - timedelta(offset)
 
     def smallest(*values: int | None) -> int | None:
         present = [v for v in values if v is not None]
         return min(present) if present else None
 
-    rows = dated_doses(
-        shape,
-        start,
-        stop_day=smallest(course_stop, user_stop),
-        count=smallest(course_count, user_count, MAX_DOSES),
+    def listed(stop_day: int | None, count: int | None) -> list[tuple[date, Schedule, Phase]]:
+        rows = core_courses.dated_doses(
+            shape, origin, stop_day=stop_day, count=(count or MAX_DOSES) + skipped
+        )
+        return rows[skipped:]
+
+    rows = listed(
+        smallest(course_stop, user_stop + offset if user_stop is not None else None),
+        smallest(course_count - skipped, user_count, MAX_DOSES),
     )
+    if per_cycle is not None and rows and first_cycle + len(rows) - 1 > per_cycle.last:
+        raise InputError(
+            "levels",
+            f"--levels gives cycles up to {per_cycle.last}, but the list goes to cycle "
+            f"{first_cycle + len(rows) - 1}: give the level of every cycle listed",
+        )
     warnings: list[str] = []
     notes: list[str] = []
+    if skipped:
+        notes.append(
+            f"the list starts at cycle {first_cycle} on {start.isoformat()}; the course is "
+            f"dated as if cycle 1 was on {origin.isoformat()} ({skipped} intervals earlier)"
+            + (
+                "; every listed dose is a maintenance dose (the loading dose was cycle 1)"
+                if "loading" in shape.first.phases
+                else ""
+            )
+        )
     if fixed:
         assert course is not None
-        full = dated_doses(shape, start, stop_day=course_stop, count=course_count)
+        full = listed(course_stop, course_count - skipped)
         length = course_length_text(course)
         limit = f" {course.limit}" if course.limit else ""
         if len(rows) < len(full):
             end = (
-                f"Showing the first {len(rows)} of the {len(full)} doses of the course "
-                f"({length}).{limit}"
+                f"Showing the first {len(rows)} of the {len(full)} "
+                + ("remaining " if skipped else "")
+                + f"doses of the course ({length})"
+                + (f", from cycle {first_cycle}" if skipped else "")
+                + f".{limit}"
             )
         else:
             after = (
-                f" (no dose on or after {(start + timedelta(course_stop)).isoformat()})"
+                f" (no dose on or after {(origin + timedelta(course_stop)).isoformat()})"
                 if course_stop is not None
                 else ""
             )
             end = f"The course stops here: {length} in total{after}.{limit}"
-            unlimited = dated_doses(
-                shape, start, stop_day=user_stop, count=smallest(user_count, MAX_DOSES)
+            unlimited = listed(
+                user_stop + offset if user_stop is not None else None,
+                smallest(user_count, MAX_DOSES),
             )
             if (user_stop is not None or user_count is not None) and len(unlimited) > len(full):
                 asked = (
                     f"--cycles {user_count}"
-                    if user_count is not None
-                    else (f"--weeks {request.weeks}")
+                    if request.cycles is not None
+                    else (f"--weeks {request.weeks}" if request.weeks is not None else "--levels")
                 )
                 warnings.append(
                     f"{asked} goes beyond the label course ({length}); the schedule stops at "
@@ -239,21 +211,24 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         end = f"Given until {course.until}: this list shows {len(rows)} doses."
     else:
         end = (
-            f"Course length not encoded for regimen '{regimen.id}': check the current "
-            f"prescribing information; this list shows {len(rows)} doses."
+            f"Course length not encoded for {chosen.brand} ({regimen.indication}): check the "
+            f"current prescribing information; this list shows {len(rows)} doses."
         )
 
     seen: set[tuple[str, str]] = set()
-    plans: dict[tuple[str, str, str], Plan] = {}
+    plans: dict[tuple[str, str, str, int | None], Plan] = {}
     doses: list[ScheduledDose] = []
     weight = None
     product = named_product
-    for number, (when, schedule, phase) in enumerate(rows, start=1):
+    for number, (when, schedule, phase) in enumerate(rows, start=first_cycle):
+        if skipped:
+            phase = core_courses.continuing_phase(schedule)
         which = "subsequent" if (schedule.name, phase.name) in seen else "first"
         seen.add((schedule.name, phase.name))
+        at = per_level[per_cycle.level_of(number)] if per_cycle and per_level else level
         plan = None
         if request.weight is not None:
-            key = (schedule.name, phase.name, which)
+            key = (schedule.name, phase.name, which, at.level if at is not None else None)
             if key not in plans:
                 plans[key] = compute_plan(
                     book,
@@ -262,7 +237,7 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
                         weight=request.weight,
                         indication=regimen.indication,
                         product=request.product,
-                        level=request.level,
+                        level=at.level if at is not None else request.level,
                         phase=phase.name,
                         schedule=schedule.name,
                         infusion=which,
@@ -278,8 +253,9 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
                 schedule=schedule,
                 phase=phase,
                 infusion=which,
-                dose_rate=level.dose if level is not None else phase.dose,
+                dose_rate=at.dose if at is not None else phase.dose,
                 plan=plan,
+                level=at,
             )
         )
     if any(d.infusion == "subsequent" for d in doses):
@@ -298,8 +274,10 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         sources.append(shape.pattern.source)
     for d in doses:
         sources += [d.schedule.source, d.phase.source]
-    if level is not None:
-        sources.append(level.source)
+        if d.level is not None:
+            sources.append(d.level.source)
+    if per_cycle is not None and molecule.no_re_escalation is not None:
+        sources.append(molecule.no_re_escalation.source)
     for plan in plans.values():
         sources += plan.sources
     return CourseSchedule(
@@ -317,4 +295,6 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         warnings=tuple(warnings),
         notes=tuple(notes),
         sources=tuple(dict.fromkeys(sources)),
+        first_cycle=first_cycle,
+        cycle_levels=per_cycle.text if per_cycle is not None else None,
     )

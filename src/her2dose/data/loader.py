@@ -269,6 +269,7 @@ class _Checker:
                 "weight_change_pct",
                 "dose_weight",
                 "rounding_max_pct",
+                "order_precision_mg",
             },
             where,
         )
@@ -280,6 +281,7 @@ class _Checker:
                 "round_increment_mg",
                 "weight_change_pct",
                 "rounding_max_pct",
+                "order_precision_mg",
             )
             if (value := self.number(table, key, where)) is not None
         }

@@ -155,6 +155,9 @@ class Policy:
     round_to_vial_exclude: tuple[str, ...] = ()  # molecule ids never vial-rounded
     round_increment_mg: Decimal = Decimal(0)  # 0 = off; else round the dose to this many mg
     dose_weight: str = "current"  # one of DOSE_WEIGHT_CHOICES
+    # `check`: how finely an order is written (1 = to the whole mg). A dose within half of
+    # this of a label figure is that figure. Without the key: 0.1 mg, the printed precision.
+    order_precision_mg: Decimal = Decimal("0.1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,10 @@ def range_problems(policy: Policy) -> list[tuple[str, str]]:
     if policy.round_to_vial_pct < 0:
         problems.append(
             ("round_to_vial_pct", f"must be 0 (off) or more, got {policy.round_to_vial_pct}")
+        )
+    if policy.order_precision_mg <= 0:
+        problems.append(
+            ("order_precision_mg", f"must be more than 0, got {policy.order_precision_mg}")
         )
     if policy.round_increment_mg < 0:
         problems.append(

@@ -78,6 +78,7 @@ class Plan:
     # renders it once per combination in a batch, and for every plan the same way)
     resolved: ResolvedRequest | None = None
     next_level_dose: Quantity | None = None  # mg at next_level, per-kg regimens only
+    order: OrderedDose | None = None  # `plan --dose`: the order planned as written
 
     @property
     def dose_weight(self) -> Quantity:
@@ -307,6 +308,36 @@ class PlanRequest:
     open_vial_mg: str | None = None
     open_vial_date: str | None = None
     prepared_at: str | None = None
+    # an ordered dose to plan exactly ('389 mg' or '5.4 mg/kg') instead of the label level
+    dose: str | None = None
+
+
+# `check`'s verdicts (and `plan --dose`'s): here so that a plan needs no other record module.
+MATCH = "match"
+NO_MATCH = "no-match"
+ABOVE_LABEL_DOSE = "above-label-dose"
+ABOVE_MAXIMUM = "above-maximum"
+AMBIGUOUS = "ambiguous"  # the tolerance covers two levels and the dose is neither exactly
+VERDICTS = (MATCH, NO_MATCH, ABOVE_LABEL_DOSE, ABOVE_MAXIMUM, AMBIGUOUS)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderedDose:
+    """An order planned as written (`plan --dose`), and how it compares with the label:
+    the same verdict and figures as `check`."""
+
+    text: str  # as typed
+    per_kg: bool  # typed in mg/kg
+    dose: Quantity  # mg planned
+    rate: Quantity  # mg/kg for this weight
+    verdict: str  # one of model.results.VERDICTS
+    level: Level | None  # the level it matches (None: no single level, or dosed by phase)
+    label_dose: Quantity  # the nearest label dose, mg
+    difference: Quantity  # ordered - nearest label dose, mg
+    difference_pct: Decimal
+    pct_places: int
+    message: str  # the verdict in words
+    notes: tuple[str, ...] = ()  # what the verdict noticed (a rounding, a wide tolerance)
 
 
 def shown_pct(value: Decimal, threshold: Decimal) -> Decimal:

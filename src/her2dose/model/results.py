@@ -21,17 +21,21 @@ from her2dose.model import (
 )
 from her2dose.model.adverse_events import Event, NotEncoded, Rule
 from her2dose.model.courses import Course, FixedDose, MissedDoseRule, Pattern
-from her2dose.model.plan import Plan
+from her2dose.model.plan import (  # noqa: F401 - the verdicts, re-exported
+    ABOVE_LABEL_DOSE,
+    ABOVE_MAXIMUM,
+    AMBIGUOUS,
+    MATCH,
+    NO_MATCH,
+    VERDICTS,
+    Plan,
+)
 
 # Kinds of answer `adjust` gives.
 ANSWER_RULE = "rule"
 ANSWER_NOT_ENCODED = "not-encoded"
-ANSWER_NO_ROW = "no-matching-row"
-MATCH = "match"
-NO_MATCH = "no-match"
-ABOVE_LABEL_DOSE = "above-label-dose"
-ABOVE_MAXIMUM = "above-maximum"
-VERDICTS = (MATCH, NO_MATCH, ABOVE_LABEL_DOSE, ABOVE_MAXIMUM)
+ANSWER_NO_ROW = "no-matching-row"  # an LVEF reading that meets no row: no modification
+ANSWER_NO_EVENT_ROW = "no-table-row"  # the table has no row for the event at all
 NOT_YET_DUE = "not-yet-due"
 DUE = "due"
 LATE = "late"
@@ -81,6 +85,9 @@ class NextDose:
 
     @property
     def days_late(self) -> int:
+        """0 when the course is complete: no dose is late after the course has ended."""
+        if self.status == COURSE_COMPLETE:
+            return 0
         return max(0, (self.on - self.due_date).days)
 
     @property
@@ -106,6 +113,7 @@ class ScheduledDose:
     infusion: str  # "first" for the first dose of its phase and schedule, else "subsequent"
     dose_rate: Quantity  # mg/kg (per_kg) or mg (flat), at the chosen level
     plan: Plan | None = None  # with --weight: the plan for this dose
+    level: Level | None = None  # the dose level of this cycle (None: dosed by phase)
 
     @property
     def week(self) -> int:
@@ -132,6 +140,8 @@ class CourseSchedule:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = field(default=())
+    first_cycle: int = 1  # the number of the first dose listed
+    cycle_levels: str | None = None  # --levels as given, when the level changes by cycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +179,7 @@ class Adjustment:
     lvef: LvefReading | None
     level: Level | None  # the current level; None for regimens dosed by phase
     level_dose: Quantity | None  # mg at the current level, with a weight
-    answer: str  # ANSWER_RULE, ANSWER_NOT_ENCODED or ANSWER_NO_ROW
+    answer: str  # ANSWER_RULE, ANSWER_NOT_ENCODED, ANSWER_NO_ROW or ANSWER_NO_EVENT_ROW
     rule: Rule | None
     not_encoded: NotEncoded | None
     outcomes: tuple[Outcome, ...]
@@ -179,10 +189,13 @@ class Adjustment:
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
     sources: tuple[str, ...]
+    message: str | None = None  # the answer in words where no rule applies (else render's)
 
     @property
     def answered(self) -> bool:
-        return self.answer == ANSWER_RULE
+        """The label's table gives the answer (a rule, or no modification at an LVEF
+        reading that meets no row); exit 0. Not encoded, or no row for the event: exit 1."""
+        return self.answer in (ANSWER_RULE, ANSWER_NO_ROW)
 
     @property
     def action(self) -> str:
@@ -199,6 +212,8 @@ class Comparison:
     difference_pct: Decimal  # of the label dose
     within_tolerance: bool
     source: str
+    within_precision: bool = False  # within half the ordering precision: this very dose
+    pct_places: int = 1  # decimal places that show difference_pct on its side of tolerance
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +249,9 @@ class DoseCheck:
     verdict: str  # one of VERDICTS
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
+    precision_mg: Decimal = Decimal("0.1")  # [policy] order_precision_mg
+    covered: tuple[Comparison, ...] = ()  # every comparison within tolerance
+    message: str | None = None  # the answer in words where render's usual one would not do
 
     @property
     def matched(self) -> bool:
@@ -344,6 +362,8 @@ class ScheduleRequest:
     chemotherapy: str | None = None
     cycles: int | None = None
     weeks: int | None = None
+    levels: str | None = None  # a level per cycle range: '1-5:0,6:-1,7-10:-2'
+    first_cycle: int | None = None  # the list starts at this cycle (a course begun elsewhere)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +394,7 @@ class CheckRequest:
     schedule: str | None = None
     phase: str | None = None
     tolerance: str | None = None  # percent; None: [policy] dose_tolerance_pct
+    product: str | None = None  # whose vials the active rounding policy rounds to
 
 
 @dataclass(frozen=True, slots=True)

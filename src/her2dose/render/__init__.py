@@ -762,6 +762,8 @@ def schedule_dict(cs: Any) -> dict[str, Any]:
         "chemotherapy": cs.shape.chemotherapy,
         "start": cs.start.isoformat(),
         "level": cs.level.level if cs.level is not None else None,
+        "cycle_levels": cs.cycle_levels,
+        "first_cycle": cs.first_cycle,
         "course": (
             {
                 "cycles": course.cycles,
@@ -787,6 +789,7 @@ def schedule_dict(cs: Any) -> dict[str, Any]:
                 "schedule": d.schedule.name,
                 "interval_days": int(d.schedule.interval.m_as("day")),
                 "phase": d.phase.name,
+                "level": d.level.level if d.level is not None else None,
                 "dose": _dose_words(d.dose_rate, basis),
                 "dose_mg_per_kg": ratio(d.dose_rate) if basis == "per_kg" else None,
                 "dose_mg": number(d.plan.dose, "mg") if d.plan else None,
@@ -826,6 +829,8 @@ def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> No
     )
     table = Table(title=title, title_justify="left")
     columns = ["#", "date", "weekday", "week", "schedule", "phase", "dose"]
+    if cs.cycle_levels is not None:
+        columns.insert(6, "level")
     if cs.weight is not None:
         columns += ["mg", "vials", "minutes"]
     for column in columns:
@@ -840,6 +845,7 @@ def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> No
             str(row["week"]),
             row["schedule"],
             row["phase"],
+            *([str(row["level"])] if cs.cycle_levels is not None else []),
             row["dose"],
         ]
         if cs.weight is not None:
@@ -1152,6 +1158,8 @@ def _outcome_dict(o: Any, basis: str) -> dict[str, Any]:
 
 def adjustment_message(adj: Any) -> str:
     """The answer in one line."""
+    if adj.message is not None:
+        return adj.message
     if adj.not_encoded is not None:
         return f"not encoded: check the current prescribing information, {adj.not_encoded.see}"
     if adj.rule is None:
@@ -1307,7 +1315,7 @@ def _comparison_dict(c: Any, basis: str) -> dict[str, Any]:
         "dose_mg_per_kg": ratio(c.label_rate) if basis == "per_kg" else None,
         "dose_mg": number(c.label_dose, "mg"),
         "difference_mg": number(c.difference, "mg"),
-        "difference_pct": percent(c.difference_pct),
+        "difference_pct": plain(c.difference_pct, c.pct_places),
         "within_tolerance": c.within_tolerance,
         "source": c.source,
     }
@@ -1321,6 +1329,8 @@ def _ordered_words(check: Any) -> str:
 
 
 def dose_check_message(check: Any) -> str:
+    if check.message is not None:
+        return check.message
     basis = check.regimen.basis
     over = check.over_label
     if over is not None:
@@ -1335,7 +1345,8 @@ def dose_check_message(check: Any) -> str:
     what = f"level {n.level.level} ({n.name})" if n.level is not None else f"the {n.name}"
     where = (
         f"{_dose_words(n.label_rate, basis)} = {text_number(number(n.label_dose, 'mg'), 'mg')}: "
-        f"{signed(number(n.difference, 'mg'), ' mg')}, {signed(percent(n.difference_pct), '%')}"
+        f"{signed(number(n.difference, 'mg'), ' mg')}, "
+        f"{signed(plain(n.difference_pct, n.pct_places), '%')}"
     )
     tolerance = f"{plain(check.tolerance_pct, 2):g}%"
     if check.matched:
