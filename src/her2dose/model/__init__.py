@@ -167,11 +167,11 @@ class RegimenBook:
     regimens: dict[str, Regimen]
     # normalised name -> ("product" | "molecule", id)
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # Sections added by later features, each parsed by its own _Checker method:
-    adverse_events: dict[str, Any] = field(default_factory=dict)  # issue 3, by molecule id
-    storage: dict[str, Any] = field(default_factory=dict)  # issue 4, by product/molecule id
-    courses: dict[str, Any] = field(default_factory=dict)  # issue 5, by regimen id
-    missed_doses: dict[str, Any] = field(default_factory=dict)  # issue 5, by molecule id
+    # The optional sections, each read by its own section reader in data/:
+    adverse_events: dict[str, Any] = field(default_factory=dict)  # by molecule id
+    storage: dict[str, Any] = field(default_factory=dict)  # by product or molecule id
+    courses: dict[str, Any] = field(default_factory=dict)  # by regimen id
+    missed_doses: dict[str, Any] = field(default_factory=dict)  # by molecule id
 
     def products_of(self, molecule_id: str) -> list[Product]:
         return [p for p in self.products.values() if p.molecule_id == molecule_id]

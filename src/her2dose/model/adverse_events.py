@@ -1,6 +1,6 @@
 """Frozen records for the adverse-event dose-modification tables (issue 3).
 
-Built by the loader (`regimens._Checker.adverse_events`) from [adverse_events.MOLECULE] in
+Built by the loader (data/events.py) from [adverse_events.MOLECULE] in
 regimens.toml; read by the pure rules in `modifications` (`her2dose adjust`), which
 re-exports them. Kept apart from those rules so that loading the regimens file, which every
 command does, does not also create the classes of `adjust`'s requests and answers.

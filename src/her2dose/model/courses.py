@@ -1,6 +1,6 @@
 """Frozen records for treatment courses and missed-dose rules (issue 5).
 
-Built by the loader (`regimens._Checker.courses` / `.missed_doses`) from the
+Built by the loader (data/courses.py) from the
 [courses.REGIMEN] and [missed_doses.MOLECULE] tables of regimens.toml; read by the pure
 modules `courses` and `missed_doses`. Kept apart from `model` so that `courses` can call
 `plan.compute_plan` without an import cycle through the loader.
