@@ -1,4 +1,5 @@
-"""The shipped regimens.toml against the verified label digest (shared/reference/labels.md).
+"""The shipped regimens.toml against the verified label digest (shared/reference/labels.md):
+its regimens, vials, reminders, courses, missed-dose rules and storage facts.
 
 Each expected number below is copied from labels.md, with the section it comes from; if
 the file and the digest disagree, the file is wrong.
@@ -10,8 +11,11 @@ from decimal import Decimal
 
 import pytest
 
+from her2dose.commands.plan import compute_plan
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError, UnknownNameError
+from her2dose.model.courses import AS_SOON_AS_POSSIBLE, FIXED_DOSE_TRANSITION, NOT_ENCODED, RELOAD
+from her2dose.model.plan import PlanRequest
 
 D = Decimal
 
@@ -352,3 +356,75 @@ def test_missing_choices_list_the_valid_values(book):
     with pytest.raises(InputError) as info:
         regimens.resolve_product(book, trastuzumab, None, None)
     assert "ogivri" in str(info.value) and "herceptin" in str(info.value)
+
+
+def test_shipped_courses(book):
+    kadcyla = book.courses["kadcyla-early-breast"]
+    assert kadcyla.cycles == 14 and kadcyla.duration is None and kadcyla.until is None
+    adjuvant = book.courses["trastuzumab-adjuvant-breast"]
+    assert adjuvant.duration.m_as("day") == 364
+    assert "beyond one year" in adjuvant.limit
+    pattern = adjuvant.patterns["adjuvant-weekly-then-q3w"]
+    assert (pattern.first, pattern.then) == ("weekly", "q3w")
+    assert {k: int(v.m_as("week")) for k, v in pattern.first_for.items()} == {
+        "paclitaxel": 12,
+        "docetaxel": 12,
+        "docetaxel-carboplatin": 18,
+    }
+    assert book.courses["tdxd-breast"].until == "disease progression or unacceptable toxicity"
+    assert all(c.source for c in book.courses.values())
+    # not in the verified digest: no course entry, so `schedule` asks for --cycles/--weeks
+    assert "tdxd-nsclc" not in book.courses and "perjeta-breast" not in book.courses
+
+
+def test_shipped_missed_dose_rules(book):
+    rules = book.missed_doses
+    assert rules["trastuzumab"].rule == RELOAD
+    assert rules["trastuzumab"].reload_after.m_as("day") == 7
+    for mid in ("trastuzumab-deruxtecan", "ado-trastuzumab-emtansine", "margetuximab"):
+        assert rules[mid].rule == AS_SOON_AS_POSSIBLE
+    assert rules["trastuzumab-deruxtecan"].same_dose_and_rate
+    assert not rules["margetuximab"].same_dose_and_rate  # the MARGENZA label does not say so
+    assert rules["pertuzumab"].rule == NOT_ENCODED
+    phesgo = rules["pertuzumab-trastuzumab-hyaluronidase"]
+    assert phesgo.rule == FIXED_DOSE_TRANSITION
+    assert phesgo.reload_at.m_as("day") == 42 and phesgo.interval.m_as("day") == 21
+    assert phesgo.doses["loading"].dose.startswith("1,200 mg pertuzumab / 600 mg trastuzumab")
+    assert phesgo.doses["loading"].volume.m_as("mL") == 15
+    assert phesgo.doses["maintenance"].volume.m_as("mL") == 10
+    assert all(r.source for r in rules.values())
+
+
+def test_shipped_storage_facts(book):
+    enhertu = book.storage["trastuzumab-deruxtecan"]
+    assert [(r.stage, r.storage, r.hold.m_as("h"), r.counted_from) for r in enhertu.use_by] == [
+        ("reconstituted", "refrigerated", 24, "reconstitution"),
+        ("diluted", "room_temperature", 4, "reconstitution"),
+        ("diluted", "refrigerated", 24, "reconstitution"),
+    ]
+    assert all(r.source for s in book.storage.values() for r in s.use_by)
+    assert book.storage["ogivri"].without_benzyl_alcohol.source == "OGIVRI US PI §11"
+    assert "trastuzumab" not in {k for k, s in book.storage.items() if s.use_by}
+
+
+def test_plan_phesgo_is_a_clear_error_not_an_iv_bag(book):
+    with pytest.raises(InputError) as info:
+        compute_plan(book, PlanRequest(drug="phesgo", weight="70 kg"))
+    message = str(info.value)
+    assert "subcutaneous" in message and "her2dose next phesgo" in message
+    assert info.value.field == "drug"
+
+
+def test_plan_perjeta_is_a_flat_dose_in_a_250_ml_bag(book):
+    loading = compute_plan(book, PlanRequest(drug="perjeta", weight="70 kg", phase="loading"))
+    assert loading.dose.m_as("mg") == 840
+    assert [(c.vial.strength.m_as("mg"), c.count) for c in loading.vials.counts] == [(420, 2)]
+    assert loading.infusion.drug_volume.m_as("mL") == 28
+    assert loading.infusion.total_volume.m_as("mL") == 278  # the drug is added, no saline out
+    assert loading.infusion.minutes.m_as("min") == 60
+    heavy = compute_plan(
+        book,
+        PlanRequest(drug="perjeta", weight="120 kg", phase="maintenance", infusion="subsequent"),
+    )
+    assert heavy.dose.m_as("mg") == 420  # flat: the weight does not change it
+    assert heavy.infusion.minutes.m_as("min") == 30
