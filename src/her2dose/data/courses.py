@@ -139,6 +139,11 @@ class CourseSections(CoreSections):
                     f"{where}.cycles", f"must be a whole number of at least 1, got {cycles!r}"
                 )
                 cycles = None
+            elif cycles is not None and not s.CYCLES[0] <= cycles <= s.CYCLES[1]:
+                self.problem(
+                    f"{where}.cycles",
+                    f"{cycles} is outside the plausible range {s.CYCLES[0]}-{s.CYCLES[1]} cycles",
+                )
             duration = self.whole_days(table, "duration", s.COURSE, where)
             until = self.text(table, "until", where, required=False)
             lengths = [k for k in ("cycles", "duration", "until") if table.get(k) is not None]
@@ -256,7 +261,7 @@ class CourseSections(CoreSections):
             extra: dict[str, Any] = {}
             if rule == cr.RELOAD:
                 extra["reload_after"] = self.whole_days(
-                    table, "reload_after", s.GAP, where, required=True
+                    table, "reload_after", s.RELOAD_AFTER, where, required=True
                 )
                 for r in regimens.values():
                     for sched in r.schedules.values() if r.molecule_id == mid else ():
@@ -273,7 +278,7 @@ class CourseSections(CoreSections):
                     table, "interval", s.INTERVAL, where, required=True
                 )
                 extra["reload_at"] = self.whole_days(
-                    table, "reload_at", s.GAP, where, required=True
+                    table, "reload_at", s.RELOAD_AT, where, required=True
                 )
                 extra["doses"] = {
                     name: dose

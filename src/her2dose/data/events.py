@@ -209,7 +209,7 @@ class EventSections(CoreSections):
         scope = self._ae_scope(item, where, mid, regimens)
         if "reduce" in (action, then, otherwise):
             targets = (
-                [regimens[r] for r in scope]
+                [regimens[r] for r in scope if r in regimens]
                 if scope
                 else [r for r in regimens.values() if r.molecule_id == mid]
             )
@@ -361,6 +361,8 @@ class EventSections(CoreSections):
             self.problem(f"{where}.regimens", "must list at least one regimen (or be left out)")
         mine = sorted(r.id for r in regimens.values() if r.molecule_id == mid)
         for rid in ids:
+            if rid not in regimens and rid in self.declared.get("regimens", ()):
+                continue  # declared with problems of its own, already reported
             if rid not in regimens or regimens[rid].molecule_id != mid:
                 self.problem(
                     f"{where}.regimens",

@@ -28,7 +28,11 @@ from her2dose.data.lookup import (  # noqa: F401 - re-exported: commands resolve
     resolve_schedule,
 )
 from her2dose.data.paths import ENV_VAR, default_path, file_sha256  # noqa: F401 - re-exported
-from her2dose.data.schema import CONCENTRATION_TOLERANCE, SUPPORTED_SCHEMA  # noqa: F401
+from her2dose.data.schema import (  # noqa: F401 - CONCENTRATION_TOLERANCE re-exported
+    CONCENTRATION_TOLERANCE,
+    MAX_DEPTH,
+    SUPPORTED_SCHEMA,
+)
 from her2dose.errors import RegimenFileError
 from her2dose.model import RegimenBook
 
@@ -57,12 +61,37 @@ def load(path: Path | str | None = None) -> RegimenBook:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RegimenFileError(str(path), [f"not valid TOML: {exc}"]) from None
+    except RecursionError:
+        raise RegimenFileError(
+            str(path), [f"tables nested too deeply (no entry is deeper than {MAX_DEPTH} levels)"]
+        ) from None
+    too_deep = deepest(data, MAX_DEPTH)
+    if too_deep is not None:
+        raise RegimenFileError(
+            str(path), [f"{too_deep}: nested deeper than {MAX_DEPTH} levels, which no entry is"]
+        )
     checker = Checker()
     book = checker.book(data, str(path), hashlib.sha256(raw).hexdigest())
     if checker.problems:
         raise RegimenFileError(str(path), checker.problems)
     assert book is not None
     return book
+
+
+def deepest(value: Any, limit: int, where: str = "file") -> str | None:
+    """The first entry nested deeper than `limit`, walked without recursion."""
+    stack = [(value, where, 0)]
+    while stack:
+        item, at, depth = stack.pop()
+        if depth > limit:
+            return at
+        if isinstance(item, dict):
+            stack.extend(
+                (v, f"{at}.{k}" if at != "file" else str(k), depth + 1) for k, v in item.items()
+            )
+        elif isinstance(item, list):
+            stack.extend((v, f"{at}[{i}]", depth + 1) for i, v in enumerate(item))
+    return None
 
 
 class Checker(EventSections, CourseSections):
@@ -95,6 +124,7 @@ class Checker(EventSections, CourseSections):
             for rid, table in (self.table(data, "regimens", "file") or {}).items()
             if (r := self.regimen(rid, table, molecules)) is not None
         }
+        rules.shared_concentration(self, products)
         names = rules.name_index(self, molecules, products)
         if policy is not None:
             rules.policy_exclusions(self, policy.round_to_vial_exclude, names)

@@ -112,7 +112,13 @@ class Reader:
         if not math.isfinite(value) or value < 0:
             self.problem(f"{where}.{key}", f"must be zero or more, got {value!r}")
             return None
-        return Decimal(str(value))
+        number = Decimal(str(value))
+        if bounds is not None and not bounds[0] <= number <= bounds[1]:
+            self.problem(
+                f"{where}.{key}",
+                f"{value!r} is outside the plausible range {bounds[0]}-{bounds[1]}",
+            )
+        return number
 
     def quantity(
         self,
@@ -147,7 +153,27 @@ class Reader:
         if not math.isfinite(magnitude) or magnitude <= 0:
             self.problem(f"{where}.{key}", f"must be a positive number, got '{value}'")
             return None
+        self.plausible(q, value, measure, f"{where}.{key}")
         return q
+
+    def plausible(self, q: Quantity, value: str, measure: s.Measure, where: str) -> None:
+        """In the label's unit and inside the schema's range; reported, and still returned
+        so that the rules between fields can run on it too."""
+        if not any(q.units == units.unit(u) for u in measure.units):
+            written = " or ".join(measure.units)
+            self.problem(
+                where,
+                f"'{value}': {measure.what} is written in {written}, as the label writes it "
+                f"(allowed range {measure.range_text()})",
+            )
+            return
+        amount = units.magnitude(q, measure.units[0])
+        if not measure.low <= amount <= measure.high:
+            self.problem(
+                where,
+                f"'{value}' is outside the plausible range for {measure.what} "
+                f"({measure.range_text()})",
+            )
 
     def whole_days(
         self, table: dict[str, Any], key: str, measure: s.Measure, where: str, *, required=False

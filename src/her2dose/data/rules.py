@@ -45,8 +45,8 @@ def loading_above_maintenance(report: Reader, where: str, phases: dict[str, Phas
     if loading is not None and maintenance is not None and not loading.dose > maintenance.dose:
         report.problem(
             f"{where}.phases",
-            f"the loading dose {loading.dose:~} must be above the maintenance dose "
-            f"{maintenance.dose:~}",
+            f"the loading dose {loading.dose:~P} must be above the maintenance dose "
+            f"{maintenance.dose:~P}",
         )
 
 
@@ -60,7 +60,8 @@ def vial_concentration(
 ) -> None:
     """The stated concentration against strength / deliverable volume and against
     strength / the volume it is reconstituted with, whichever the file gives."""
-    stated = concentration.to("mg/mL")
+    stated = units.magnitude(concentration, "mg/mL")
+    mg = units.magnitude(strength, "mg")
     checks = (
         (deliverable, "deliverable volume", CONCENTRATION_TOLERANCE),
         (reconstitute_with, "reconstitution volume", RECONSTITUTION_TOLERANCE),
@@ -68,12 +69,12 @@ def vial_concentration(
     for volume, words, tolerance in checks:
         if volume is None:
             continue
-        implied = (strength / volume).to("mg/mL")
+        implied = mg / units.magnitude(volume, "mL")
         if abs(implied - stated) / stated > tolerance:
             report.problem(
                 f"{where}.concentration",
-                f"stated {stated.magnitude} mg/mL disagrees with strength / {words} "
-                f"= {implied.magnitude:.2f} mg/mL by more than {tolerance * 100}%",
+                f"stated {stated} mg/mL disagrees with strength / {words} "
+                f"= {implied:.2f} mg/mL by more than {tolerance * 100}%",
             )
 
 

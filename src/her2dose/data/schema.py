@@ -54,12 +54,13 @@ INJECTION_VOLUME = _m("volume", "mL", "1", "30", "an injection volume")
 INTERVAL = _m("time", "day", "7", "42", "a dosing interval")
 HOLD_ROOM = _m("time", "h day", "0.5", "24", "a hold at room temperature")
 HOLD_COLD = _m("time", "h day", "1", "48", "a refrigerated hold")
-IN_USE = _m("time", "day h", "1", "30", "an opened vial's in-use time")
-GAP = _m("time", "day week", "1", "84", "a missed-dose gap")  # in days
-SWITCH = _m("time", "week day", "0", "4", "a switch-over")  # in weeks
-CHEMO_PERIOD = _m("time", "week day", "1", "26", "a chemotherapy period")  # in weeks
-COURSE = _m("time", "week day", "1", "104", "a course length")  # in weeks
-RESOLVED = _m("time", "day week", "1", "90", "a time to resolve")  # in days
+IN_USE = _m("time", "day", "1", "30", "an opened vial's in-use time")
+RELOAD_AFTER = _m("time", "day", "1", "42", "a missed-dose delay")
+RELOAD_AT = _m("time", "week", "1", "12", "a gap between doses")
+SWITCH = _m("time", "week", "0", "4", "a switch-over")
+CHEMO_PERIOD = _m("time", "week", "1", "26", "a chemotherapy period")
+COURSE = _m("time", "week", "1", "104", "a course length")
+RESOLVED = _m("time", "day", "1", "90", "a time to resolve")
 WEIGHT_REJECT_BELOW = _m("mass", "kg", "0.5", "5", "a weight floor")
 WEIGHT_WARN_BELOW = _m("mass", "kg", "20", "60", "a low-weight warning")
 WEIGHT_WARN_ABOVE = _m("mass", "kg", "100", "300", "a high-weight warning")
@@ -109,7 +110,7 @@ POLICY = {
     "round_to_vial_pct": Field(NUMBER, False, PERCENT_POLICY),
     "round_to_vial_exclude": Field(TEXTS, False),
     "round_increment_mg": Field(NUMBER, False, INCREMENT_MG),
-    "order_precision_mg": Field(NUMBER, False, ORDER_PRECISION_MG),
+    "order_precision_mg": Field(NUMBER, True, ORDER_PRECISION_MG),
     "weight_change_pct": Field(NUMBER, True, PERCENT_POLICY),
     "dose_weight": Field(OTHER, False),
     "rounding_max_pct": Field(NUMBER, True, PERCENT_POLICY),

@@ -35,6 +35,7 @@ from her2dose.model import (
 LEVEL_NAMES = {0: "starting dose"}
 # Thresholds with clinical weight have no default in code: the file must state them.
 REQUIRED_PERCENTS = ("dose_tolerance_pct", "weight_change_pct", "rounding_max_pct")
+REQUIRED_NUMBERS = (*REQUIRED_PERCENTS, "order_precision_mg")
 
 
 class CoreSections(Reader):
@@ -47,14 +48,16 @@ class CoreSections(Reader):
                 "dose_tolerance_pct",
                 "round_to_vial_pct",
                 "round_increment_mg",
+                "order_precision_mg",
                 "weight_change_pct",
                 "rounding_max_pct",
             )
             if v[key] is not None
         }
-        for key in REQUIRED_PERCENTS:
+        for key in REQUIRED_NUMBERS:
             if key not in table:
-                self.problem(f"{where}.{key}", "missing (a number of percent is required)")
+                what = "of mg" if key.endswith("_mg") else "of percent"
+                self.problem(f"{where}.{key}", f"missing (a number {what} is required)")
         dose_weight = table.get("dose_weight", "current")
         if dose_weight not in DOSE_WEIGHT_CHOICES:
             self.problem(
@@ -170,7 +173,12 @@ class CoreSections(Reader):
             self.problem(f"{where}.in_use", "only a multiple-dose vial has an in-use time")
         if strength is not None and concentration is not None:
             rules.vial_concentration(
-                self, where, strength, concentration, v["deliverable_volume"], None
+                self,
+                where,
+                strength,
+                concentration,
+                v["deliverable_volume"],
+                v["reconstitute_with"],
             )
         if strength is None or concentration is None or v["source"] is None:
             return None
@@ -349,6 +357,7 @@ class CoreSections(Reader):
             self.problem(f"{where}.phases", "'standard' is for a schedule with no loading dose")
         if "loading" in phases and "maintenance" not in phases:
             self.problem(f"{where}.phases", "a loading phase needs a maintenance phase")
+        rules.loading_above_maintenance(self, where, phases)
         if v["interval"] is None or v["source"] is None or not phases:
             return None
         return Schedule(name, v["interval"], phases, v["source"])

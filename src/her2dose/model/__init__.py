@@ -155,6 +155,9 @@ class Policy:
     round_to_vial_exclude: tuple[str, ...] = ()  # molecule ids never vial-rounded
     round_increment_mg: Decimal = Decimal(0)  # 0 = off; else round the dose to this many mg
     dose_weight: str = "current"  # one of DOSE_WEIGHT_CHOICES
+    # `check`: an order written to this many mg (1 = whole mg) matches a level it is
+    # within this of; the file states it ([policy] order_precision_mg)
+    order_precision_mg: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,10 @@ def range_problems(policy: Policy) -> list[tuple[str, str]]:
     if policy.round_to_vial_pct < 0:
         problems.append(
             ("round_to_vial_pct", f"must be 0 (off) or more, got {policy.round_to_vial_pct}")
+        )
+    if policy.order_precision_mg < 0:
+        problems.append(
+            ("order_precision_mg", f"must be 0 or more, got {policy.order_precision_mg}")
         )
     if policy.round_increment_mg < 0:
         problems.append(
