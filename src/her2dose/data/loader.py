@@ -12,6 +12,7 @@ name resolution is lookup.py (re-exported here).
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,12 @@ from her2dose.data.lookup import (  # noqa: F401 - re-exported: commands resolve
     resolve_regimen,
     resolve_schedule,
 )
-from her2dose.data.paths import ENV_VAR, default_path, file_sha256  # noqa: F401 - re-exported
+from her2dose.data.paths import (  # noqa: F401 - ENV_VAR and file_sha256 re-exported
+    ENV_VAR,
+    SHA256_ENV_VAR,
+    default_path,
+    file_sha256,
+)
 from her2dose.data.schema import (  # noqa: F401 - CONCENTRATION_TOLERANCE re-exported
     CONCENTRATION_TOLERANCE,
     MAX_DEPTH,
@@ -36,6 +42,7 @@ from her2dose.data.schema import (  # noqa: F401 - CONCENTRATION_TOLERANCE re-ex
 from her2dose.errors import RegimenFileError
 from her2dose.model import RegimenBook
 
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 SECTIONS = {
     "schema_version",
     "policy",
@@ -49,7 +56,9 @@ SECTIONS = {
 }
 
 
-def load(path: Path | str | None = None) -> RegimenBook:
+def load(path: Path | str | None = None, *, expected_sha256: str | None = None) -> RegimenBook:
+    """The book of a regimens file; with `expected_sha256`, only of the file of that hash
+    (a deployment pins the file it approved, so an edited or truncated copy is refused)."""
     path = Path(path) if path is not None else default_path()
     try:
         raw = path.read_bytes()
@@ -57,6 +66,9 @@ def load(path: Path | str | None = None) -> RegimenBook:
         raise RegimenFileError(
             str(path), [f"cannot read the file: {exc.strerror or exc}"]
         ) from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if expected_sha256 is not None:
+        check_sha256(str(path), digest, expected_sha256)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -71,11 +83,32 @@ def load(path: Path | str | None = None) -> RegimenBook:
             str(path), [f"{too_deep}: nested deeper than {MAX_DEPTH} levels, which no entry is"]
         )
     checker = Checker()
-    book = checker.book(data, str(path), hashlib.sha256(raw).hexdigest())
+    book = checker.book(data, str(path), digest)
     if checker.problems:
         raise RegimenFileError(str(path), checker.problems)
     assert book is not None
     return book
+
+
+def check_sha256(path: str, digest: str, expected: str) -> None:
+    wanted = expected.strip().lower()
+    if not SHA256_HEX.fullmatch(wanted):
+        raise RegimenFileError(
+            path,
+            [
+                f"the approved SHA-256 ({SHA256_ENV_VAR} or --regimens-sha256) must be 64 "
+                f"hexadecimal digits, got {expected!r}"
+            ],
+        )
+    if digest != wanted:
+        raise RegimenFileError(
+            path,
+            [
+                f"its SHA-256 is {digest}, not the approved {wanted} ({SHA256_ENV_VAR} or "
+                "--regimens-sha256): the file has changed since it was approved; restore the "
+                "approved file or approve this one"
+            ],
+        )
 
 
 def deepest(value: Any, limit: int, where: str = "file") -> str | None:
