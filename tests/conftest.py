@@ -99,3 +99,28 @@ def cli(monkeypatch):
 def pytest_terminal_summary(terminalreporter):
     if os.environ.get("HER2DOSE_LOAD_STATS"):
         terminalreporter.write_line(f"regimens files loaded: {LOADS}")
+
+
+# No multiple-dose vial of the shipped file has an encoded in-use time (the labels read do
+# not give one per product), so the tests of keeping and reusing a remainder run on a
+# copy that gives OGIVRI's 420 mg vial one. A test fixture, never a clinical fact.
+MDV_ANCHOR = 'deliverable_volume = "20 mL"\nsource = "OGIVRI US PI §11'
+MDV_IN_USE = 'in_use = "28 day"\nin_use_storage = "refrigerated at 2 to 8 °C"\n'
+
+
+@pytest.fixture(scope="session")
+def mdv_regimens(tmp_path_factory):
+    """Path of the shipped file with an in-use time on the OGIVRI 420 mg vial."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert text.count(MDV_ANCHOR) == 1
+    path = tmp_path_factory.mktemp("mdv") / "regimens.toml"
+    path.write_text(
+        text.replace(MDV_ANCHOR, 'deliverable_volume = "20 mL"\n' + MDV_IN_USE + MDV_ANCHOR[29:]),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def mdv_book(mdv_regimens):
+    return regimens.load(mdv_regimens)

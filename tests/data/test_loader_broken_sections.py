@@ -77,9 +77,10 @@ ADVERSE_EVENTS = [
         "not-encoded-without-source",
         [
             (
-                'source = "ENHERTU US PI §2.3 Table 2; row unverified per labels.md §1.5 and §8"\n\n'
+                'source = "ENHERTU US PI §2.3 Table 2"\nevidence = "us-label"\n\n'
                 "[adverse_events.trastuzumab-deruxtecan.events.febrile-neutropenia]",
-                'source = ""\n\n[adverse_events.trastuzumab-deruxtecan.events.febrile-neutropenia]',
+                'source = ""\nevidence = "us-label"\n\n'
+                "[adverse_events.trastuzumab-deruxtecan.events.febrile-neutropenia]",
             )
         ],
         f"{AE}.neutropenia.not_encoded[0].source",
@@ -111,11 +112,11 @@ ADVERSE_EVENTS = [
         "unknown-regimen",
         [
             (
-                'regimens = ["kadcyla-early-breast"]\nsource = "KADCYLA US PI, early breast cancer dose '
-                'modifications; unverified per labels.md §2.5 and §8"\n\n'
+                'regimens = ["kadcyla-early-breast"]\nsource = "KADCYLA US PI §2.3 (dose modifications for '
+                'early breast cancer)"\nevidence = "us-label"\n\n'
                 "[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]",
-                'regimens = ["kadcyla-adjuvant"]\nsource = "KADCYLA US PI, early breast cancer dose '
-                'modifications; unverified per labels.md §2.5 and §8"\n\n'
+                'regimens = ["kadcyla-adjuvant"]\nsource = "KADCYLA US PI §2.3 (dose modifications for '
+                'early breast cancer)"\nevidence = "us-label"\n\n'
                 "[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]",
             )
         ],
@@ -259,11 +260,11 @@ ADVERSE_EVENTS = [
         "regimen-left-without-an-answer",
         [
             (
-                'regimens = ["kadcyla-early-breast"]\nsource = "KADCYLA US PI, early breast cancer dose '
-                'modifications; unverified per labels.md §2.5 and §8"\n\n'
+                'regimens = ["kadcyla-early-breast"]\nsource = "KADCYLA US PI §2.3 (dose modifications for '
+                'early breast cancer)"\nevidence = "us-label"\n\n'
                 "[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]",
-                'regimens = ["kadcyla-metastatic-breast"]\nsource = "KADCYLA US PI, early breast cancer '
-                'dose modifications; unverified per labels.md §2.5 and §8"\n\n'
+                'regimens = ["kadcyla-metastatic-breast"]\nsource = "KADCYLA US PI §2.3 (dose modifications for '
+                'early breast cancer)"\nevidence = "us-label"\n\n'
                 "[adverse_events.ado-trastuzumab-emtansine.events.bilirubin]",
             )
         ],
@@ -293,6 +294,7 @@ condition = "2 to 8 °C"
 hold = "24 mL"
 counted_from = "reconstitution"
 source = "test"
+evidence = "us-label"
 [[storage.enhertu.use_by]]
 stage = "reconstituted"
 storage = "refrigerated"
@@ -322,6 +324,7 @@ condition = "2 to 8 °C"
 hold = "24 h"
 counted_from = "dilution"
 source = "test"
+evidence = "us-label"
 """
 S = [(END, STORAGE_ERRORS)]
 
@@ -558,16 +561,19 @@ indication = "breast"
 description = "x"
 basis = "flat"
 source = "x"
+evidence = "us-label"
 
 [regimens.phesgo-breast.schedules.q3w]
 interval = "21 day"
 source = "x"
+evidence = "us-label"
 
 [regimens.phesgo-breast.schedules.q3w.phases.standard]
 dose = "600 mg"
 infusion_first = "5 min"
 infusion_subsequent = "5 min"
 source = "x"
+evidence = "us-label"
 """,
             )
         ],

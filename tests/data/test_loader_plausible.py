@@ -134,29 +134,29 @@ SLIPS = [
     ),
     (
         "concentration-without-a-deliverable-volume",
-        # HERCESSI states no volume: its concentration is checked against its siblings
+        # KANJINTI states no volume: its concentration is checked against its siblings
         [
             (
-                '[[products.hercessi.vials]]\nstrength = "150 mg"\nmultiple_dose = false\n'
+                '[[products.kanjinti.vials]]\nstrength = "150 mg"\nmultiple_dose = false\n'
                 'concentration = "21 mg/mL"',
-                '[[products.hercessi.vials]]\nstrength = "150 mg"\nmultiple_dose = false\n'
+                '[[products.kanjinti.vials]]\nstrength = "150 mg"\nmultiple_dose = false\n'
                 'concentration = "25.2 mg/mL"',
             )
         ],
-        "products.hercessi.vials[0].concentration",
+        "products.kanjinti.vials[0].concentration",
         "25.2 mg/mL differs from the 21 mg/mL of the other products of molecule 'trastuzumab'",
     ),
     (
         "reconstitution-volume-ten-times",
         [
             (
-                '[[products.ontruzant.vials]]\nstrength = "420 mg"\nmultiple_dose = true\n'
+                '[[products.ogivri.vials]]\nstrength = "420 mg"\nmultiple_dose = true\n'
                 'reconstitute_with = "20 mL"',
-                '[[products.ontruzant.vials]]\nstrength = "420 mg"\nmultiple_dose = true\n'
+                '[[products.ogivri.vials]]\nstrength = "420 mg"\nmultiple_dose = true\n'
                 'reconstitute_with = "200 mL"',
             )
         ],
-        "products.ontruzant.vials[1].concentration",
+        "products.ogivri.vials[1].concentration",
         "stated 21 mg/mL disagrees with strength / reconstitution volume = 2.10 mg/mL",
     ),
     (

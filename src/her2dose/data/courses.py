@@ -83,6 +83,7 @@ class CourseSections(CoreSections):
                         hold,
                         picked["counted_from"],
                         source,
+                        self.evidence(item),
                     )
                 )
             not_encoded = self.sourced(
@@ -109,7 +110,9 @@ class CourseSections(CoreSections):
                         f"{product.brand} has no multiple-dose vial of {strength:~}",
                     )
                 elif None not in (strength, volume, fluid, text, source):
-                    alternative = SterileWaterAlternative(strength, volume, fluid, text, source)
+                    alternative = SterileWaterAlternative(
+                        strength, volume, fluid, text, source, self.evidence(alt)
+                    )
             out[ident] = StorageFacts(ident, tuple(rules), not_encoded, alternative)
         return out
 
@@ -178,6 +181,7 @@ class CourseSections(CoreSections):
                 schedules=shapes,
                 patterns=patterns,
                 source=source,
+                evidence=self.evidence(table),
             )
         return courses
 
@@ -220,7 +224,14 @@ class CourseSections(CoreSections):
         if None in (first, then, switch_after, description, source) or not first_for:
             return None
         return cr.Pattern(
-            normalise(name), description, first, then, switch_after, first_for, source
+            normalise(name),
+            description,
+            first,
+            then,
+            switch_after,
+            first_for,
+            source,
+            self.evidence(table),
         )
 
     def missed_doses(
@@ -240,6 +251,7 @@ class CourseSections(CoreSections):
                 "maintenance",
                 "own_missed_dose",
             },
+            cr.FIXED_DOSE_AS_SOON_AS_POSSIBLE: {"interval", "dose"},
             cr.NOT_ENCODED: set(),
         }
         rules: dict[str, cr.MissedDoseRule] = {}
@@ -293,11 +305,20 @@ class CourseSections(CoreSections):
                 extra["own_missed_dose"] = self.sourced(
                     self.table(table, "own_missed_dose", where), f"{where}.own_missed_dose", "text"
                 )
+            elif rule == cr.FIXED_DOSE_AS_SOON_AS_POSSIBLE:
+                extra["interval"] = self.whole_days(
+                    table, "interval", s.INTERVAL, where, required=True
+                )
+                extra["dose"] = self.fixed_dose(
+                    "standard", self.table(table, "dose", where), f"{where}.dose"
+                )
             if None in (rule, text, source) or mid not in molecules or None in extra.values():
                 continue
             if rule == cr.FIXED_DOSE_TRANSITION and len(extra["doses"]) < 2:
                 continue
-            rules[mid] = cr.MissedDoseRule(mid, rule, text, source, **extra)
+            rules[mid] = cr.MissedDoseRule(
+                mid, rule, text, source, evidence=self.evidence(table), **extra
+            )
         return rules
 
     def fixed_dose(
@@ -305,11 +326,33 @@ class CourseSections(CoreSections):
     ) -> cr.FixedDose | None:
         if table is None:
             return None
-        self.allowed(table, {"dose", "volume", "injection_time", "source"}, where)
-        dose = self.text(table, "dose", where)
-        volume = self.quantity(table, "volume", s.INJECTION_VOLUME, where)
-        minutes = self.quantity(table, "injection_time", s.INJECTION, where)
-        source = self.text(table, "source", where)
-        if None in (dose, volume, minutes, source):
+        v = self.read(table, s.FIXED_DOSE, where)
+        minutes, span = v["injection_time"], self.time_range(table, where)
+        if ("injection_time" in table) == ("injection_time_range" in table):
+            self.problem(where, "give exactly one of injection_time and injection_time_range")
+        dose, volume, source = v["dose"], v["volume"], v["source"]
+        if None in (dose, volume, source) or (minutes is None and span is None):
             return None
-        return cr.FixedDose(name, dose, volume, minutes, source)
+        return cr.FixedDose(
+            name, dose, volume, minutes, source, self.evidence(table), injection_time_range=span
+        )
+
+    def time_range(self, table: dict[str, Any], where: str) -> tuple[Quantity, Quantity] | None:
+        """injection_time_range = ["2 min", "5 min"]: two times, the first below the second."""
+        value = table.get("injection_time_range")
+        if value is None:
+            return None
+        w = f"{where}.injection_time_range"
+        if not isinstance(value, list) or len(value) != 2:
+            self.problem(w, 'must be two times such as ["2 min", "5 min"]')
+            return None
+        low, high = (
+            self.quantity({k: v}, k, s.INJECTION, w)
+            for k, v in zip(("low", "high"), value, strict=True)
+        )
+        if low is None or high is None:
+            return None
+        if not low < high:
+            self.problem(w, f"the first time must be below the second, got {value!r}")
+            return None
+        return (low, high)

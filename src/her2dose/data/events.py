@@ -67,7 +67,9 @@ class EventSections(CoreSections):
                     names[key] = eid
                 events[eid] = event
             if source is not None:
-                tables[mid] = AdverseEvents(mid, grading, events, names, source)
+                tables[mid] = AdverseEvents(
+                    mid, grading, events, names, source, self.evidence(table)
+                )
         return tables
 
     def _ae_event(
@@ -110,6 +112,7 @@ class EventSections(CoreSections):
             rules=tuple(r for _, r in rules),
             not_encoded=tuple(n for _, n in not_encoded),
             source=source,
+            evidence=self.evidence(table),
         )
 
     def _ae_entries(
@@ -160,6 +163,8 @@ class EventSections(CoreSections):
                 "otherwise",
                 "follow_up",
                 "label",
+                "interpretation",
+                "not_encoded_part",
                 "regimens",
                 "source",
             },
@@ -219,6 +224,10 @@ class EventSections(CoreSections):
                         f"{where}.action",
                         f"'reduce' but regimen '{r.id}' has no dose reduction levels",
                     )
+        part = None
+        part_table = self.table(item, "not_encoded_part", where, required=False)
+        if part_table is not None:
+            part = self._ae_not_encoded(part_table, f"{where}.not_encoded_part", kind, mid, {})
         if None in (criterion, label, source, action):
             return None
         return Rule(
@@ -235,6 +244,9 @@ class EventSections(CoreSections):
             label=label,
             regimens=scope,
             source=source,
+            evidence=self.evidence(item),
+            interpretation=self.text(item, "interpretation", where, required=False),
+            not_encoded_part=part,
         )
 
     def _ae_not_encoded(
@@ -245,16 +257,21 @@ class EventSections(CoreSections):
         mid: str,
         regimens: dict[str, Regimen],
     ) -> Any:
-        self.allowed(item, {"grades", "criterion", "reason", "see", "regimens", "source"}, where)
-        grades = self._ae_grades(item, where, kind, required=False)
+        # a rule's not_encoded_part names a situation, not grades or regimens of its own
+        part = where.endswith(".not_encoded_part")
+        keys = {"criterion", "reason", "see", "source"} | (
+            set() if part else {"grades", "regimens"}
+        )
+        self.allowed(item, keys, where)
+        grades = () if part else self._ae_grades(item, where, kind, required=False)
         criterion = self.text(item, "criterion", where, required=False)
         reason = self.text(item, "reason", where)
         see = self.text(item, "see", where)
         source = self.text(item, "source", where)
-        scope = self._ae_scope(item, where, mid, regimens)
+        scope = () if part else self._ae_scope(item, where, mid, regimens)
         if None in (reason, see, source):
             return None
-        return NotEncoded(grades, criterion, reason, see, scope, source)
+        return NotEncoded(grades, criterion, reason, see, scope, source, self.evidence(item))
 
     def _ae_grades(
         self, item: dict[str, Any], where: str, kind: str | None, *, required: bool

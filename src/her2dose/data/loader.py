@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from her2dose.data import rules
+from her2dose.data import schema as s
 from her2dose.data.courses import CourseSections
 from her2dose.data.events import EventSections
 from her2dose.data.lookup import (  # noqa: F401 - re-exported: commands resolve names here
@@ -40,7 +41,7 @@ from her2dose.data.schema import (  # noqa: F401 - CONCENTRATION_TOLERANCE re-ex
     SUPPORTED_SCHEMA,
 )
 from her2dose.errors import RegimenFileError
-from her2dose.model import RegimenBook
+from her2dose.model import DrugStop, RegimenBook
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 SECTIONS = {
@@ -53,6 +54,7 @@ SECTIONS = {
     "storage",
     "courses",
     "missed_doses",
+    "not_encoded_drugs",
 }
 
 
@@ -162,6 +164,8 @@ class Checker(EventSections, CourseSections):
         if policy is not None:
             rules.policy_exclusions(self, policy.round_to_vial_exclude, names)
         rules.molecule_checks(self, molecules, products, regimens)
+        rules.reminder_scopes(self, molecules, products, regimens, self.declared["regimens"])
+        rules.indication_stops(self, molecules, regimens)
 
         def optional(name: str) -> dict[str, Any]:
             return self.table(data, name, "file", required=False) or {}
@@ -170,6 +174,8 @@ class Checker(EventSections, CourseSections):
         storage = self.storage(optional("storage"), molecules, products)
         courses = self.courses(optional("courses"), regimens)
         missed_doses = self.missed_doses(optional("missed_doses"), molecules, regimens)
+        drug_stops = self.drug_stops(optional("not_encoded_drugs"))
+        rules.drug_stops(self, drug_stops, names)
         if self.problems or policy is None:
             return None
         return RegimenBook(
@@ -184,7 +190,27 @@ class Checker(EventSections, CourseSections):
             storage=storage,
             courses=courses,
             missed_doses=missed_doses,
+            not_encoded_drugs=drug_stops,
         )
+
+    def drug_stops(self, section: dict[str, Any]) -> dict[str, DrugStop]:
+        """[not_encoded_drugs.ID]: names users type for a drug that is not encoded."""
+        out = {}
+        for ident, table in section.items():
+            where = f"not_encoded_drugs.{ident}"
+            if not isinstance(table, dict):
+                self.problem(where, "must be a table")
+                continue
+            v = self.read(table, s.DRUG_STOP, where)
+            if not v["aliases"] and "aliases" in table:
+                self.problem(f"{where}.aliases", "must list at least one name")
+            elif "aliases" not in table:
+                self.problem(f"{where}.aliases", "missing (the names users type)")
+            if v["aliases"] and v["message"] and v["source"]:
+                out[ident] = DrugStop(
+                    ident, v["aliases"], v["message"], v["source"], self.evidence(table)
+                )
+        return out
 
 
 _Checker = Checker  # the name a benchmark uses

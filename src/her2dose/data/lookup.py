@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from her2dose.errors import InputError, UnknownNameError
+from her2dose.errors import InputError, NotEncodedError, UnknownNameError
 from her2dose.model import Molecule, Phase, Product, Regimen, RegimenBook, Schedule
 
 
@@ -17,20 +17,34 @@ def normalise(name: str) -> str:
     return re.sub(r"[\s_]+", "-", name.strip().lower())
 
 
-def _unknown(field: str, given: str, known: list[str], hint: str = "") -> UnknownNameError:
+def _unknown(
+    field: str, given: str, known: list[str], hint: str = "", notes: dict[str, str] | None = None
+) -> UnknownNameError:
+    """`notes` marks names that answer differently ('early-breast' -> ' (not encoded)')."""
     import difflib  # only when a name is unknown: not on every start
 
-    close = difflib.get_close_matches(normalise(given), known, n=3, cutoff=0.5)
-    suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
-    return UnknownNameError(
-        field, f"unknown {field} '{given}'{suggestion} Known: {', '.join(sorted(known))}{hint}"
-    )
+    notes = notes or {}
+    names = known + list(notes)
+    close = difflib.get_close_matches(normalise(given), names, n=3, cutoff=0.5)
+    shown = [f"{c!r}{notes.get(c, '')}" for c in close]
+    suggestion = f"; did you mean {' or '.join(shown)}?" if close else "."
+    listing = ", ".join(sorted(known) + [f"{n}{notes[n]}" for n in sorted(notes)])
+    return UnknownNameError(field, f"unknown {field} '{given}'{suggestion} Known: {listing}{hint}")
 
 
 def resolve_drug(book: RegimenBook, name: str) -> tuple[Molecule, Product | None]:
     """A brand, generic name or abbreviation -> its molecule, and its product if named."""
     hit = book.names.get(normalise(name))
     if hit is None:
+        for stop in book.not_encoded_drugs.values():
+            if normalise(name) in {normalise(a) for a in stop.aliases}:
+                raise NotEncodedError(
+                    "drug",
+                    stop.message,
+                    source=stop.source,
+                    evidence=stop.evidence,
+                    name=stop.id,
+                )
         raise _unknown("drug", name, list(book.names))
     kind, ident = hit
     if kind == "product":
@@ -74,10 +88,13 @@ def resolve_regimen(book: RegimenBook, molecule: Molecule, indication: str | Non
     if not mine:
         reason = molecule.not_planned.text if molecule.not_planned else "no regimen is encoded"
         raise InputError("drug", f"{molecule.name}: {reason}")
+    stops = molecule.not_encoded_indications
     if indication is None:
-        if len(mine) == 1:
+        if len(mine) == 1 and not stops:
             return mine[0]
         listing = ", ".join(r.indication for r in mine)
+        if stops:
+            listing += f" ({', '.join(f'{s.indication}: not encoded' for s in stops)})"
         raise InputError(
             "indication",
             f"{molecule.name} has several indications; choose one with --indication: {listing}",
@@ -86,8 +103,23 @@ def resolve_regimen(book: RegimenBook, molecule: Molecule, indication: str | Non
     for r in mine:
         if key in {normalise(s) for s in (r.indication, *r.indication_aliases)}:
             return r
+    # before the unknown-name path: a near regimen must never answer for a stop's name
+    for stop in stops:
+        if key in {normalise(s) for s in (stop.indication, *stop.aliases)}:
+            raise NotEncodedError(
+                "indication",
+                stop.message,
+                hint=stop.hint,
+                source=stop.source,
+                evidence=stop.evidence,
+                name=stop.indication,
+            )
     raise _unknown(
-        "indication", indication, [r.indication for r in mine], f" (indications of {molecule.name})"
+        "indication",
+        indication,
+        [r.indication for r in mine],
+        f" (indications of {molecule.name})",
+        {s.indication: " (not encoded)" for s in stops},
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from her2dose import units
 from her2dose.data import schema as s
 from her2dose.errors import InputError
-from her2dose.model import Quantity
+from her2dose.model import EVIDENCE_LEVELS, LABEL_EVIDENCE, Quantity
 
 
 class Reader:
@@ -50,12 +50,32 @@ class Reader:
         return out
 
     def allowed(self, table: dict[str, Any], keys: set[str], where: str) -> None:
+        """Report unknown fields. A table with a `source` also has its `evidence`."""
+        if "source" in keys:
+            keys = keys | {"evidence"}
+            self.check_evidence(table, where)
         for key in table:
             if key not in keys:
                 self.problem(
                     f"{where}.{key}",
                     f"unknown field; allowed fields are {', '.join(sorted(keys))}",
                 )
+
+    def check_evidence(self, table: dict[str, Any], where: str) -> None:
+        value = table.get("evidence")
+        # [policy] alone is local policy; every other fact rests on a document
+        allowed = ("policy",) if where == "policy" else LABEL_EVIDENCE
+        if value is None:
+            self.problem(f"{where}.evidence", f"missing (one of {', '.join(allowed)})")
+        elif value not in allowed:
+            what = "is not one of" if value not in EVIDENCE_LEVELS else "is not allowed here; use"
+            self.problem(f"{where}.evidence", f"{value!r} {what} {', '.join(allowed)}")
+
+    @staticmethod
+    def evidence(table: dict[str, Any]) -> str:
+        """The table's evidence level for its record (checked by allowed())."""
+        value = table.get("evidence")
+        return value if isinstance(value, str) and value in EVIDENCE_LEVELS else ""
 
     # -- values -------------------------------------------------------------------------
 

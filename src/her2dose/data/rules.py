@@ -13,7 +13,7 @@ from her2dose import units
 from her2dose.data.lookup import normalise
 from her2dose.data.reader import Reader
 from her2dose.data.schema import CONCENTRATION_TOLERANCE, RECONSTITUTION_TOLERANCE
-from her2dose.model import Level, Molecule, Phase, Product, Quantity, Regimen, Vial
+from her2dose.model import DrugStop, Level, Molecule, Phase, Product, Quantity, Regimen, Vial
 from her2dose.model.adverse_events import CTCAE_GRADES, NotEncoded
 
 
@@ -82,8 +82,14 @@ def product_vials(report: Reader, where: str, vials: tuple[Vial, ...]) -> None:
     strengths = [units.magnitude(v.strength, "mg") for v in vials]
     if len(set(strengths)) != len(strengths):
         report.problem(f"{where}.vials", "two vials have the same strength")
-    if len({units.magnitude(v.concentration, "mg/mL") for v in vials}) > 1:
+    stated = [v.concentration for v in vials if v.concentration is not None]
+    if len({units.magnitude(c, "mg/mL") for c in stated}) > 1:
         report.problem(f"{where}.vials", "all vials of one product must share a concentration")
+    elif stated and len(stated) < len(vials):
+        report.problem(
+            f"{where}.vials",
+            "state the concentration on every vial of the product or on none (none: not encoded)",
+        )
 
 
 def shared_concentration(report: Reader, products: dict[str, Product]) -> None:
@@ -92,6 +98,8 @@ def shared_concentration(report: Reader, products: dict[str, Product]) -> None:
     by_molecule: dict[str, dict[Decimal, list[str]]] = {}
     for p in products.values():
         for v in p.vials[:1]:
+            if v.concentration is None:
+                continue
             c = units.magnitude(v.concentration, "mg/mL")
             by_molecule.setdefault(p.molecule_id, {}).setdefault(c, []).append(p.id)
     for mid, groups in by_molecule.items():
@@ -254,3 +262,56 @@ def lvef_overlap(
                         f"{drop} points",
                     )
                     return
+
+
+def reminder_scopes(
+    report: Reader,
+    molecules: dict[str, Molecule],
+    products: dict[str, Product],
+    regimens: dict[str, Regimen],
+    declared: set[str],
+) -> None:
+    """A reminder kept to some regimens names regimens of its own molecule (a declared one
+    with problems of its own is not reported again)."""
+    owners = [(f"molecules.{m.id}", m.id, m.reminders) for m in molecules.values()]
+    owners += [(f"products.{p.id}", p.molecule_id, p.reminders) for p in products.values()]
+    for where, mid, reminders in owners:
+        mine = sorted(r.id for r in regimens.values() if r.molecule_id == mid)
+        for i, reminder in enumerate(reminders):
+            for rid in reminder.regimens:
+                if rid not in mine and rid not in declared:
+                    report.problem(
+                        f"{where}.reminders[{i}].regimens",
+                        f"'{rid}' is not a regimen of molecule '{mid}'; known: {', '.join(mine)}",
+                    )
+
+
+def indication_stops(
+    report: Reader, molecules: dict[str, Molecule], regimens: dict[str, Regimen]
+) -> None:
+    """A stop's names reach no regimen of the molecule, nor another stop."""
+    for mid, molecule in molecules.items():
+        seen: dict[str, str] = {}
+        for r in regimens.values():
+            if r.molecule_id == mid:
+                for spelling in (r.indication, *r.indication_aliases):
+                    seen[normalise(spelling)] = f"regimen '{r.id}'"
+        for i, stop in enumerate(molecule.not_encoded_indications):
+            where = f"molecules.{mid}.not_encoded_indications[{i}]"
+            for spelling in (stop.indication, *stop.aliases):
+                key = normalise(spelling)
+                if key in seen:
+                    report.problem(where, f"name '{spelling}' is also used by {seen[key]}")
+                seen[key] = f"the not-encoded indication '{stop.indication}'"
+
+
+def drug_stops(report: Reader, stops: dict[str, DrugStop], names: dict[str, Any]) -> None:
+    """A drug stop's names are no molecule's or product's names."""
+    for ident, stop in stops.items():
+        for spelling in stop.aliases:
+            hit = names.get(normalise(spelling))
+            if hit is not None:
+                report.problem(
+                    f"not_encoded_drugs.{ident}.aliases",
+                    f"name '{spelling}' is also used by {hit[0]} '{hit[1]}'",
+                )

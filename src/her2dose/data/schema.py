@@ -121,9 +121,20 @@ PREPARATION = {
     "bag_volume": q(BAG_VOLUME, False),
     "forbidden": Field(TEXTS, False),
     "filter": OPT_TEXT,
+    "field_evidence": Field(OTHER, False),
     **SOURCE,
 }
-REMINDER = {"kind": REQ_TEXT, "text": REQ_TEXT, **SOURCE}
+PREPARATION_FIELDS = ("diluent", "bag_volume", "forbidden", "filter")
+REMINDER = {"kind": REQ_TEXT, "text": REQ_TEXT, "regimens": Field(TEXTS, False), **SOURCE}
+INDICATION_STOP = {
+    "indication": REQ_TEXT,
+    "aliases": Field(TEXTS, False),
+    "description": REQ_TEXT,
+    "message": REQ_TEXT,
+    "hint": OPT_TEXT,
+    **SOURCE,
+}
+DRUG_STOP = {"aliases": Field(TEXTS), "message": REQ_TEXT, **SOURCE}
 MOLECULE = {
     "name": REQ_TEXT,
     "abbreviation": OPT_TEXT,
@@ -132,6 +143,7 @@ MOLECULE = {
     "preparation": Field(TABLE, False),
     "reminders": Field(ARRAY, False),
     "not_planned": Field(TABLE, False),
+    "not_encoded_indications": Field(ARRAY, False),
     **SOURCE,
 }
 VIAL = {
@@ -139,7 +151,7 @@ VIAL = {
     "multiple_dose": Field(FLAG, False),
     "reconstitute_with": q(VIAL_VOLUME, False),
     "reconstitution_fluid": OPT_TEXT,
-    "concentration": q(CONCENTRATION),
+    "concentration": q(CONCENTRATION, False),
     "deliverable_volume": q(VIAL_VOLUME, False),
     "in_use": q(IN_USE, False),
     "in_use_storage": OPT_TEXT,
@@ -173,6 +185,7 @@ PHASE = {
     "dose": Field(OTHER),
     "infusion_first": q(INFUSION),
     "infusion_subsequent": q(INFUSION),
+    "interpretation": OPT_TEXT,
     **SOURCE,
 }
 REDUCTION = {"name": REQ_TEXT, "dose": Field(OTHER), **SOURCE}
@@ -195,7 +208,8 @@ WITHOUT_BENZYL_ALCOHOL = {
 FIXED_DOSE = {
     "dose": REQ_TEXT,
     "volume": q(INJECTION_VOLUME),
-    "injection_time": q(INJECTION),
+    "injection_time": q(INJECTION, False),  # or a range: exactly one of the two
+    "injection_time_range": Field(OTHER, False),
     **SOURCE,
 }
 

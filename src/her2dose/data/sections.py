@@ -16,7 +16,9 @@ from her2dose.errors import InputError
 from her2dose.model import (
     BASES,
     DOSE_WEIGHT_CHOICES,
+    LABEL_EVIDENCE,
     PHASE_NAMES,
+    IndicationStop,
     Level,
     MaxDose,
     Molecule,
@@ -30,6 +32,7 @@ from her2dose.model import (
     Sourced,
     Vial,
     range_problems,
+    weakest,
 )
 
 LEVEL_NAMES = {0: "starting dose"}
@@ -93,6 +96,7 @@ class CoreSections(Reader):
             round_to_vial_exclude=v["round_to_vial_exclude"],
             dose_weight=dose_weight,
             weight_reject_below=floor,
+            evidence=self.evidence(table) or "policy",
             **settings,
         )
         for key, message in range_problems(policy):  # the same limits as a CLI override
@@ -104,7 +108,7 @@ class CoreSections(Reader):
             return None
         v = self.read(table, {text_key: s.REQ_TEXT, **s.SOURCE}, where)
         text, source = v[text_key], v["source"]
-        return Sourced(text, source) if text and source else None
+        return Sourced(text, source, self.evidence(table)) if text and source else None
 
     def sourced_table(self, parent: dict[str, Any], key: str, where: str, text_key: str):
         return self.sourced(
@@ -121,7 +125,36 @@ class CoreSections(Reader):
             forbidden=v["forbidden"],
             filter=v["filter"],
             source=v["source"] or "",
+            evidence=self.evidence(table),
+            field_evidence=self.field_evidence(table, where),
         )
+
+    def field_evidence(self, table: dict[str, Any], where: str) -> dict[str, str]:
+        """Levels of single fields resting on other documents than the table's source."""
+        value = table.get("field_evidence")
+        if value is None:
+            return {}
+        w = f"{where}.field_evidence"
+        if not isinstance(value, dict):
+            self.problem(w, 'must be a table such as { diluent = "eu-label" }')
+            return {}
+        out = {}
+        for key, level in value.items():
+            if key not in s.PREPARATION_FIELDS or key not in table:
+                present = [f for f in s.PREPARATION_FIELDS if f in table]
+                self.problem(f"{w}.{key}", f"not a field of this table ({', '.join(present)})")
+            elif level not in LABEL_EVIDENCE:
+                self.problem(f"{w}.{key}", f"{level!r} is not one of {', '.join(LABEL_EVIDENCE)}")
+            else:
+                out[key] = level
+        own = self.evidence(table)
+        fields = [out.get(f, own) for f in s.PREPARATION_FIELDS if f in table]
+        if own and out and weakest(*fields) != own:
+            self.problem(
+                f"{where}.evidence",
+                f"'{own}' must be the weakest of its fields' levels ({weakest(*fields)})",
+            )
+        return out
 
     def reminders(self, items: Any, where: str) -> tuple[Reminder, ...]:
         if items is None:
@@ -137,7 +170,9 @@ class CoreSections(Reader):
                 continue
             v = self.read(item, s.REMINDER, w)
             if v["kind"] and v["text"] and v["source"]:
-                out.append(Reminder(v["kind"], v["text"], v["source"]))
+                out.append(
+                    Reminder(v["kind"], v["text"], v["source"], self.evidence(item), v["regimens"])
+                )
         return tuple(out)
 
     def molecule(self, mid: str, table: Any) -> Molecule | None:
@@ -158,7 +193,36 @@ class CoreSections(Reader):
             ),
             reminders=self.reminders(table.get("reminders"), f"{where}.reminders"),
             not_planned=self.sourced_table(table, "not_planned", where, "text"),
+            evidence=self.evidence(table),
+            not_encoded_indications=self.indication_stops(table, where),
         )
+
+    def indication_stops(self, table: dict[str, Any], where: str) -> tuple[IndicationStop, ...]:
+        items = table.get("not_encoded_indications", [])
+        w = f"{where}.not_encoded_indications"
+        if not isinstance(items, list):
+            self.problem(w, "must be an array of tables ([[...not_encoded_indications]])")
+            return ()
+        out = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                self.problem(f"{w}[{i}]", "must be a table")
+                continue
+            v = self.read(item, s.INDICATION_STOP, f"{w}[{i}]")
+            required = (v["indication"], v["description"], v["message"], v["source"])
+            if None not in required:
+                out.append(
+                    IndicationStop(
+                        v["indication"],
+                        v["aliases"],
+                        v["description"],
+                        v["message"],
+                        v["hint"],
+                        v["source"],
+                        self.evidence(item),
+                    )
+                )
+        return tuple(out)
 
     def vial(self, item: Any, where: str) -> Vial | None:
         if not isinstance(item, dict):
@@ -167,10 +231,11 @@ class CoreSections(Reader):
         v = self.read(item, s.VIAL, where)
         strength, concentration = v["strength"], v["concentration"]
         multiple, in_use = v["multiple_dose"], v["in_use"]
-        if multiple and in_use is None:
-            self.problem(f"{where}.in_use", "a multiple-dose vial needs its in-use time")
+        # a multiple-dose vial without an in-use time keeps no remainder: it is not encoded
         if in_use is not None and not multiple:
             self.problem(f"{where}.in_use", "only a multiple-dose vial has an in-use time")
+        if "in_use_storage" in item and "in_use" not in item:
+            self.problem(f"{where}.in_use_storage", "only with an in-use time (in_use)")
         if strength is not None and concentration is not None:
             rules.vial_concentration(
                 self,
@@ -180,8 +245,10 @@ class CoreSections(Reader):
                 v["deliverable_volume"],
                 v["reconstitute_with"],
             )
-        if strength is None or concentration is None or v["source"] is None:
+        if strength is None or v["source"] is None:
             return None
+        if concentration is None and "concentration" in item:
+            return None  # stated but unusable: already a problem
         return Vial(
             strength=strength,
             multiple_dose=multiple,
@@ -192,6 +259,7 @@ class CoreSections(Reader):
             in_use=in_use,
             in_use_storage=v["in_use_storage"],
             source=v["source"],
+            evidence=self.evidence(item),
         )
 
     def molecule_ref(self, table: dict[str, Any], where: str, molecules: dict[str, Molecule]):
@@ -236,6 +304,7 @@ class CoreSections(Reader):
             ),
             reminders=self.reminders(table.get("reminders"), f"{where}.reminders"),
             source=v["source"] or "",
+            evidence=self.evidence(table),
         )
 
     def regimen(self, rid: str, table: Any, molecules: dict[str, Molecule]) -> Regimen | None:
@@ -272,7 +341,7 @@ class CoreSections(Reader):
             m = self.read(max_table, s.MAX_DOSE, w)
             maximum = self.quantity(max_table, "dose", dose, w)
             if maximum is not None and m["source"]:
-                max_dose = MaxDose(maximum, m["source"])
+                max_dose = MaxDose(maximum, m["source"], self.evidence(max_table))
                 rules.within_maximum(self, w, phases, maximum)
         indication, description, source = v["indication"], v["description"], v["source"]
         if None in (molecule_id, indication, description, source, basis) or not schedules:
@@ -289,6 +358,7 @@ class CoreSections(Reader):
             further_reduction=further,
             max_dose=max_dose,
             source=source,
+            evidence=self.evidence(table),
         )
 
     def levels(
@@ -315,7 +385,7 @@ class CoreSections(Reader):
         )
         if len(phases) == 1:
             only = phases[0]
-            levels.append(Level(0, LEVEL_NAMES[0], only.dose, only.source))
+            levels.append(Level(0, LEVEL_NAMES[0], only.dose, only.source, only.evidence))
         elif raw_reductions and declared != 1:
             self.problem(
                 f"{where}.reductions",
@@ -331,7 +401,7 @@ class CoreSections(Reader):
             if q is not None:
                 rules.level_below(self, w, i, q, levels)
             if q is not None and v["name"] and v["source"] and levels:
-                levels.append(Level(-i, v["name"], q, v["source"]))
+                levels.append(Level(-i, v["name"], q, v["source"], self.evidence(item)))
         return levels
 
     def schedule(self, name: str, table: Any, where: str, dose: s.Measure) -> Schedule | None:
@@ -352,7 +422,9 @@ class CoreSections(Reader):
             q = self.quantity(ptable, "dose", dose, w)
             first, later, source = p["infusion_first"], p["infusion_subsequent"], p["source"]
             if None not in (q, first, later, source):
-                phases[pname] = Phase(pname, q, first, later, source)
+                phases[pname] = Phase(
+                    pname, q, first, later, source, self.evidence(ptable), p["interpretation"]
+                )
         if "standard" in phases and len(phases) > 1:
             self.problem(f"{where}.phases", "'standard' is for a schedule with no loading dose")
         if "loading" in phases and "maintenance" not in phases:
@@ -360,4 +432,4 @@ class CoreSections(Reader):
         rules.loading_above_maintenance(self, where, phases)
         if v["interval"] is None or v["source"] is None or not phases:
             return None
-        return Schedule(name, v["interval"], phases, v["source"])
+        return Schedule(name, v["interval"], phases, v["source"], self.evidence(table))

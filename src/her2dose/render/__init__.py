@@ -206,7 +206,9 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
                 "in_use_days": int(units.magnitude(leftover_mdv[0].vial.in_use, "day")),
                 "storage": leftover_mdv[0].vial.in_use_storage,
             }
-            if leftover_mdv and plan.vials.leftover.magnitude > 0
+            if leftover_mdv
+            and leftover_mdv[0].vial.in_use is not None
+            and plan.vials.leftover.magnitude > 0
             else None
         ),
         "reconstitution": _per_combination(
@@ -459,6 +461,11 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
             f" (multiple-dose vial: the remainder may be kept {kept['in_use_days']} days, "
             f"{kept['storage']})"
         )
+    elif any(c.vial.multiple_dose for c in plan.vials.counts) and d["leftover_mg"]:
+        leftover += (
+            " (multiple-dose vial: how long the remainder may be kept is not encoded; check "
+            "the current prescribing information, section 2)"
+        )
     row("Leftover", leftover)
     for r in d["reconstitution"]:
         if r["volume_ml"] is not None:
@@ -472,17 +479,28 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
             row(
                 "Reconstitute", f"{r['strength_mg']} mg vial: volume not encoded, see product label"
             )
-    row("Concentration", f"{d['concentration_mg_per_ml']} mg/mL")
-    row("Withdraw", text_number(d["drug_volume_ml"], "mL"), "bold")
+    missing = (
+        f"not encoded: check the current prescribing information of {plan.product.brand}, section 2"
+    )
+    concentration = d["concentration_mg_per_ml"]
+    row("Concentration", f"{concentration} mg/mL" if concentration is not None else missing)
+    row(
+        "Withdraw",
+        text_number(d["drug_volume_ml"], "mL") if concentration is not None else missing,
+        "bold",
+    )
     if d["diluent"]:
         row("Diluent", f"{d['diluent']}, {text_number(d['bag_volume_ml'], 'mL')} bag")
     else:
         row("Diluent", "not encoded: check the current prescribing information")
     for bad in d["forbidden_diluents"]:
         row("Do not use", bad)
-    row("Total volume", text_number(d["total_volume_ml"], "mL"))
+    row(
+        "Total volume",
+        text_number(d["total_volume_ml"], "mL") if concentration is not None else missing,
+    )
     row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion)")
-    row("Rate", text_number(d["rate_ml_per_h"], "mL/h"))
+    row("Rate", text_number(d["rate_ml_per_h"], "mL/h") if concentration is not None else missing)
     # no encoded preparation means the filter is unknown, not that none is required
     row(
         "Filter",
