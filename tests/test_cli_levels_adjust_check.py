@@ -86,6 +86,7 @@ ADJUST_KEYS = [
     "follow_up",
     "label",
     "source",
+    "evidence",
     "not_encoded",
     "message",
     "no_re_escalation",

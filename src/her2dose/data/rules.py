@@ -279,7 +279,9 @@ def reminder_scopes(
         mine = sorted(r.id for r in regimens.values() if r.molecule_id == mid)
         for i, reminder in enumerate(reminders):
             for rid in reminder.regimens:
-                if rid not in mine and rid not in declared:
+                if rid in declared and rid not in regimens:
+                    continue  # declared with problems of its own, already reported
+                if rid not in mine:
                     report.problem(
                         f"{where}.reminders[{i}].regimens",
                         f"'{rid}' is not a regimen of molecule '{mid}'; known: {', '.join(mine)}",

@@ -159,7 +159,10 @@ def combination_dict(r: ResolvedRequest) -> dict[str, Any]:
         "infusion_minutes": number(r.minutes, "min"),
         "rate_ml_per_h": PER_PATIENT,
         "filter": prep.filter if prep else None,
-        "reminders": [{"kind": m.kind, "text": m.text, "source": m.source} for m in r.reminders],
+        "reminders": [
+            {"kind": m.kind, "text": m.text, "source": m.source, "evidence": m.evidence}
+            for m in r.reminders
+        ],
         "warnings": PER_PATIENT,
         "notes": PER_PATIENT,
         "next_level": lower.level if lower is not None else None,
@@ -653,10 +656,12 @@ def catalogue_dict(book: Any) -> dict[str, Any]:
                                 "multiple_dose": v.multiple_dose,
                                 "concentration_mg_per_ml": number(v.concentration, "mg/mL"),
                                 "source": v.source,
+                                "evidence": v.evidence,
                             }
                             for v in p.vials
                         ],
                         "source": p.source,
+                        "evidence": p.evidence,
                     }
                     for p in book.products_of(m.id)
                 ],
@@ -681,6 +686,7 @@ def catalogue_dict(book: Any) -> dict[str, Any]:
                                             ph.infusion_subsequent, "min"
                                         ),
                                         "source": ph.source,
+                                        "evidence": ph.evidence,
                                     }
                                     for ph in s.phases.values()
                                 ],
@@ -693,10 +699,12 @@ def catalogue_dict(book: Any) -> dict[str, Any]:
                                 "name": lv.name,
                                 "dose": _dose_value(lv.dose, r.basis),
                                 "source": lv.source,
+                                "evidence": lv.evidence,
                             }
                             for lv in r.levels
                         ],
                         "source": r.source,
+                        "evidence": r.evidence,
                     }
                     for r in book.regimens_of(m.id)
                 ],
@@ -787,6 +795,7 @@ def schedule_dict(cs: Any) -> dict[str, Any]:
                 "until": course.until,
                 "limit": course.limit,
                 "source": course.source,
+                "evidence": course.evidence,
             }
             if course is not None
             else None
@@ -934,7 +943,10 @@ def next_dict(nd: Any) -> dict[str, Any]:
         "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
         "rule": nd.rule_text,
         "rule_source": nd.rule_source,
-        "reminders": [{"kind": r.kind, "text": r.text, "source": r.source} for r in nd.reminders],
+        "reminders": [
+            {"kind": r.kind, "text": r.text, "source": r.source, "evidence": r.evidence}
+            for r in nd.reminders
+        ],
         "warnings": list(nd.warnings),
         "notes": list(nd.notes),
         "sources": list(nd.sources),
@@ -1241,6 +1253,7 @@ def adjustment_dict(adj: Any) -> dict[str, Any]:
         "follow_up": rule.follow_up if rule else None,
         "label": rule.label if rule else None,
         "source": rule.source if rule else (missing.source if missing else adj.event.source),
+        "evidence": (rule or missing or adj.event).evidence,
         "not_encoded": (
             {"criterion": missing.criterion, "reason": missing.reason, "see": missing.see}
             if missing
