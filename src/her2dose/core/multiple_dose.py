@@ -138,6 +138,7 @@ def _remainder(origin: str, vial: Vial, amount: Quantity, opened: datetime) -> K
     # magnitudes in the units their names say (units.magnitude: Pint's factors, found
     # once), as this runs for many rows of a batch
     amount_mg = units.magnitude(amount, "mg")
+    assert vial.concentration is not None  # kept_remainders keeps only vials that have one
     return KeptRemainder(
         origin=origin,
         vial=vial,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from her2dose.errors import InputError
 from her2dose.model import Policy, range_problems
@@ -62,7 +63,7 @@ def with_overrides(
     `overrides` maps a setting in OVERRIDABLE to its text as typed, or None for "not given".
     Exclusion names are kept as typed; the caller resolves them to molecules.
     """
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # each value of its setting's type
     origins = dict.fromkeys(OVERRIDABLE, FROM_FILE)
     for name in OVERRIDABLE:
         text = overrides.get(name)

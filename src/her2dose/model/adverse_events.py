@@ -138,7 +138,8 @@ class Event:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
     def entries_for(self, regimen_id: str) -> list[Rule | NotEncoded]:
-        return [e for e in (*self.rules, *self.not_encoded) if e.applies_to(regimen_id)]
+        entries: tuple[Rule | NotEncoded, ...] = (*self.rules, *self.not_encoded)
+        return [e for e in entries if e.applies_to(regimen_id)]
 
 
 @dataclass(frozen=True, slots=True)
