@@ -93,6 +93,7 @@ NEXT_KEYS = [
     "route",
     "volume_ml",
     "injection_minutes",
+    "injection_minutes_range",
     "next_due_date",
     "rule",
     "rule_source",

@@ -325,3 +325,32 @@ def test_a_product_without_a_concentration_plans_mg_and_vials_but_no_volumes(boo
     assert any(
         "concentration of HERZUMA after reconstitution is not encoded" in w for w in plan.warnings
     )
+
+
+@pytest.mark.parametrize(
+    ("on", "exit_code", "status", "next_due"),
+    [
+        ("2026-11-15", 1, "not-yet-due", None),
+        ("2026-11-22", 0, "due", "2026-12-13"),
+        ("2026-11-30", 0, "late", "2026-12-21"),
+    ],
+)
+def test_next_answers_hylecta_from_its_missed_dose_rule(cli, on, exit_code, status, next_due):
+    import json
+
+    result = cli(
+        "next", "herceptin-hylecta", "--last-dose", "2026-11-01", "--on", on, "--format", "json"
+    )
+    assert result.exit_code == exit_code
+    data = json.loads(result.stdout)
+    assert data["status"] == status and data["next_due_date"] == next_due
+    if status != "not-yet-due":
+        assert data["route"] == "subcutaneous" and data["volume_ml"] == 5
+        assert data["injection_minutes_range"] == [2, 5]
+        assert "no loading dose" in data["message"] or status == "due"
+
+
+def test_next_hylecta_refuses_a_weight(cli):
+    result = cli("next", "hylecta", "--last-dose", "2026-11-01", "--weight", "70 kg")
+    assert result.exit_code == 2
+    assert "fixed dose given every 3 weeks; leave out --weight" in result.stderr

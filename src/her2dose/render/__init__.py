@@ -940,6 +940,11 @@ def next_dict(nd: Any) -> dict[str, Any]:
         "route": "subcutaneous" if fixed else ("intravenous" if nd.regimen else None),
         "volume_ml": number(fixed.volume, "mL") if fixed else None,
         "injection_minutes": number(fixed.injection_time, "min") if fixed else None,
+        "injection_minutes_range": (
+            [number(q, "min") for q in fixed.injection_time_range]
+            if fixed and fixed.injection_time_range
+            else None
+        ),
         "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
         "rule": nd.rule_text,
         "rule_source": nd.rule_source,
@@ -1011,7 +1016,11 @@ def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
             )
         if nd.fixed_dose is not None:
             table.add_row("Volume", f"{text_number(d['volume_ml'], 'mL')}, ready to use")
-            table.add_row("Injection", f"subcutaneous, about {d['injection_minutes']} min")
+            if d["injection_minutes_range"]:
+                low, high = d["injection_minutes_range"]
+                table.add_row("Injection", f"subcutaneous, over about {low} to {high} min")
+            else:
+                table.add_row("Injection", f"subcutaneous, about {d['injection_minutes']} min")
         table.add_row("Next due", d["next_due_date"] or "none: the course ends")
     if d["rule"] and nd.status != "not-encoded":  # a not-encoded answer is the rule itself
         table.add_row("Label rule", d["rule"])
