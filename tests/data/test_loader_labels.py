@@ -6,9 +6,11 @@ Rows: (id, edits, entry.field named, what the message says), as in the other loa
 from __future__ import annotations
 
 import dataclasses
+import re
+import tomllib
 
 import pytest
-from conftest import END, broken_copy
+from conftest import END, SHIPPED, broken_copy
 
 from her2dose.commands.plan import compute_plan
 from her2dose.data import loader as regimens
@@ -354,3 +356,61 @@ def test_next_hylecta_refuses_a_weight(cli):
     result = cli("next", "hylecta", "--last-dose", "2026-11-01", "--weight", "70 kg")
     assert result.exit_code == 2
     assert "fixed dose given every 3 weeks; leave out --weight" in result.stderr
+
+
+# the kind of document a source names -> its evidence level; an entry's level is the
+# weakest of the documents its source cites
+DOCUMENTS = [
+    (r" US PI|FDA notice|FDA approves|Boxed Warning", "us-label"),
+    (r"\(2013 version\)|older version", "us-label-older"),
+    (r"NDC", "fda-listing"),
+    (r"EU SmPC|Swiss product information", "eu-label"),
+    (r"HCP website|[Mm]edical [Ii]nformation", "manufacturer"),
+    (r"Regionala cancercentrum", "institutional"),
+    (r"Skyscape|MIMS|press release|HOPA", "secondary"),
+    (r"her2dose local policy", "policy"),
+]
+# what a user reads cites public documents only: no research notes or internal references
+BANNED = re.compile(
+    r"labels\.md|digest|verbatim|not read|cut off|pass 2|issue|unverified|not verified"
+    r"|could not|openfda|via ",
+    re.IGNORECASE,
+)
+
+
+def tables_with_sources(value, where="file"):
+    if isinstance(value, dict):
+        if "source" in value:
+            yield where, value
+        for key, item in value.items():
+            yield from tables_with_sources(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from tables_with_sources(item, f"{where}[{i}]")
+
+
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def test_each_evidence_level_is_the_weakest_document_its_source_cites():
+    data = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    found = list(tables_with_sources(data))
+    assert len(found) > 240
+    for where, table in found:
+        cited = [level for pattern, level in DOCUMENTS if re.search(pattern, table["source"])]
+        assert cited, (where, table["source"])
+        assert table["evidence"] == weakest(*cited), (where, table["source"])
+
+
+def test_no_text_of_the_file_names_research_notes():
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert BANNED.findall(text) == []
+    assert all(not BANNED.search(s) for s in strings(tomllib.loads(text)))
