@@ -462,3 +462,11 @@ def test_a_product_missing_a_field_is_one_problem_not_a_missing_product(tmp_path
         regimens.load(path)
     assert len(info.value.problems) == 1, info.value.problems
     assert info.value.problems[0].startswith(f"{where}: missing")
+
+
+def test_policy_exclusion_by_any_drug_name(tmp_path):
+    path = broken_copy(
+        tmp_path,
+        [("round_to_vial_exclude = []", 'round_to_vial_exclude = ["KADCYLA", "t-dxd"]')],
+    )
+    assert regimens.load(path).policy.round_to_vial_exclude == ("KADCYLA", "t-dxd")
