@@ -177,7 +177,7 @@ def test_batch_gives_what_plan_gives_for_every_row(cli, rows, more):
     assert result.exit_code == (1 if any(line["status"] == "error" for line in lines) else 0)
 
 
-def test_csv_output_has_the_plans_numbers_and_texts(cli, book):
+def test_csv_output_has_the_plans_numbers_and_texts(cli, book, mdv_regimens):
     rows = [
         {"drug": "kadcyla", "weight": "68", "indication": "metastatic-breast", "level": "-1"},
         {
@@ -188,7 +188,8 @@ def test_csv_output_has_the_plans_numbers_and_texts(cli, book):
             "phase": "maintenance",
         },
     ]
-    result = cli("batch", "-", "--regimens", str(SHIPPED), input=csv_text(rows, OPTIONS))
+    # OGIVRI's 420 mg vial with an in-use time (a test copy): the kept remainder's column
+    result = cli("batch", "-", "--regimens", str(mdv_regimens), input=csv_text(rows, OPTIONS))
     got = read_csv(result.stdout)
     assert list(got[0]) == ["status", "error", *plan_columns(book)]
     single = json.loads(cli(*plan_args(rows[0])).stdout)

@@ -96,6 +96,7 @@ NEXT_KEYS = [
     "route",
     "volume_ml",
     "injection_minutes",
+    "injection_minutes_range",
     "next_due_date",
     "rule",
     "rule_source",
@@ -269,7 +270,7 @@ def test_next_reload_json(cli):
         data["next_due_date"],
         data["give_now"],
     ) == ("late", "re-load", "loading", 8, 640, 90, 8, "2026-02-24", True)
-    assert data["rule_source"].startswith("HERCEPTIN US PI §2.4")
+    assert data["rule_source"].startswith("HERZUMA US PI §2.4")
 
 
 def test_next_not_yet_due_exits_1(cli):

@@ -86,6 +86,7 @@ ADJUST_KEYS = [
     "follow_up",
     "label",
     "source",
+    "evidence",
     "not_encoded",
     "message",
     "no_re_escalation",
@@ -274,7 +275,7 @@ def test_adjust_table_shows_label_and_source(cli):
     assert result.exit_code == 0
     flat = " ".join(result.stdout.split())
     assert "resume at the same dose: level 0 (starting dose, 3.6 mg/kg) = 216 mg" in flat
-    assert "KADCYLA US PI (2013 label)" in flat
+    assert "KADCYLA US PI (2013 version)" in flat
 
 
 def test_adjust_lvef_by_category(cli):

@@ -81,7 +81,7 @@ def test_plan_json_has_every_documented_key(run):
     assert data["regimens_sha256"] == hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
     assert data["source"] == "ENHERTU US PI §2.2"
     for reminder in data["reminders"]:
-        assert set(reminder) == {"kind", "text", "source"}
+        assert set(reminder) == {"kind", "text", "source", "evidence"}
     assert {r["kind"] for r in data["reminders"]} >= {"boxed warning", "do not substitute"}
 
 

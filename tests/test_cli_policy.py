@@ -124,10 +124,12 @@ def test_no_benzyl_alcohol_flag(cli, london):
     assert data["no_benzyl_alcohol"] is True and data["remainders"] == []
 
 
-def test_expired_open_vial_warns_and_is_not_used(cli, london):
+def test_expired_open_vial_warns_and_is_not_used(cli, london, mdv_regimens):
     data, result = plan_json(
         cli,
         "ogivri",
+        "--regimens",
+        str(mdv_regimens),
         "--indication",
         "adjuvant-breast",
         "--schedule",
@@ -194,11 +196,15 @@ def test_help_lists_the_new_flags(cli):
         assert flag in result.stdout
 
 
-def test_table_shows_the_remainder_kept_and_the_weight_change(cli, london, monkeypatch):
+def test_table_shows_the_remainder_kept_and_the_weight_change(
+    cli, london, monkeypatch, mdv_regimens
+):
     monkeypatch.setenv("COLUMNS", "400")
     result = cli(
         "plan",
         "ogivri",
+        "--regimens",
+        str(mdv_regimens),
         "--indication",
         "adjuvant-breast",
         "--schedule",

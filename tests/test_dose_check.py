@@ -4,6 +4,7 @@ levels matches neither unless it is within tolerance of one."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -25,7 +26,15 @@ from her2dose.model.results import (
     LevelsRequest,
 )
 
-BOOK = regimens.load(SHIPPED)
+# These tests pin the rule at the printed precision (orders to 0.1 mg); the shipped
+# [policy] order_precision_mg and its boundary are tested in test_dose_check_precision.py.
+_SHIPPED_BOOK = regimens.load(SHIPPED)
+BOOK = replace(_SHIPPED_BOOK, policy=replace(_SHIPPED_BOOK.policy, order_precision_mg=PRINTED_MG))
+
+
+@pytest.fixture
+def book():
+    return BOOK
 
 
 def check(book, drug, weight, dose, **kw):

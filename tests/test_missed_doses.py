@@ -63,7 +63,7 @@ def test_trastuzumab_seven_days_late_is_maintenance_eight_is_reload(
     assert (eight.status, eight.action, mgkg(eight)) == (LATE, "re-load", loading)
     assert eight.days_late == 8 and eight.phase.name == "loading"
     assert eight.next_due_date == LAST + timedelta(interval + 8 + interval)
-    assert "re-load" in eight.message and eight.rule_source.startswith("HERCEPTIN US PI §2.4")
+    assert "re-load" in eight.message and eight.rule_source.startswith("HERZUMA US PI §2.4")
 
 
 def test_reload_is_over_90_minutes_with_the_loading_plan(book):

@@ -170,7 +170,13 @@ def test_no_path_re_escalates(book, days):
 def test_outcome_steps_are_known(book):
     for regimen, level, rule in all_paths(book):
         for o in outcomes_for(rule, regimen, level, None, None)[0]:
-            assert o.step in (*OUTCOMES, "continue", "slow-or-interrupt-infusion", "not-stated")
+            assert o.step in (
+                *OUTCOMES,
+                "continue",
+                "slow-or-interrupt-infusion",
+                "interrupt-infusion",
+                "not-stated",
+            )
 
 
 def test_adjust_output_levels_never_above_the_current_level_hypothesis(book):

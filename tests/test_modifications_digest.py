@@ -462,6 +462,17 @@ DIGEST_ROWS = [
         None,
         "Permanently discontinue MARGENZA dosing in patients with severe or life-threatening IRRs.",
     ),
+    (
+        "3.6",
+        "herceptin",
+        "gastric",
+        "infusion-reaction",
+        {"grade": 1},
+        "interrupt-infusion",
+        None,
+        None,
+        "Interrupt Herceptin infusion for dyspnea or clinically significant hypotension.",
+    ),
 ]
 
 # Rows the digest marks unverified (labels.md §1.5, §2.5, §3.3, §8): answered "not encoded".
@@ -479,8 +490,6 @@ NOT_ENCODED_ROWS = [
     ("kadcyla", "ebc", "ild", {}, "early breast cancer"),
     ("kadcyla", "mbc", "neuropathy", {"grade": 3}, "section 2"),
     ("kadcyla", "ebc", "peripheral-neuropathy", {"grade": 4}, "section 2"),
-    ("herceptin", "gastric", "infusion-reaction", {"grade": 1}, "infusion reactions"),
-    ("ogivri", "mbc", "irr", {"grade": 2}, "infusion reactions"),
 ]
 
 
@@ -596,3 +605,20 @@ def test_lvef_values_outside_every_row_get_no_invented_answer(book, drug, indica
     assert adj.message.startswith("no modification in the label's table at this reading")
     for entry in adj.event.entries_for(adj.regimen.id):
         assert entry.criterion in adj.message
+
+
+@pytest.mark.parametrize(
+    ("drug", "indication", "grade"), [("herceptin", "gastric", 1), ("ogivri", "mbc", 2)]
+)
+def test_mild_trastuzumab_reaction_answers_the_boxed_sentence_and_names_what_is_not_encoded(
+    book, drug, indication, grade
+):
+    # grades 1-2: only "interrupt for dyspnea or clinically significant hypotension" is
+    # encoded; whether to decrease the rate otherwise is named as not encoded
+    adj = adjust(book, drug, indication, "infusion-reaction", {"grade": grade})
+    assert adj.answer == ANSWER_RULE
+    assert adj.rule.action == "interrupt-infusion"
+    assert adj.rule.evidence == "us-label"
+    part = adj.rule.not_encoded_part
+    assert part is not None and "section 2.5" in part.see
+    assert "decrease the infusion rate" in part.criterion

@@ -197,9 +197,9 @@ def test_bad_baseline_weight_names_its_field(book):
 # -- multiple-dose vials --------------------------------------------------------------------
 
 
-def test_remainder_of_a_new_multiple_dose_vial_is_kept(book):
+def test_remainder_of_a_new_multiple_dose_vial_is_kept(mdv_book):
     # 8 mg/kg x 80 kg = 640 mg: 420 + 2 x 150 = 720 mg, 80 mg (3.81 mL) left in the 420 mg vial.
-    p = plan(book, **OGIVRI_Q3W_LOADING, weight="80 kg")
+    p = plan(mdv_book, **OGIVRI_Q3W_LOADING, weight="80 kg")
     (kept,) = as_json(p)["remainders"]
     assert (kept["vial"], kept["remainder_mg"], kept["remainder_ml"]) == ("new vial", 80, 3.81)
     assert kept["in_use_days"] == 28 and kept["use_by"] == "2026-07-08T09:00+01:00"
@@ -232,9 +232,9 @@ def test_no_benzyl_alcohol_without_a_multiple_dose_vial_changes_nothing(book):
     assert any("changes nothing" in n for n in p.notes)
 
 
-def test_opened_vial_within_its_in_use_time_is_drawn_first(book):
+def test_opened_vial_within_its_in_use_time_is_drawn_first(mdv_book):
     p = plan(
-        book,
+        mdv_book,
         **OGIVRI_Q3W_LOADING,
         weight="80 kg",
         open_vial_mg="100",
@@ -246,9 +246,9 @@ def test_opened_vial_within_its_in_use_time_is_drawn_first(book):
     assert p.dose == mg(640)
 
 
-def test_opened_vial_covering_the_whole_dose_opens_no_new_vial(book):
+def test_opened_vial_covering_the_whole_dose_opens_no_new_vial(mdv_book):
     p = plan(
-        book,
+        mdv_book,
         **dict(OGIVRI_Q3W_LOADING, phase="maintenance", schedule="weekly"),
         weight="60 kg",
         open_vial_mg="300 mg",
@@ -260,10 +260,10 @@ def test_opened_vial_covering_the_whole_dose_opens_no_new_vial(book):
     assert as_json(p)["drug_volume_ml"] == pytest.approx(5.71)
 
 
-def test_expired_opened_vial_is_not_used(book):
+def test_expired_opened_vial_is_not_used(mdv_book):
     # Opened 2026-05-13 09:00 + 28 days = 2026-06-10 09:00: expired when preparing at 09:00.
     p = plan(
-        book,
+        mdv_book,
         **OGIVRI_Q3W_LOADING,
         weight="80 kg",
         open_vial_mg="100",
@@ -275,9 +275,9 @@ def test_expired_opened_vial_is_not_used(book):
     assert any("expired" in w and "discard it" in w for w in p.warnings)
 
 
-def test_opened_vial_one_minute_before_expiry_is_used(book):
+def test_opened_vial_one_minute_before_expiry_is_used(mdv_book):
     p = plan(
-        book,
+        mdv_book,
         **OGIVRI_Q3W_LOADING,
         weight="80 kg",
         open_vial_mg="100",
@@ -301,9 +301,9 @@ def test_opened_vial_one_minute_before_expiry_is_used(book):
         ({"no_benzyl_alcohol": "maybe"}, "no_benzyl_alcohol", "yes or no"),
     ],
 )
-def test_opened_vial_input_errors(book, fields, field, words):
+def test_opened_vial_input_errors(mdv_book, fields, field, words):
     with pytest.raises(InputError, match=words) as caught:
-        plan(book, **OGIVRI_Q3W_LOADING, weight="80 kg", **fields)
+        plan(mdv_book, **OGIVRI_Q3W_LOADING, weight="80 kg", **fields)
     assert caught.value.field == field
 
 

@@ -199,12 +199,13 @@ def test_a_remembered_preparation_time_is_never_another_runs(book):
         )
 
 
-def test_remembered_use_by_times_follow_the_stages(book):
+def test_remembered_use_by_times_follow_the_stages(mdv_book):
     """Use-by times are kept per preparation time and stages: a plan whose dose all comes
     from an opened vial has no reconstituted vials to time. (No shipped product has both
-    use-by rules and a multiple-dose vial, so the rules are lent from ENHERTU.)"""
+    use-by rules and a multiple-dose vial with an in-use time: a copy gives OGIVRI one,
+    and the rules are lent from ENHERTU.)"""
     rules = resolve(
-        book, PlanRequest(drug="enhertu", weight="70 kg", indication="breast")
+        mdv_book, PlanRequest(drug="enhertu", weight="70 kg", indication="breast")
     ).use_by_rules
     assert {rule.stage for rule in rules} == {"reconstituted", "diluted"}
     new_vials = PlanRequest(
@@ -216,11 +217,11 @@ def test_remembered_use_by_times_follow_the_stages(book):
         prepared_at="2026-03-02 09:30",
     )
     opened_only = replace(new_vials, open_vial_mg="420 mg", open_vial_date="2026-03-01 08:00")
-    shared = replace(resolve(book, new_vials), use_by_rules=rules)
+    shared = replace(resolve(mdv_book, new_vials), use_by_rules=rules)
     assert shared.memo == {}  # replace() gives a new ResolvedRequest its own memo
     for request in (new_vials, opened_only, new_vials, opened_only):
-        plan = plan_patient(book, shared, request, zone=UTC)
-        alone = plan_patient(book, replace(shared, use_by_rules=rules), request, zone=UTC)
+        plan = plan_patient(mdv_book, shared, request, zone=UTC)
+        alone = plan_patient(mdv_book, replace(shared, use_by_rules=rules), request, zone=UTC)
         assert plan.use_by == alone.use_by
         assert bool(plan.vials.counts) == (request is new_vials)
         assert {u.what for u in plan.use_by} == (

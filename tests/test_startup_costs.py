@@ -327,12 +327,18 @@ def test_vials_compared_across_units(tmp_path, old, new, says):
     assert says in str(caught.value)
 
 
-def test_same_concentration_in_other_units_is_one_concentration(tmp_path):
+def test_same_concentration_in_other_units_is_refused_as_not_the_labels_unit(tmp_path):
+    # equal in value, so not "two concentrations"; but a label writes mg/mL, and a unit
+    # the label does not use is how a 1000x slip ('20 g/mL') gets in
     text = SHIPPED.read_text(encoding="utf-8")
     old = 'concentration = "20 mg/mL"\ndeliverable_volume = "8 mL"'
     broken = tmp_path / "regimens.toml"
     broken.write_text(
         text.replace(old, 'concentration = "20 g/L"\ndeliverable_volume = "8 mL"'), encoding="utf-8"
     )
-    book = regimens.load(broken)
-    assert len(book.products["kadcyla"].vials) == 2
+    with pytest.raises(RegimenFileError) as caught:
+        regimens.load(broken)
+    assert caught.value.problems == [
+        "products.kadcyla.vials[1].concentration: '20 g/L': a concentration is written in "
+        "mg/mL, as the label writes it (allowed range 5-100 mg/mL)"
+    ]

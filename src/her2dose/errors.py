@@ -30,6 +30,31 @@ class UnknownNameError(InputError, LookupError):
     """A drug, product, indication or other name that the regimens file does not know."""
 
 
+class NotEncodedError(Her2DoseError):
+    """A drug or indication the label has but her2dose does not encode: a finding, not a
+    mistake of the user (exit 1), so that no near name is ever planned in its place."""
+
+    exit_code = ExitCode.FINDINGS
+
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        *,
+        hint: str | None = None,
+        source: str = "",
+        evidence: str = "",
+        name: str = "",
+    ) -> None:
+        self.field = field
+        self.message = message
+        self.hint = hint
+        self.source = source
+        self.evidence = evidence
+        self.name = name  # the drug or indication (main name) that is not encoded
+        super().__init__(f"not encoded: {message}" + (f" ({hint})" if hint else ""))
+
+
 class OutputError(Her2DoseError, OSError):
     """The output cannot be written."""
 

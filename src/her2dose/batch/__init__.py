@@ -1,1 +1,1 @@
-"""Many plans from a clinic list: read rows, run them through the commands, write them atomically."""
+"""Many plans from a clinic list: read rows, run them through the commands, write atomically."""

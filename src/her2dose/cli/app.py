@@ -48,6 +48,14 @@ RegimensOption = Annotated[
         dir_okay=False,
     ),
 ]
+RegimensSha256Option = Annotated[
+    str | None,
+    typer.Option(
+        "--regimens-sha256",
+        help="Refuse a regimens file whose SHA-256 is not this one (default: "
+        "$HER2DOSE_REGIMENS_SHA256); pins the file a deployment approved.",
+    ),
+]
 FormatOption = Annotated[
     TableOrJson, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
 ]
@@ -81,10 +89,11 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(int(ExitCode.USAGE)) from None
 
 
-def load_book(path: Path | None) -> "RegimenBook":
+def load_book(path: Path | None, sha256: str | None = None) -> "RegimenBook":
     from her2dose.data import loader as regimens
 
-    return regimens.load(path)
+    expected = sha256 if sha256 is not None else os.environ.get(regimens.SHA256_ENV_VAR) or None
+    return regimens.load(path, expected_sha256=expected)
 
 
 def stdout_console():  # -> rich.console.Console
@@ -287,12 +296,13 @@ def plan(
     ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
+    regimens_sha256: RegimensSha256Option = None,
 ) -> None:
     """Plan one dose: mg, vials, reconstitution, volume, bag, infusion time and rate."""
     with user_errors():
         from her2dose.commands.plan import PlanRequest, compute_plan
 
-        book = load_book(regimens)
+        book = load_book(regimens, regimens_sha256)
         result = compute_plan(
             book,
             PlanRequest(
@@ -326,12 +336,13 @@ def plan(
 def list_regimens(
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
+    regimens_sha256: RegimensSha256Option = None,
 ) -> None:
     """List the drugs, products, indications, doses and sources in the regimens file."""
     with user_errors():
         from her2dose import render
 
-        book = load_book(regimens)
+        book = load_book(regimens, regimens_sha256)
         if output_format is TableOrJson.json:
             typer.echo(render.catalogue_json(book))
         else:
@@ -364,13 +375,14 @@ def levels(
     ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
+    regimens_sha256: RegimensSha256Option = None,
 ) -> None:
     """List a regimen's dose levels (0, -1, -2, ...) and what follows the last one."""
     with user_errors():
         from her2dose import render
         from her2dose.commands.levels import LevelsRequest, compute_levels
 
-        book = load_book(regimens)
+        book = load_book(regimens, regimens_sha256)
         result = compute_levels(
             book, LevelsRequest(drug=drug, indication=indication, weight=weight, product=product)
         )
@@ -452,6 +464,7 @@ def adjust(
     ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
+    regimens_sha256: RegimensSha256Option = None,
 ) -> None:
     """Apply the label's dose-modification table to an adverse event.
 
@@ -462,7 +475,7 @@ def adjust(
         from her2dose import render
         from her2dose.commands.adjust import AdjustRequest, compute_adjustment
 
-        book = load_book(regimens)
+        book = load_book(regimens, regimens_sha256)
         result = compute_adjustment(
             book,
             AdjustRequest(
@@ -522,6 +535,7 @@ def check(
     ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
+    regimens_sha256: RegimensSha256Option = None,
 ) -> None:
     """Double-check a dose: which level it matches, the difference, and a verdict.
 
@@ -531,7 +545,7 @@ def check(
         from her2dose import render
         from her2dose.commands.check import CheckRequest, compute_check
 
-        book = load_book(regimens)
+        book = load_book(regimens, regimens_sha256)
         result = compute_check(
             book,
             CheckRequest(
@@ -615,6 +629,7 @@ def schedule_command(
     ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
+    regimens_sha256: RegimensSha256Option = None,
 ) -> None:
     """Dated course: every dose with its date, weekday, phase and dose.
 
@@ -623,7 +638,7 @@ def schedule_command(
     with user_errors():
         from her2dose.commands.schedule import ScheduleRequest, compute_schedule
 
-        book = load_book(regimens)
+        book = load_book(regimens, regimens_sha256)
         result = compute_schedule(
             book,
             ScheduleRequest(
@@ -706,6 +721,7 @@ def next_command(
     ] = None,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
+    regimens_sha256: RegimensSha256Option = None,
 ) -> None:
     """What to give today: due date, days late, the dose (re-load or not) and the next due date.
 
@@ -720,7 +736,7 @@ def next_command(
             NextRequest,
         )
 
-        book = load_book(regimens)
+        book = load_book(regimens, regimens_sha256)
         result = compute_next(
             book,
             NextRequest(
@@ -793,6 +809,7 @@ def batch(
         bool, typer.Option("--quiet", "-q", help="No progress bar and no summary on stderr.")
     ] = False,
     regimens: RegimensOption = None,
+    regimens_sha256: RegimensSha256Option = None,
 ) -> None:
     """Plan every row of a clinic list: one output row per input row, same numbers as plan.
 
@@ -803,7 +820,7 @@ def batch(
     with user_errors():
         from her2dose.batch import run as batch_run
 
-        book = load_book(regimens)
+        book = load_book(regimens, regimens_sha256)
         collect_garbage_again()
         report = batch_run.run_files(
             book,

@@ -1,1 +1,1 @@
-"""One module per command: a request record in, a result record out, through one plan computation."""
+"""One module per command: a request in, a result out, all through one plan computation."""

@@ -25,6 +25,7 @@ from her2dose.model import (
 )
 from her2dose.model.courses import (
     AS_SOON_AS_POSSIBLE,
+    FIXED_DOSE_AS_SOON_AS_POSSIBLE,
     FIXED_DOSE_TRANSITION,
     NOT_ENCODED,
     RELOAD,
@@ -70,6 +71,8 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     rule = book.missed_doses.get(molecule.id)
     if rule is not None and rule.rule == FIXED_DOSE_TRANSITION:
         return _fixed_dose_next(request, molecule, rule, last, on)
+    if rule is not None and rule.rule == FIXED_DOSE_AS_SOON_AS_POSSIBLE:
+        return _one_fixed_dose_next(request, molecule, rule, last, on)
     if request.previous is not None:
         raise InputError("previous", "--previous applies only to PHESGO; leave it out")
 
@@ -325,12 +328,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     )
 
 
-def _fixed_dose_next(
-    request: NextRequest, molecule: Molecule, rule: MissedDoseRule, last: date, on: date
-) -> NextDose:
-    """PHESGO: a ready-to-use fixed dose; loading or maintenance by time since the last
-    intravenous pertuzumab and trastuzumab dose."""
-    name = molecule.abbreviation or molecule.name
+def _refuse_options(request: NextRequest, name: str) -> None:
     for option, value in (
         ("weight", request.weight),
         ("level", request.level),
@@ -345,6 +343,78 @@ def _fixed_dose_next(
             raise InputError(
                 option, f"{name} is a fixed dose given every 3 weeks; leave out --{option}"
             )
+
+
+def _one_fixed_dose_next(
+    request: NextRequest, molecule: Molecule, rule: MissedDoseRule, last: date, on: date
+) -> NextDose:
+    """HERCEPTIN HYLECTA: one fixed dose; a missed dose is given as soon as possible, and
+    the next no sooner than the interval after it. No loading dose."""
+    name = molecule.abbreviation or molecule.name
+    _refuse_options(request, name)
+    if request.previous is not None:
+        raise InputError("previous", "--previous applies only to PHESGO; leave it out")
+    assert rule.interval is not None and rule.dose is not None
+    interval = days(rule.interval)
+    due = last + timedelta(interval)
+    base = {
+        "request": request,
+        "molecule": molecule,
+        "regimen": None,
+        "shape": None,
+        "rule": rule,
+        "last_dose": last,
+        "on": on,
+        "start": None,
+        "due_date": due,
+        "minimum_interval_days": interval,
+        "reminders": molecule.reminders,
+    }
+    if on < due:
+        return NextDose(
+            **base,
+            status=NOT_YET_DUE,
+            action=None,
+            message=(
+                f"the next dose is due on {due.isoformat()} ({weekday(due)}), "
+                f"{interval} days after the last dose; do not give it before then "
+                f"(minimum interval {interval} days)."
+            ),
+            sources=(rule.source,),
+        )
+    late = (on - due).days
+    dose = rule.dose
+    volume = f"{dose.volume.m_as('mL'):f}".rstrip("0").rstrip(".")
+    if late == 0:
+        message = (
+            f"give the {name} dose, {dose.dose} ({volume} mL) subcutaneously, today; the next "
+            f"dose no sooner than {interval} days later."
+        )
+    else:
+        message = (
+            f"{_days(late)} late: give the missed dose now, {dose.dose} ({volume} mL); the next "
+            f"dose no sooner than {interval} days after it; there is no loading dose."
+        )
+    return NextDose(
+        **base,
+        status=DUE if late == 0 else LATE,
+        action="standard",
+        message=message,
+        rule_text=rule.text,
+        rule_source=rule.source,
+        fixed_dose=dose,
+        next_due_date=on + timedelta(interval),
+        sources=tuple(dict.fromkeys((rule.source, dose.source))),
+    )
+
+
+def _fixed_dose_next(
+    request: NextRequest, molecule: Molecule, rule: MissedDoseRule, last: date, on: date
+) -> NextDose:
+    """PHESGO: a ready-to-use fixed dose; loading or maintenance by time since the last
+    intravenous pertuzumab and trastuzumab dose."""
+    name = molecule.abbreviation or molecule.name
+    _refuse_options(request, name)
     previous = None
     if request.previous is not None:
         previous = normalise(request.previous)

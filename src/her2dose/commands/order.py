@@ -141,7 +141,7 @@ def as_ordered(r: ResolvedRequest, order: OrderedDose) -> ResolvedRequest:
         and rule is not None
         and not any(m.kind == "no re-escalation" for m in reminders)
     ):
-        reminders += (Reminder("no re-escalation", rule.text, rule.source),)
+        reminders += (Reminder("no re-escalation", rule.text, rule.source, rule.evidence),)
     return replace(
         r,
         level=level,

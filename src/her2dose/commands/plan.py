@@ -132,14 +132,17 @@ def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
     preparation = product.preparation or molecule.preparation
     if preparation is None or preparation.bag_volume is None:
         warnings.append(
-            f"diluent, bag and in-line filter for {product.brand} are not encoded "
-            "(not verified): check the current prescribing information before preparing"
+            f"diluent, bag and in-line filter for {product.brand} are not encoded: "
+            "check the current prescribing information before preparing"
         )
-    reminders = molecule.reminders + product.reminders
+    reminders = tuple(m for m in molecule.reminders + product.reminders if m.applies_to(regimen.id))
     if molecule.no_re_escalation is not None and level is not None and level.level < 0:
         reminders += (
             Reminder(
-                "no re-escalation", molecule.no_re_escalation.text, molecule.no_re_escalation.source
+                "no re-escalation",
+                molecule.no_re_escalation.text,
+                molecule.no_re_escalation.source,
+                molecule.no_re_escalation.evidence,
             ),
         )
     rules = storage.use_by if storage is not None else ()
@@ -326,6 +329,19 @@ def plan_patient(
         dose, vial_plan, r.preparation, r.phase, r.which, concentration=r.concentration
     )
     remainders = multiple_dose.kept_remainders(vial_plan, prepared_at, opened)
+    if infusion.concentration is None:
+        warnings.append(
+            f"the concentration of {r.product.brand} after reconstitution is not encoded: the "
+            "volume to withdraw, the total volume and the rate are not computed; check the "
+            "current prescribing information, section 2"
+        )
+    if vial_plan.leftover.magnitude > 0:
+        notes.extend(
+            f"in-use time of the opened {r.product.brand} {c.vial.strength:~P} "
+            "multiple-dose vial is not encoded: check the current prescribing information"
+            for c in vial_plan.counts
+            if c.vial.multiple_dose and c.vial.in_use is None
+        )
     if any(k.origin == multiple_dose.NEW for k in remainders) and any(
         not c.vial.multiple_dose for c in vial_plan.counts
     ):

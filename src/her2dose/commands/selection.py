@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from her2dose.core import dosing
 from her2dose.data.loader import normalise
-from her2dose.errors import InputError, UnknownNameError
+from her2dose.errors import InputError, NotEncodedError, UnknownNameError
 from her2dose.model import Level, Molecule, Phase, Product, Regimen, RegimenBook, Schedule
 from her2dose.model.courses import Course
 
@@ -78,16 +78,44 @@ class _Missing:
         return f"choose one with --{self.option}{scope}: {', '.join(self.values)}"
 
 
-def unknown(kind: str, given: str, known: list[str], hint: str = "") -> UnknownNameError:
+def unknown(
+    kind: str, given: str, known: list[str], hint: str = "", stops: tuple[str, ...] = ()
+) -> UnknownNameError:
     """'unknown KIND ...; did you mean ...?' with suggestions among `known` only, which are
-    names of that one kind."""
+    names of that one kind. `stops` are names of that kind that are not encoded: they are
+    suggested too, marked so, because a near name of another meaning (breast for
+    early-breast) must not be the only suggestion."""
     import difflib  # only when a name is unknown: not on every start
 
-    close = difflib.get_close_matches(normalise(given), known, n=3, cutoff=0.5)
-    suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
-    return UnknownNameError(
-        kind, f"unknown {kind} '{given}'{suggestion} Known: {', '.join(sorted(known))}{hint}"
-    )
+    marked = {f"{stop} (not encoded)": stop for stop in stops}
+    names = known + list(stops)
+    close = difflib.get_close_matches(normalise(given), names, n=3, cutoff=0.5)
+    shown = [f"{c!r} (not encoded)" if c in stops else repr(c) for c in close]
+    suggestion = f"; did you mean {' or '.join(shown)}?" if close else "."
+    listing = ", ".join(sorted(known) + sorted(marked))
+    return UnknownNameError(kind, f"unknown {kind} '{given}'{suggestion} Known: {listing}{hint}")
+
+
+def _not_encoded_drug(book: RegimenBook, name: str) -> None:
+    key = normalise(name)
+    for stop in book.not_encoded_drugs.values():
+        if key in {normalise(a) for a in (stop.id, *stop.aliases)}:
+            raise NotEncodedError(
+                "drug", stop.message, source=stop.source, evidence=stop.evidence, name=stop.id
+            )
+
+
+def _not_encoded_indication(molecule: Molecule, key: str) -> None:
+    for stop in molecule.not_encoded_indications:
+        if key in {normalise(s) for s in (stop.indication, *stop.aliases)}:
+            raise NotEncodedError(
+                "indication",
+                stop.message,
+                hint=stop.hint,
+                source=stop.source,
+                evidence=stop.evidence,
+                name=stop.indication,
+            )
 
 
 def _given(value: object) -> bool:
@@ -105,6 +133,7 @@ def resolve_drug(book: RegimenBook, name: str | None) -> tuple[Molecule, Product
     assert name is not None
     hit = book.names.get(normalise(name))
     if hit is None:
+        _not_encoded_drug(book, name)
         raise unknown("drug", name, list(book.names))
     kind, ident = hit
     if kind == "product":
@@ -120,18 +149,28 @@ def _regimen(
     if not mine:
         reason = molecule.not_planned.text if molecule.not_planned else "no regimen is encoded"
         raise InputError("drug", f"{molecule.name}: {reason}")
+    stops = tuple(stop.indication for stop in molecule.not_encoded_indications)
     if not _given(indication):
-        if len(mine) == 1:
+        # with a stop (ENHERTU early breast) even one encoded regimen is not assumed: the
+        # patient may be the one whose course is not encoded
+        if len(mine) == 1 and not stops:
             return mine[0], mine
-        missing.append(_Missing("indication", tuple(r.indication for r in mine)))
+        choices = tuple(r.indication for r in mine) + tuple(f"{s} (not encoded)" for s in stops)
+        missing.append(_Missing("indication", choices))
         return None, mine
     assert indication is not None
     key = normalise(indication)
     for r in mine:
         if key in {normalise(s) for s in (r.indication, *r.indication_aliases)}:
             return r, [r]
+    # before any suggestion: a near regimen must never answer for a stop's name
+    _not_encoded_indication(molecule, key)
     raise unknown(
-        "indication", indication, [r.indication for r in mine], f" (indications of {molecule.name})"
+        "indication",
+        indication,
+        [r.indication for r in mine],
+        f" (indications of {molecule.name})",
+        stops,
     )
 
 

@@ -15,22 +15,33 @@ def plan_infusion(
     which: str,
     concentration: Quantity | None = None,  # needed when no new vial is opened (issue 4)
 ) -> InfusionPlan:
-    if concentration is None:
+    if concentration is None and vial_plan.counts:
         concentration = vial_plan.counts[0].vial.concentration
     # Magnitudes in the units their names say (units.magnitude: Pint's factors, found
     # once), wrapped as Quantities again below: this runs once per batch row.
-    concentration_mg_per_ml = units.magnitude(concentration, "mg/mL")
-    drug_ml = units.magnitude(dose, "mg") / concentration_mg_per_ml
+    # No encoded concentration: no volume, total or rate is computed (never guessed).
+    concentration_mg_per_ml = (
+        units.magnitude(concentration, "mg/mL") if concentration is not None else None
+    )
+    drug_ml = (
+        units.magnitude(dose, "mg") / concentration_mg_per_ml
+        if concentration_mg_per_ml is not None
+        else None
+    )
     bag = preparation.bag_volume if preparation is not None else None
-    total_ml = units.magnitude(bag, "mL") + drug_ml if bag is not None else None
+    total_ml = units.magnitude(bag, "mL") + drug_ml if bag is not None and drug_ml else None
     duration = phase.infusion_first if which == "first" else phase.infusion_subsequent
     duration_min = units.magnitude(duration, "min")
     rate_ml_per_h = (
         units.convert(total_ml / duration_min, "mL/min", "mL/h") if total_ml is not None else None
     )
     return InfusionPlan(
-        concentration=units.quantity(concentration_mg_per_ml, "mg/mL"),
-        drug_volume=units.quantity(drug_ml, "mL"),
+        concentration=(
+            units.quantity(concentration_mg_per_ml, "mg/mL")
+            if concentration_mg_per_ml is not None
+            else None
+        ),
+        drug_volume=units.quantity(drug_ml, "mL") if drug_ml is not None else None,
         reconstitution=tuple(
             Reconstitution(
                 c.vial.strength, c.count, c.vial.reconstitution_fluid, c.vial.reconstitute_with

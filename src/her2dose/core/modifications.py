@@ -143,6 +143,8 @@ def outcome(
         return made(level, False, f"resume {same}")
     if step == "slow-or-interrupt-infusion":
         return made(level, False, f"slow or interrupt the infusion; the dose is unchanged ({same})")
+    if step == "interrupt-infusion":
+        return made(level, False, f"interrupt the infusion; the dose is unchanged ({same})")
     if step == "discontinue":
         return made(None, True, "permanently discontinue")
     if step == "reduce":

@@ -80,11 +80,17 @@ def open_vial(
 ) -> OpenVial:
     """Whether the opened vial may still be used, and how much of the dose it covers."""
     vial = multiple_dose_vial(product)
-    if vial is None or vial.in_use is None:
+    if vial is None:
         raise InputError(
             "open_vial_mg",
             f"{product.brand} has no multiple-dose vial, so there is no opened vial to draw "
             "from; leave out --open-vial-mg",
+        )
+    if vial.in_use is None or vial.concentration is None:
+        raise InputError(
+            "open_vial_mg",
+            f"the in-use time of the {product.brand} {vial.strength:~P} multiple-dose vial is "
+            "not encoded, so an opened vial cannot be checked: leave out --open-vial-mg",
         )
     if remainder.magnitude <= 0:
         raise InputError("open_vial_mg", "open_vial_mg must be more than zero")
@@ -118,7 +124,12 @@ def kept_remainders(
     if opened is not None and opened.usable and opened.left.magnitude > 0:
         kept.append(_remainder(OPENED, opened.vial, opened.left, opened.opened))
     mdv = next((c.vial for c in vial_plan.counts if c.vial.multiple_dose), None)
-    if mdv is not None and mdv.in_use is not None and vial_plan.leftover.magnitude > 0:
+    if (
+        mdv is not None
+        and mdv.in_use is not None
+        and mdv.concentration is not None
+        and vial_plan.leftover.magnitude > 0
+    ):
         kept.append(_remainder(NEW, mdv, vial_plan.leftover, prepared_at))
     return tuple(kept)
 
@@ -127,6 +138,7 @@ def _remainder(origin: str, vial: Vial, amount: Quantity, opened: datetime) -> K
     # magnitudes in the units their names say (units.magnitude: Pint's factors, found
     # once), as this runs for many rows of a batch
     amount_mg = units.magnitude(amount, "mg")
+    assert vial.concentration is not None  # kept_remainders keeps only vials that have one
     return KeptRemainder(
         origin=origin,
         vial=vial,

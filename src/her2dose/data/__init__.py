@@ -1,1 +1,1 @@
-"""Reading regimens.toml into a validated RegimenBook; the file's path, SHA-256 and the local clock."""
+"""Reading regimens.toml into a validated RegimenBook; its path and SHA-256; the local clock."""

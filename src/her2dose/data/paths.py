@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 ENV_VAR = "HER2DOSE_REGIMENS"
+# the SHA-256 a deployment approved: any other file is refused (the cli reads it)
+SHA256_ENV_VAR = "HER2DOSE_REGIMENS_SHA256"
 
 
 def default_path() -> Path:

@@ -15,6 +15,31 @@ PHASE_NAMES = ("loading", "maintenance", "standard")
 BASES = ("per_kg", "flat")
 INFUSION_CHOICES = ("first", "subsequent")
 
+# How strong the document behind a fact is, strongest first, and the words a user reads.
+EVIDENCE_WORDS: dict[str, str] = {
+    "us-label": "US label",
+    "us-label-older": "older US label (confirm against the current label)",
+    "fda-listing": "FDA product listing",
+    "eu-label": "EU label (US text not read)",
+    "manufacturer": "manufacturer information (not the label)",
+    "institutional": "institutional protocol (not a label)",
+    "secondary": "published source, not a label",
+    "policy": "local policy (configurable)",
+}
+EVIDENCE_LEVELS = tuple(EVIDENCE_WORDS)
+# [policy] alone rests on local policy; every other fact on a document
+LABEL_EVIDENCE = tuple(e for e in EVIDENCE_LEVELS if e != "policy")
+
+
+def weakest(*levels: str) -> str:
+    """The weakest of some evidence levels ('' when none is given)."""
+    known = [e for e in levels if e in EVIDENCE_WORDS]
+    return max(known, key=EVIDENCE_LEVELS.index) if known else ""
+
+
+def evidence_word(level: str) -> str:
+    return EVIDENCE_WORDS.get(level, "")
+
 
 @dataclass(frozen=True, slots=True)
 class Sourced:
@@ -22,6 +47,7 @@ class Sourced:
 
     text: str
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +55,11 @@ class Reminder:
     kind: str
     text: str
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
+    regimens: tuple[str, ...] = ()  # shown only for these regimens; empty: for every one
+
+    def applies_to(self, regimen_id: str | None) -> bool:
+        return not self.regimens or regimen_id in self.regimens
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,19 +69,50 @@ class Preparation:
     forbidden: tuple[str, ...]
     filter: str | None
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
+    # a field resting on another document than the table (diluent, bag_volume, ...)
+    field_evidence: dict[str, str] = field(default_factory=dict)
+
+    def evidence_of(self, name: str) -> str:
+        return self.field_evidence.get(name, self.evidence)
 
 
 @dataclass(frozen=True, slots=True)
 class Vial:
     strength: Quantity  # mass
     multiple_dose: bool
-    concentration: Quantity  # mass / volume, after reconstitution for powders
+    concentration: Quantity | None  # mass / volume, after reconstitution; None: not encoded
     reconstitute_with: Quantity | None
     reconstitution_fluid: str | None
     deliverable_volume: Quantity | None
     in_use: Quantity | None  # how long an opened multiple-dose vial may be kept
     in_use_storage: str | None
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
+
+
+@dataclass(frozen=True, slots=True)
+class IndicationStop:
+    """An indication of the label that is not encoded: its names stop every command."""
+
+    indication: str
+    aliases: tuple[str, ...]
+    description: str
+    message: str
+    hint: str | None
+    source: str
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class DrugStop:
+    """A drug users may name that is not encoded at all ([not_encoded_drugs.ID])."""
+
+    id: str
+    aliases: tuple[str, ...]
+    message: str
+    source: str
+    evidence: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +128,9 @@ class Molecule:
     # why `plan`/`schedule` do not apply (a subcutaneous fixed dose); such a molecule
     # needs no product and has no regimen
     not_planned: Sourced | None = None
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
+    # indications the label has but her2dose does not encode: a name of one stops
+    not_encoded_indications: tuple[IndicationStop, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +144,7 @@ class Product:
     preparation: Preparation | None  # overrides the molecule's when given
     reminders: tuple[Reminder, ...]
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +154,8 @@ class Phase:
     infusion_first: Quantity
     infusion_subsequent: Quantity
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
+    interpretation: str | None = None  # how her2dose reads the label's words (a range)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +164,7 @@ class Schedule:
     interval: Quantity
     phases: dict[str, Phase]
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +173,14 @@ class Level:
     name: str
     dose: Quantity
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
 @dataclass(frozen=True, slots=True)
 class MaxDose:
     dose: Quantity
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +196,7 @@ class Regimen:
     further_reduction: Sourced | None  # what follows the last level ("discontinue")
     max_dose: MaxDose | None
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
     @property
     def has_reductions(self) -> bool:
@@ -158,6 +230,7 @@ class Policy:
     # `check`: how finely an order is written (1 = to the whole mg). A dose within half of
     # this of a label figure is that figure. Without the key: 0.1 mg, the printed precision.
     order_precision_mg: Decimal = Decimal("0.1")
+    evidence: str = "policy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +243,12 @@ class RegimenBook:
     regimens: dict[str, Regimen]
     # normalised name -> ("product" | "molecule", id)
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # Sections added by later features, each parsed by its own _Checker method:
-    adverse_events: dict[str, Any] = field(default_factory=dict)  # issue 3, by molecule id
-    storage: dict[str, Any] = field(default_factory=dict)  # issue 4, by product/molecule id
-    courses: dict[str, Any] = field(default_factory=dict)  # issue 5, by regimen id
-    missed_doses: dict[str, Any] = field(default_factory=dict)  # issue 5, by molecule id
+    # The optional sections, each read by its own section reader in data/:
+    adverse_events: dict[str, Any] = field(default_factory=dict)  # by molecule id
+    storage: dict[str, Any] = field(default_factory=dict)  # by product or molecule id
+    courses: dict[str, Any] = field(default_factory=dict)  # by regimen id
+    missed_doses: dict[str, Any] = field(default_factory=dict)  # by molecule id
+    not_encoded_drugs: dict[str, DrugStop] = field(default_factory=dict)  # by id
 
     def products_of(self, molecule_id: str) -> list[Product]:
         return [p for p in self.products.values() if p.molecule_id == molecule_id]

@@ -1,6 +1,6 @@
 """Frozen records for the adverse-event dose-modification tables (issue 3).
 
-Built by the loader (`regimens._Checker.adverse_events`) from [adverse_events.MOLECULE] in
+Built by the loader (data/events.py) from [adverse_events.MOLECULE] in
 regimens.toml; read by the pure rules in `modifications` (`her2dose adjust`), which
 re-exports them. Kept apart from those rules so that loading the regimens file, which every
 command does, does not also create the classes of `adjust`'s requests and answers.
@@ -21,6 +21,8 @@ ACTIONS: dict[str, str] = {
     "reduce": "reduce the dose one level",
     "discontinue": "permanently discontinue",
     "slow-or-interrupt-infusion": "slow or interrupt the infusion",
+    # the running infusion only: the dose and level stay; nothing is implied about the rate
+    "interrupt-infusion": "interrupt the infusion",
 }
 # What follows an interruption (a rule's `then` and `otherwise`).
 OUTCOMES = ("maintain", "reduce", "discontinue")
@@ -94,6 +96,10 @@ class Rule:
     label: str
     regimens: tuple[str, ...]  # empty: every regimen of the molecule
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
+    interpretation: str | None = None  # how her2dose reads the label's words
+    # the part of the row's situation this rule does not answer (not in coverage)
+    not_encoded_part: NotEncoded | None = None
 
     @property
     def symptomatic_chf(self) -> bool:
@@ -113,6 +119,7 @@ class NotEncoded:
     see: str  # where in the current prescribing information to look
     regimens: tuple[str, ...]
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
     def applies_to(self, regimen_id: str) -> bool:
         return not self.regimens or regimen_id in self.regimens
@@ -128,9 +135,11 @@ class Event:
     rules: tuple[Rule, ...]
     not_encoded: tuple[NotEncoded, ...]
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
     def entries_for(self, regimen_id: str) -> list[Rule | NotEncoded]:
-        return [e for e in (*self.rules, *self.not_encoded) if e.applies_to(regimen_id)]
+        entries: tuple[Rule | NotEncoded, ...] = (*self.rules, *self.not_encoded)
+        return [e for e in entries if e.applies_to(regimen_id)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +151,4 @@ class AdverseEvents:
     events: dict[str, Event]
     names: dict[str, str]  # normalised event id or synonym -> event id
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites

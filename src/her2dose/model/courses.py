@@ -1,6 +1,6 @@
 """Frozen records for treatment courses and missed-dose rules (issue 5).
 
-Built by the loader (`regimens._Checker.courses` / `.missed_doses`) from the
+Built by the loader (data/courses.py) from the
 [courses.REGIMEN] and [missed_doses.MOLECULE] tables of regimens.toml; read by the pure
 modules `courses` and `missed_doses`. Kept apart from `model` so that `courses` can call
 `plan.compute_plan` without an import cycle through the loader.
@@ -17,7 +17,15 @@ RELOAD = "reload"  # late by more than `reload_after`: give the loading dose aga
 AS_SOON_AS_POSSIBLE = "as-soon-as-possible"  # give now, keep the interval from this dose
 FIXED_DOSE_TRANSITION = "fixed-dose-transition"  # PHESGO: loading or maintenance by time since
 NOT_ENCODED = "not-encoded"  # the label wording was not verified: "check the label"
-MISSED_DOSE_RULES = (RELOAD, AS_SOON_AS_POSSIBLE, FIXED_DOSE_TRANSITION, NOT_ENCODED)
+# HERCEPTIN HYLECTA: one fixed dose, given as soon as possible, then the interval again
+FIXED_DOSE_AS_SOON_AS_POSSIBLE = "fixed-dose-as-soon-as-possible"
+MISSED_DOSE_RULES = (
+    RELOAD,
+    AS_SOON_AS_POSSIBLE,
+    FIXED_DOSE_TRANSITION,
+    FIXED_DOSE_AS_SOON_AS_POSSIBLE,
+    NOT_ENCODED,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +41,7 @@ class Pattern:
     switch_after: Quantity  # time from the last `first` dose to the first `then` dose
     first_for: dict[str, Quantity]  # chemotherapy -> how long `first` lasts
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,7 @@ class Course:
     schedules: tuple[str, ...]  # course shapes the label gives; empty = every schedule
     patterns: dict[str, Pattern]
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +67,10 @@ class FixedDose:
     name: str  # "loading" or "maintenance"
     dose: str
     volume: Quantity
-    injection_time: Quantity
+    injection_time: Quantity | None  # None when the label gives a range
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
+    injection_time_range: tuple[Quantity, Quantity] | None = None  # "2 to 5 minutes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +85,5 @@ class MissedDoseRule:
     reload_at: Quantity | None = None  # FIXED_DOSE_TRANSITION: this long or more -> loading
     doses: dict[str, FixedDose] = field(default_factory=dict)  # FIXED_DOSE_TRANSITION
     own_missed_dose: Sourced | None = None  # FIXED_DOSE_TRANSITION: after its own dose
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
+    dose: FixedDose | None = None  # FIXED_DOSE_AS_SOON_AS_POSSIBLE: the one fixed dose

@@ -258,8 +258,8 @@ class Reconstitution:
 
 @dataclass(frozen=True, slots=True)
 class InfusionPlan:
-    concentration: Quantity
-    drug_volume: Quantity  # volume of drug solution to withdraw from the vials
+    concentration: Quantity | None  # None: not encoded for the product
+    drug_volume: Quantity | None  # volume of drug solution to withdraw; None: not encoded
     reconstitution: tuple[Reconstitution, ...]
     preparation: Preparation | None
     total_volume: Quantity | None  # bag + drug volume (the labels add the drug to the bag)

@@ -24,6 +24,7 @@ class UseByRule:
     hold: Quantity  # time
     counted_from: str  # one of CLOCK_STARTS
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class SterileWaterAlternative:
     fluid: str
     text: str  # the label sentence
     source: str
+    evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
 @dataclass(frozen=True, slots=True)

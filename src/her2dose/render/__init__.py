@@ -159,7 +159,10 @@ def combination_dict(r: ResolvedRequest) -> dict[str, Any]:
         "infusion_minutes": number(r.minutes, "min"),
         "rate_ml_per_h": PER_PATIENT,
         "filter": prep.filter if prep else None,
-        "reminders": [{"kind": m.kind, "text": m.text, "source": m.source} for m in r.reminders],
+        "reminders": [
+            {"kind": m.kind, "text": m.text, "source": m.source, "evidence": m.evidence}
+            for m in r.reminders
+        ],
         "warnings": PER_PATIENT,
         "notes": PER_PATIENT,
         "next_level": lower.level if lower is not None else None,
@@ -206,7 +209,9 @@ def patient_dict(plan: Plan) -> dict[str, Any]:
                 "in_use_days": int(units.magnitude(leftover_mdv[0].vial.in_use, "day")),
                 "storage": leftover_mdv[0].vial.in_use_storage,
             }
-            if leftover_mdv and plan.vials.leftover.magnitude > 0
+            if leftover_mdv
+            and leftover_mdv[0].vial.in_use is not None
+            and plan.vials.leftover.magnitude > 0
             else None
         ),
         "reconstitution": _per_combination(
@@ -459,6 +464,11 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
             f" (multiple-dose vial: the remainder may be kept {kept['in_use_days']} days, "
             f"{kept['storage']})"
         )
+    elif any(c.vial.multiple_dose for c in plan.vials.counts) and d["leftover_mg"]:
+        leftover += (
+            " (multiple-dose vial: how long the remainder may be kept is not encoded; check "
+            "the current prescribing information, section 2)"
+        )
     row("Leftover", leftover)
     for r in d["reconstitution"]:
         if r["volume_ml"] is not None:
@@ -472,17 +482,28 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
             row(
                 "Reconstitute", f"{r['strength_mg']} mg vial: volume not encoded, see product label"
             )
-    row("Concentration", f"{d['concentration_mg_per_ml']} mg/mL")
-    row("Withdraw", text_number(d["drug_volume_ml"], "mL"), "bold")
+    missing = (
+        f"not encoded: check the current prescribing information of {plan.product.brand}, section 2"
+    )
+    concentration = d["concentration_mg_per_ml"]
+    row("Concentration", f"{concentration} mg/mL" if concentration is not None else missing)
+    row(
+        "Withdraw",
+        text_number(d["drug_volume_ml"], "mL") if concentration is not None else missing,
+        "bold",
+    )
     if d["diluent"]:
         row("Diluent", f"{d['diluent']}, {text_number(d['bag_volume_ml'], 'mL')} bag")
     else:
         row("Diluent", "not encoded: check the current prescribing information")
     for bad in d["forbidden_diluents"]:
         row("Do not use", bad)
-    row("Total volume", text_number(d["total_volume_ml"], "mL"))
+    row(
+        "Total volume",
+        text_number(d["total_volume_ml"], "mL") if concentration is not None else missing,
+    )
     row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion)")
-    row("Rate", text_number(d["rate_ml_per_h"], "mL/h"))
+    row("Rate", text_number(d["rate_ml_per_h"], "mL/h") if concentration is not None else missing)
     # no encoded preparation means the filter is unknown, not that none is required
     row(
         "Filter",
@@ -635,10 +656,12 @@ def catalogue_dict(book: Any) -> dict[str, Any]:
                                 "multiple_dose": v.multiple_dose,
                                 "concentration_mg_per_ml": number(v.concentration, "mg/mL"),
                                 "source": v.source,
+                                "evidence": v.evidence,
                             }
                             for v in p.vials
                         ],
                         "source": p.source,
+                        "evidence": p.evidence,
                     }
                     for p in book.products_of(m.id)
                 ],
@@ -663,6 +686,7 @@ def catalogue_dict(book: Any) -> dict[str, Any]:
                                             ph.infusion_subsequent, "min"
                                         ),
                                         "source": ph.source,
+                                        "evidence": ph.evidence,
                                     }
                                     for ph in s.phases.values()
                                 ],
@@ -675,10 +699,12 @@ def catalogue_dict(book: Any) -> dict[str, Any]:
                                 "name": lv.name,
                                 "dose": _dose_value(lv.dose, r.basis),
                                 "source": lv.source,
+                                "evidence": lv.evidence,
                             }
                             for lv in r.levels
                         ],
                         "source": r.source,
+                        "evidence": r.evidence,
                     }
                     for r in book.regimens_of(m.id)
                 ],
@@ -771,6 +797,7 @@ def schedule_dict(cs: Any) -> dict[str, Any]:
                 "until": course.until,
                 "limit": course.limit,
                 "source": course.source,
+                "evidence": course.evidence,
             }
             if course is not None
             else None
@@ -919,10 +946,18 @@ def next_dict(nd: Any) -> dict[str, Any]:
         "route": "subcutaneous" if fixed else ("intravenous" if nd.regimen else None),
         "volume_ml": number(fixed.volume, "mL") if fixed else None,
         "injection_minutes": number(fixed.injection_time, "min") if fixed else None,
+        "injection_minutes_range": (
+            [number(q, "min") for q in fixed.injection_time_range]
+            if fixed and fixed.injection_time_range
+            else None
+        ),
         "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
         "rule": nd.rule_text,
         "rule_source": nd.rule_source,
-        "reminders": [{"kind": r.kind, "text": r.text, "source": r.source} for r in nd.reminders],
+        "reminders": [
+            {"kind": r.kind, "text": r.text, "source": r.source, "evidence": r.evidence}
+            for r in nd.reminders
+        ],
         "warnings": list(nd.warnings),
         "notes": list(nd.notes),
         "sources": list(nd.sources),
@@ -987,7 +1022,11 @@ def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
             )
         if nd.fixed_dose is not None:
             table.add_row("Volume", f"{text_number(d['volume_ml'], 'mL')}, ready to use")
-            table.add_row("Injection", f"subcutaneous, about {d['injection_minutes']} min")
+            if d["injection_minutes_range"]:
+                low, high = d["injection_minutes_range"]
+                table.add_row("Injection", f"subcutaneous, over about {low} to {high} min")
+            else:
+                table.add_row("Injection", f"subcutaneous, about {d['injection_minutes']} min")
         table.add_row("Next due", d["next_due_date"] or "none: the course ends")
     if d["rule"] and nd.status != "not-encoded":  # a not-encoded answer is the rule itself
         table.add_row("Label rule", d["rule"])
@@ -1231,6 +1270,7 @@ def adjustment_dict(adj: Any) -> dict[str, Any]:
         "follow_up": rule.follow_up if rule else None,
         "label": rule.label if rule else None,
         "source": rule.source if rule else (missing.source if missing else adj.event.source),
+        "evidence": (rule or missing or adj.event).evidence,
         "not_encoded": (
             {"criterion": missing.criterion, "reason": missing.reason, "see": missing.see}
             if missing

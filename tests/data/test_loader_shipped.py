@@ -1,4 +1,5 @@
-"""The shipped regimens.toml against the verified label digest (shared/reference/labels.md).
+"""The shipped regimens.toml against the verified label digest (shared/reference/labels.md):
+its regimens, vials, reminders, courses, missed-dose rules and storage facts.
 
 Each expected number below is copied from labels.md, with the section it comes from; if
 the file and the digest disagree, the file is wrong.
@@ -10,8 +11,11 @@ from decimal import Decimal
 
 import pytest
 
+from her2dose.commands.plan import compute_plan
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError, UnknownNameError
+from her2dose.model.courses import AS_SOON_AS_POSSIBLE, FIXED_DOSE_TRANSITION, NOT_ENCODED, RELOAD
+from her2dose.model.plan import PlanRequest
 
 D = Decimal
 
@@ -177,13 +181,18 @@ def test_enhertu_vial_and_preparation(book):
     v = vials[D(100)]
     assert not v.multiple_dose
     assert v.reconstitute_with.m_as("mL") == 5
-    assert "Sterile Water" in v.reconstitution_fluid
+    assert v.reconstitution_fluid == "water for injection"  # the EU wording read
+    assert v.evidence == "eu-label"
     assert v.concentration.m_as("mg/mL") == 20
     prep = book.molecules["trastuzumab-deruxtecan"].preparation
     assert "Dextrose" in prep.diluent and "5%" in prep.diluent
     assert prep.bag_volume.m_as("mL") == 100
     assert any("Sodium Chloride" in f for f in prep.forbidden)
     assert "0.2" in prep.filter and "PES" in prep.filter
+    # the dextrose bag and filter rest on an institutional protocol, the NaCl ban on EU text
+    assert prep.evidence == "institutional"
+    assert prep.evidence_of("forbidden") == "eu-label"
+    assert prep.evidence_of("diluent") == "institutional"
 
 
 def test_kadcyla_vials_and_preparation(book):
@@ -205,7 +214,8 @@ def test_kadcyla_vials_and_preparation(book):
 
 def test_ogivri_vials(book):
     # labels.md §3.4: 150 mg single-dose, 7.4 mL SWFI, delivers 7.15 mL at 21 mg/mL;
-    # 420 mg multiple-dose, 20 mL BWFI, 21 mg/mL, 28 days refrigerated
+    # 420 mg multiple-dose, 20 mL BWFI, 21 mg/mL; its in-use time is not encoded (28 days
+    # is read only in the older HERCEPTIN label, not OGIVRI's)
     vials = vial_table(book, "ogivri")
     assert set(vials) == {D(150), D(420)}
     sdv, mdv = vials[D(150)], vials[D(420)]
@@ -217,8 +227,7 @@ def test_ogivri_vials(book):
     assert mdv.reconstitute_with.m_as("mL") == 20
     assert "Bacteriostatic" in mdv.reconstitution_fluid
     assert mdv.concentration.m_as("mg/mL") == 21
-    assert mdv.in_use.m_as("day") == 28
-    assert "2 to 8" in mdv.in_use_storage
+    assert mdv.in_use is None and mdv.in_use_storage is None
 
 
 def test_trastuzumab_products_share_regimens_not_vials(book):
@@ -236,7 +245,13 @@ def test_trastuzumab_products_share_regimens_not_vials(book):
     assert set(vial_table(book, "herceptin")) == {D(150)}
     for pid in products:
         for v in book.products[pid].vials:
-            assert v.concentration.m_as("mg/mL") == 21, pid  # labels.md §3.4
+            # 21 mg/mL where a label of the product states it; HERZUMA and HERCESSI: not
+            # encoded (their US reconstitution is not verified)
+            expected = None if pid in ("herzuma", "hercessi") else 21
+            got = v.concentration.m_as("mg/mL") if v.concentration is not None else None
+            assert got == expected, pid
+    # no 420 mg vial has an encoded in-use time
+    assert all(v.in_use is None for p in products for v in book.products[p].vials)
     prep = book.molecules["trastuzumab"].preparation
     assert "0.9% Sodium Chloride" in prep.diluent
     assert prep.bag_volume.m_as("mL") == 250
@@ -352,3 +367,75 @@ def test_missing_choices_list_the_valid_values(book):
     with pytest.raises(InputError) as info:
         regimens.resolve_product(book, trastuzumab, None, None)
     assert "ogivri" in str(info.value) and "herceptin" in str(info.value)
+
+
+def test_shipped_courses(book):
+    kadcyla = book.courses["kadcyla-early-breast"]
+    assert kadcyla.cycles == 14 and kadcyla.duration is None and kadcyla.until is None
+    adjuvant = book.courses["trastuzumab-adjuvant-breast"]
+    assert adjuvant.duration.m_as("day") == 364
+    assert "beyond one year" in adjuvant.limit
+    pattern = adjuvant.patterns["adjuvant-weekly-then-q3w"]
+    assert (pattern.first, pattern.then) == ("weekly", "q3w")
+    assert {k: int(v.m_as("week")) for k, v in pattern.first_for.items()} == {
+        "paclitaxel": 12,
+        "docetaxel": 12,
+        "docetaxel-carboplatin": 18,
+    }
+    assert book.courses["tdxd-breast"].until == "disease progression or unacceptable toxicity"
+    assert all(c.source for c in book.courses.values())
+    # not in the verified digest: no course entry, so `schedule` asks for --cycles/--weeks
+    assert "tdxd-nsclc" not in book.courses and "perjeta-breast" not in book.courses
+
+
+def test_shipped_missed_dose_rules(book):
+    rules = book.missed_doses
+    assert rules["trastuzumab"].rule == RELOAD
+    assert rules["trastuzumab"].reload_after.m_as("day") == 7
+    for mid in ("trastuzumab-deruxtecan", "ado-trastuzumab-emtansine", "margetuximab"):
+        assert rules[mid].rule == AS_SOON_AS_POSSIBLE
+    assert rules["trastuzumab-deruxtecan"].same_dose_and_rate
+    assert not rules["margetuximab"].same_dose_and_rate  # the MARGENZA label does not say so
+    assert rules["pertuzumab"].rule == NOT_ENCODED
+    phesgo = rules["pertuzumab-trastuzumab-hyaluronidase"]
+    assert phesgo.rule == FIXED_DOSE_TRANSITION
+    assert phesgo.reload_at.m_as("day") == 42 and phesgo.interval.m_as("day") == 21
+    assert phesgo.doses["loading"].dose.startswith("1,200 mg pertuzumab / 600 mg trastuzumab")
+    assert phesgo.doses["loading"].volume.m_as("mL") == 15
+    assert phesgo.doses["maintenance"].volume.m_as("mL") == 10
+    assert all(r.source for r in rules.values())
+
+
+def test_shipped_storage_facts(book):
+    enhertu = book.storage["trastuzumab-deruxtecan"]
+    assert [(r.stage, r.storage, r.hold.m_as("h"), r.counted_from) for r in enhertu.use_by] == [
+        ("reconstituted", "refrigerated", 24, "reconstitution"),
+        ("diluted", "room_temperature", 4, "reconstitution"),
+        ("diluted", "refrigerated", 24, "reconstitution"),
+    ]
+    assert all(r.source for s in book.storage.values() for r in s.use_by)
+    assert book.storage["ogivri"].without_benzyl_alcohol.source == "OGIVRI US PI §11"
+    assert "trastuzumab" not in {k for k, s in book.storage.items() if s.use_by}
+
+
+def test_plan_phesgo_is_a_clear_error_not_an_iv_bag(book):
+    with pytest.raises(InputError) as info:
+        compute_plan(book, PlanRequest(drug="phesgo", weight="70 kg"))
+    message = str(info.value)
+    assert "subcutaneous" in message and "her2dose next phesgo" in message
+    assert info.value.field == "drug"
+
+
+def test_plan_perjeta_is_a_flat_dose_in_a_250_ml_bag(book):
+    loading = compute_plan(book, PlanRequest(drug="perjeta", weight="70 kg", phase="loading"))
+    assert loading.dose.m_as("mg") == 840
+    assert [(c.vial.strength.m_as("mg"), c.count) for c in loading.vials.counts] == [(420, 2)]
+    assert loading.infusion.drug_volume.m_as("mL") == 28
+    assert loading.infusion.total_volume.m_as("mL") == 278  # the drug is added, no saline out
+    assert loading.infusion.minutes.m_as("min") == 60
+    heavy = compute_plan(
+        book,
+        PlanRequest(drug="perjeta", weight="120 kg", phase="maintenance", infusion="subsequent"),
+    )
+    assert heavy.dose.m_as("mg") == 420  # flat: the weight does not change it
+    assert heavy.infusion.minutes.m_as("min") == 30

@@ -1,13 +1,14 @@
 """A broken regimens file per validation rule: exit 3, every problem named, never a dose.
 
-Each broken file is the shipped regimens.toml with one edit (string replace), anchored on
-a table header so the edit hits exactly the entry named in the test.
+One table per section of the file. Each broken file is the shipped regimens.toml with one
+edit (string replace), anchored on a table header so the edit hits exactly the entry
+named in the test. Rows: (id, [(old, new)], where (entry.field), what the message says).
 """
 
 from __future__ import annotations
 
 import pytest
-from conftest import SHIPPED
+from conftest import broken_copy
 
 from her2dose.data import loader as regimens
 from her2dose.errors import RegimenFileError
@@ -17,98 +18,8 @@ MARGENZA_PHASE = "[regimens.margenza-metastatic-breast.schedules.q3w.phases.stan
 MARGENZA_VIAL = "[[products.margenza.vials]]\n"
 ENHERTU_VIAL = "[[products.enhertu.vials]]\n"
 
-# (id, [(old, new)], where (entry.field), what the message says)
-CASES = [
-    # wrong dimension
-    (
-        "dose-is-a-mass",
-        [(PHASE_54 + 'dose = "5.4 mg/kg"', PHASE_54 + 'dose = "5.4 mg"')],
-        "regimens.tdxd-breast.schedules.q3w.phases.standard.dose",
-        "is a mass, expected a dose per body weight",
-    ),
-    (
-        "dose-is-a-concentration",
-        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "15 mg/mL"')],
-        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
-        "is a concentration, expected a dose per body weight",
-    ),
-    (
-        "strength-is-a-volume",
-        [(ENHERTU_VIAL + 'strength = "100 mg"', ENHERTU_VIAL + 'strength = "100 mL"')],
-        "products.enhertu.vials[0].strength",
-        "is a volume, expected a mass",
-    ),
-    (
-        "concentration-is-a-mass",
-        [('concentration = "25 mg/mL"', 'concentration = "25 mg"')],
-        "products.margenza.vials[0].concentration",
-        "is a mass, expected a concentration",
-    ),
-    (
-        "duration-is-a-volume",
-        [
-            (
-                MARGENZA_PHASE + 'dose = "15 mg/kg"\ninfusion_first = "120 min"',
-                MARGENZA_PHASE + 'dose = "15 mg/kg"\ninfusion_first = "120 mL"',
-            )
-        ],
-        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.infusion_first",
-        "is a volume, expected a duration",
-    ),
-    (
-        "interval-is-a-mass",
-        [
-            (
-                '[regimens.margenza-metastatic-breast.schedules.q3w]\ninterval = "21 day"',
-                '[regimens.margenza-metastatic-breast.schedules.q3w]\ninterval = "21 kg"',
-            )
-        ],
-        "regimens.margenza-metastatic-breast.schedules.q3w.interval",
-        "expected a duration",
-    ),
-    (
-        "bag-is-a-mass",
-        [('bag_volume = "100 mL"', 'bag_volume = "100 mg"')],
-        "molecules.trastuzumab-deruxtecan.preparation.bag_volume",
-        "expected a volume",
-    ),
-    (
-        "dose-without-unit",
-        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + "dose = 15")],
-        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
-        "must be a text with a unit",
-    ),
-    # non-positive and non-finite numbers
-    (
-        "zero-dose",
-        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "0 mg/kg"')],
-        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
-        "must be a positive number",
-    ),
-    (
-        "negative-dose",
-        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "-15 mg/kg"')],
-        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
-        "must be a positive number",
-    ),
-    (
-        "zero-strength",
-        [(ENHERTU_VIAL + 'strength = "100 mg"', ENHERTU_VIAL + 'strength = "0 mg"')],
-        "products.enhertu.vials[0].strength",
-        "must be a positive number",
-    ),
-    (
-        "nan-dose",
-        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "nan mg/kg"')],
-        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
-        "nan mg/kg",
-    ),
-    (
-        "inf-dose",
-        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "inf mg/kg"')],
-        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
-        "inf mg/kg",
-    ),
+# [policy]
+POLICY = [
     (
         "nan-policy-number",
         [("dose_tolerance_pct = 5", "dose_tolerance_pct = nan")],
@@ -133,14 +44,210 @@ CASES = [
         "policy.weight_reject_below",
         "is a volume",
     ),
-    # clinical thresholds have no default in code
     (
         "missing-policy-threshold",
         [("weight_change_pct = 10\n", "")],
         "policy.weight_change_pct",
         "missing",
     ),
-    # reduction levels strictly decreasing
+    (
+        "vial-rounding-above-the-ceiling",
+        [("round_to_vial_pct = 0", "round_to_vial_pct = 15")],
+        "policy.round_to_vial_pct",
+        "15% is above rounding_max_pct (10%)",
+    ),
+    (
+        "rounding-ceiling-out-of-range",
+        [("rounding_max_pct = 10", "rounding_max_pct = 100")],
+        "policy.rounding_max_pct",
+        "must be more than 0 and less than 100",
+    ),
+    (
+        "weight-change-zero",
+        [("weight_change_pct = 10", "weight_change_pct = 0")],
+        "policy.weight_change_pct",
+        "must be more than 0 and less than 100",
+    ),
+    (
+        "exclusion-unknown-drug",
+        [("round_to_vial_exclude = []", 'round_to_vial_exclude = ["aspirin"]')],
+        "policy.round_to_vial_exclude",
+        "unknown drug 'aspirin'",
+    ),
+]
+
+# [molecules.*]
+MOLECULES = [
+    (
+        "bag-is-a-mass",
+        [('bag_volume = "100 mL"', 'bag_volume = "100 mg"')],
+        "molecules.trastuzumab-deruxtecan.preparation.bag_volume",
+        "expected a volume",
+    ),
+]
+
+# [products.*] and their [[vials]]; names shared across entries
+PRODUCTS = [
+    (
+        "strength-is-a-volume",
+        [(ENHERTU_VIAL + 'strength = "100 mg"', ENHERTU_VIAL + 'strength = "100 mL"')],
+        "products.enhertu.vials[0].strength",
+        "is a volume, expected a mass",
+    ),
+    (
+        "concentration-is-a-mass",
+        [('concentration = "25 mg/mL"', 'concentration = "25 mg"')],
+        "products.margenza.vials[0].concentration",
+        "is a mass, expected a concentration",
+    ),
+    (
+        "zero-strength",
+        [(ENHERTU_VIAL + 'strength = "100 mg"', ENHERTU_VIAL + 'strength = "0 mg"')],
+        "products.enhertu.vials[0].strength",
+        "must be a positive number",
+    ),
+    (
+        "product-unknown-molecule",
+        [
+            (
+                '[products.margenza]\nbrand = "MARGENZA"\nmolecule = "margetuximab"',
+                '[products.margenza]\nbrand = "MARGENZA"\nmolecule = "margetuximib"',
+            )
+        ],
+        "products.margenza.molecule",
+        "unknown molecule 'margetuximib'",
+    ),
+    (
+        "alias-used-by-two-products",
+        [('aliases = ["ogivri", "trastuzumab-dkst"]', 'aliases = ["ogivri", "herzuma"]')],
+        "products.",
+        "name 'herzuma' is also used by product",
+    ),
+    (
+        "molecule-alias-is-a-brand",
+        [
+            (
+                'aliases = ["margetuximab", "margetuximab-cmkb"]',
+                'aliases = ["margetuximab", "margetuximab-cmkb", "kadcyla"]',
+            )
+        ],
+        "kadcyla",
+        "is also used by",
+    ),
+    (
+        "concentration-disagrees-by-more-than-5-percent",
+        [
+            (
+                MARGENZA_VIAL + 'strength = "250 mg"\nmultiple_dose = false\n'
+                'concentration = "25 mg/mL"\ndeliverable_volume = "10 mL"',
+                MARGENZA_VIAL + 'strength = "250 mg"\nmultiple_dose = false\n'
+                'concentration = "25 mg/mL"\ndeliverable_volume = "11 mL"',
+            )
+        ],
+        "products.margenza.vials[0].concentration",
+        "disagrees with strength / deliverable volume",
+    ),
+    (
+        "unknown-product-field",
+        [
+            (
+                '[products.margenza]\nbrand = "MARGENZA"',
+                '[products.margenza]\nbrand = "MARGENZA"\ncolour = "red"',
+            )
+        ],
+        "products.margenza.colour",
+        "unknown field",
+    ),
+    (
+        "missing-product-source",
+        [
+            (
+                'form = "solution, single-dose vial (no reconstitution)"\nsource = "MARGENZA US PI §3"\n',
+                'form = "solution, single-dose vial (no reconstitution)"\n',
+            )
+        ],
+        "products.margenza.source",
+        "missing",
+    ),
+    (
+        "missing-vial-source",
+        [
+            (
+                'deliverable_volume = "10 mL"\nsource = "MARGENZA US PI §3',
+                'deliverable_volume = "10 mL"\n# source = "MARGENZA US PI §3',
+            )
+        ],
+        "products.margenza.vials[0].source",
+        "missing",
+    ),
+]
+
+# [regimens.*]: schedules, phases, reductions
+REGIMENS = [
+    (
+        "dose-is-a-mass",
+        [(PHASE_54 + 'dose = "5.4 mg/kg"', PHASE_54 + 'dose = "5.4 mg"')],
+        "regimens.tdxd-breast.schedules.q3w.phases.standard.dose",
+        "is a mass, expected a dose per body weight",
+    ),
+    (
+        "dose-is-a-concentration",
+        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "15 mg/mL"')],
+        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
+        "is a concentration, expected a dose per body weight",
+    ),
+    (
+        "duration-is-a-volume",
+        [
+            (
+                MARGENZA_PHASE + 'dose = "15 mg/kg"\ninfusion_first = "120 min"',
+                MARGENZA_PHASE + 'dose = "15 mg/kg"\ninfusion_first = "120 mL"',
+            )
+        ],
+        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.infusion_first",
+        "is a volume, expected a duration",
+    ),
+    (
+        "interval-is-a-mass",
+        [
+            (
+                '[regimens.margenza-metastatic-breast.schedules.q3w]\ninterval = "21 day"',
+                '[regimens.margenza-metastatic-breast.schedules.q3w]\ninterval = "21 kg"',
+            )
+        ],
+        "regimens.margenza-metastatic-breast.schedules.q3w.interval",
+        "expected a duration",
+    ),
+    (
+        "dose-without-unit",
+        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + "dose = 15")],
+        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
+        "must be a text with a unit",
+    ),
+    (
+        "zero-dose",
+        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "0 mg/kg"')],
+        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
+        "must be a positive number",
+    ),
+    (
+        "negative-dose",
+        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "-15 mg/kg"')],
+        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
+        "must be a positive number",
+    ),
+    (
+        "nan-dose",
+        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "nan mg/kg"')],
+        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
+        "nan mg/kg",
+    ),
+    (
+        "inf-dose",
+        [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "inf mg/kg"')],
+        "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.dose",
+        "inf mg/kg",
+    ),
     (
         "level-equal-to-the-one-before",
         [
@@ -165,7 +272,6 @@ CASES = [
         "regimens.tdxd-gastric.reductions[0].dose",
         "must be strictly below level 0",
     ),
-    # unknown molecule (a regimen or product naming a molecule that does not exist)
     (
         "regimen-unknown-molecule",
         [
@@ -178,82 +284,16 @@ CASES = [
         "unknown molecule 'margetuximabb'",
     ),
     (
-        "product-unknown-molecule",
-        [
-            (
-                '[products.margenza]\nbrand = "MARGENZA"\nmolecule = "margetuximab"',
-                '[products.margenza]\nbrand = "MARGENZA"\nmolecule = "margetuximib"',
-            )
-        ],
-        "products.margenza.molecule",
-        "unknown molecule 'margetuximib'",
-    ),
-    # duplicate name or alias
-    (
-        "alias-used-by-two-products",
-        [('aliases = ["ogivri", "trastuzumab-dkst"]', 'aliases = ["ogivri", "herzuma"]')],
-        "products.",
-        "name 'herzuma' is also used by product",
-    ),
-    (
-        "molecule-alias-is-a-brand",
-        [
-            (
-                'aliases = ["margetuximab", "margetuximab-cmkb"]',
-                'aliases = ["margetuximab", "margetuximab-cmkb", "kadcyla"]',
-            )
-        ],
-        "kadcyla",
-        "is also used by",
-    ),
-    (
         "indication-used-twice",
         [('indication = "nsclc"', 'indication = "breast"')],
         "regimens.tdxd-",
         "indication 'breast' is also used by regimen",
-    ),
-    # stated concentration vs strength / deliverable volume: 250 mg / 11 mL = 22.7 mg/mL
-    (
-        "concentration-disagrees-by-more-than-5-percent",
-        [
-            (
-                MARGENZA_VIAL + 'strength = "250 mg"\nmultiple_dose = false\n'
-                'concentration = "25 mg/mL"\ndeliverable_volume = "10 mL"',
-                MARGENZA_VIAL + 'strength = "250 mg"\nmultiple_dose = false\n'
-                'concentration = "25 mg/mL"\ndeliverable_volume = "11 mL"',
-            )
-        ],
-        "products.margenza.vials[0].concentration",
-        "disagrees with strength / deliverable volume",
-    ),
-    # unknown field, missing source
-    (
-        "unknown-product-field",
-        [
-            (
-                '[products.margenza]\nbrand = "MARGENZA"',
-                '[products.margenza]\nbrand = "MARGENZA"\ncolour = "red"',
-            )
-        ],
-        "products.margenza.colour",
-        "unknown field",
     ),
     (
         "unknown-phase-field (a typo'd dose)",
         [(MARGENZA_PHASE + 'dose = "15 mg/kg"', MARGENZA_PHASE + 'dose = "15 mg/kg"\ndoze = "1"')],
         "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.doze",
         "unknown field",
-    ),
-    (
-        "missing-product-source",
-        [
-            (
-                'form = "solution, single-dose vial (no reconstitution)"\nsource = "MARGENZA US PI §3"\n',
-                'form = "solution, single-dose vial (no reconstitution)"\n',
-            )
-        ],
-        "products.margenza.source",
-        "missing",
     ),
     (
         "missing-phase-source",
@@ -266,28 +306,9 @@ CASES = [
         "regimens.margenza-metastatic-breast.schedules.q3w.phases.standard.source",
         "missing",
     ),
-    (
-        "missing-vial-source",
-        [
-            (
-                'deliverable_volume = "10 mL"\nsource = "MARGENZA US PI §3',
-                'deliverable_volume = "10 mL"\n# source = "MARGENZA US PI §3',
-            )
-        ],
-        "products.margenza.vials[0].source",
-        "missing",
-    ),
 ]
 
-
-def broken_copy(tmp_path, edits, name="regimens.toml"):
-    text = SHIPPED.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, f"anchor not found in the shipped file: {old!r}"
-        text = text.replace(old, new, 1)
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+CASES = POLICY + MOLECULES + PRODUCTS + REGIMENS
 
 
 @pytest.mark.parametrize(
@@ -441,3 +462,11 @@ def test_a_product_missing_a_field_is_one_problem_not_a_missing_product(tmp_path
         regimens.load(path)
     assert len(info.value.problems) == 1, info.value.problems
     assert info.value.problems[0].startswith(f"{where}: missing")
+
+
+def test_policy_exclusion_by_any_drug_name(tmp_path):
+    path = broken_copy(
+        tmp_path,
+        [("round_to_vial_exclude = []", 'round_to_vial_exclude = ["KADCYLA", "t-dxd"]')],
+    )
+    assert regimens.load(path).policy.round_to_vial_exclude == ("KADCYLA", "t-dxd")
