@@ -1,0 +1,117 @@
+"""`her2dose regimens`: what the regimens file offers, as JSON or a table."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from her2dose.render.numbers import SCHEMA_VERSION, dose_value, number
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def catalogue_dict(book: Any) -> dict[str, Any]:
+    """What the regimens file offers, for `her2dose regimens --format json`."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "regimens_file": book.path,
+        "regimens_sha256": book.sha256,
+        "drugs": [
+            {
+                "drug": m.id,
+                "name": m.name,
+                "abbreviation": m.abbreviation,
+                "aliases": list(m.aliases),
+                "products": [
+                    {
+                        "product": p.id,
+                        "brand": p.brand,
+                        "vials": [
+                            {
+                                "strength_mg": number(v.strength, "mg"),
+                                "multiple_dose": v.multiple_dose,
+                                "concentration_mg_per_ml": number(v.concentration, "mg/mL"),
+                                "source": v.source,
+                            }
+                            for v in p.vials
+                        ],
+                        "source": p.source,
+                    }
+                    for p in book.products_of(m.id)
+                ],
+                "regimens": [
+                    {
+                        "regimen": r.id,
+                        "indication": r.indication,
+                        "indication_aliases": list(r.indication_aliases),
+                        "description": r.description,
+                        "basis": r.basis,
+                        "schedules": [
+                            {
+                                "schedule": s.name,
+                                "interval_days": int(s.interval.m_as("day")),
+                                "phases": [
+                                    {
+                                        "phase": ph.name,
+                                        "dose": dose_value(ph.dose, r.basis),
+                                        "dose_unit": "mg/kg" if r.basis == "per_kg" else "mg",
+                                        "infusion_first_minutes": number(ph.infusion_first, "min"),
+                                        "infusion_subsequent_minutes": number(
+                                            ph.infusion_subsequent, "min"
+                                        ),
+                                        "source": ph.source,
+                                    }
+                                    for ph in s.phases.values()
+                                ],
+                            }
+                            for s in r.schedules.values()
+                        ],
+                        "levels": [
+                            {
+                                "level": lv.level,
+                                "name": lv.name,
+                                "dose": dose_value(lv.dose, r.basis),
+                                "source": lv.source,
+                            }
+                            for lv in r.levels
+                        ],
+                        "source": r.source,
+                    }
+                    for r in book.regimens_of(m.id)
+                ],
+            }
+            for m in book.molecules.values()
+        ],
+    }
+
+
+def catalogue_json(book: Any) -> str:
+    return json.dumps(catalogue_dict(book), ensure_ascii=False, indent=2)
+
+
+def catalogue_table(book: Any, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(f"Regimens in {book.path}"), title_justify="left")
+    for column in ("drug", "products (vials)", "indication", "schedule: dose", "levels", "source"):
+        table.add_column(column)
+    for m in book.molecules.values():
+        products = ", ".join(
+            f"{p.id} ({'/'.join(str(number(v.strength, 'mg')) for v in p.vials)} mg)"
+            for p in book.products_of(m.id)
+        )
+        for r in book.regimens_of(m.id):
+            unit = "mg/kg" if r.basis == "per_kg" else "mg"
+            doses = "; ".join(
+                f"{s.name}: "
+                + ", ".join(
+                    f"{ph.name} {dose_value(ph.dose, r.basis)} {unit}" for ph in s.phases.values()
+                )
+                for s in r.schedules.values()
+            )
+            levels = " > ".join(str(dose_value(lv.dose, r.basis)) for lv in r.levels) or "—"
+            cells = (f"{m.id} ({m.abbreviation})", products, r.indication, doses, levels, r.source)
+            table.add_row(*(Text(c) for c in cells))  # data, not Rich markup
+    console.print(table)

@@ -1,0 +1,187 @@
+"""`her2dose plan` as a table: the answer block first, then warnings, then the rest."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from her2dose.render.numbers import clock, signed_unit, text_number, vial_text
+from her2dose.render.records import plan_dict
+from her2dose.render.tables import item_value_table
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from her2dose.model.plan import Plan
+
+
+def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> None:
+    """The worksheet a pharmacist reads: one table, then reminders and sources.
+
+    Every text from the regimens file or the command line goes out as rich.text.Text, never
+    as Rich markup: a '[...]' in a label sentence or a path must print as written.
+    """
+    from rich.text import Text
+
+    d = plan_dict(plan)
+    prep_known = plan.infusion.preparation is not None
+    title = f"{plan.product.brand} ({plan.molecule.name}) — {plan.regimen.indication}"
+    table = item_value_table(title)
+
+    def row(label: str, value: str, style: str = "") -> None:
+        table.add_row(label, Text(value, style=style))
+
+    row("Regimen", f"{plan.regimen.id}: {plan.regimen.description}")
+    row(
+        "Schedule",
+        f"{plan.schedule.name} (every {d['interval_days']} days), phase {plan.phase.name}",
+    )
+    if plan.level is not None:
+        row("Level", f"{plan.level.level} ({plan.level.name})")
+    if d["dose_mg_per_kg"] is not None:
+        row("Dose per kg", f"{d['dose_mg_per_kg']} mg/kg")
+    weight_kg = text_number(d["weight_kg"], "kg")
+    given = plan.request.weight.strip()
+    row(
+        "Weight",
+        weight_kg
+        if given.replace(" ", "") == weight_kg.replace(" ", "")
+        else f"{given} = {weight_kg}",
+    )
+    if d["weight_change"] is not None:
+        row("Weight change", _weight_change_text(d["weight_change"]))
+    row("Dose", text_number(d["dose_mg"], "mg"), "bold")
+    if d["rounding"] is not None:
+        row("Rounding", _rounding_text(d["rounding"]))
+    if d["open_vial"] is not None:
+        row("Opened vial", _open_vial_text(d["open_vial"]))
+    if plan.vials.counts:
+        row("Vials", vial_text(plan) + f" = {text_number(d['vial_total_mg'], 'mg')}")
+    else:
+        row("Vials", "no new vial: the whole dose comes from the opened vial")
+    leftover = f"{text_number(d['leftover_mg'], 'mg')}"
+    if d["leftover_kept"]:
+        kept = d["leftover_kept"]
+        leftover += (
+            f" (multiple-dose vial: the remainder may be kept {kept['in_use_days']} days, "
+            f"{kept['storage']})"
+        )
+    row("Leftover", leftover)
+    for r in d["reconstitution"]:
+        if r["volume_ml"] is not None:
+            row(
+                "Reconstitute",
+                f"each {r['strength_mg']} mg vial with {r['volume_ml']} mL {r['fluid']}",
+            )
+        elif r["fluid"] is None and plan.product.form.startswith("solution"):
+            row("Reconstitute", "not needed (solution)")
+        else:
+            row(
+                "Reconstitute", f"{r['strength_mg']} mg vial: volume not encoded, see product label"
+            )
+    row("Concentration", f"{d['concentration_mg_per_ml']} mg/mL")
+    row("Withdraw", text_number(d["drug_volume_ml"], "mL"), "bold")
+    if d["diluent"]:
+        row("Diluent", f"{d['diluent']}, {text_number(d['bag_volume_ml'], 'mL')} bag")
+    else:
+        row("Diluent", "not encoded: check the current prescribing information")
+    for bad in d["forbidden_diluents"]:
+        row("Do not use", bad)
+    row("Total volume", text_number(d["total_volume_ml"], "mL"))
+    row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion)")
+    row("Rate", text_number(d["rate_ml_per_h"], "mL/h"))
+    # no encoded preparation means the filter is unknown, not that none is required
+    row(
+        "Filter",
+        d["filter"]
+        or (
+            "no in-line filter requirement in the label"
+            if prep_known
+            else "not encoded: check the current prescribing information"
+        ),
+    )
+    row(
+        "Next reduction",
+        plan.next_step
+        + (f" = {text_number(d['next_level_dose_mg'], 'mg')}" if d["next_level_dose_mg"] else ""),
+    )
+    for k in d["remainders"]:
+        row("Remainder kept", _remainder_text(k))
+    row(
+        "Prepared at",
+        clock(d["prepared_at"])
+        + ("" if d["prepared_at_given"] else " (now: no --prepared-at given)"),
+    )
+    for u in d["use_by"]:
+        row("Use by", _use_by_text(u))
+    if d["use_by_not_encoded"]:
+        row("Use by", f"not encoded: {d['use_by_not_encoded']}")
+    for e in d["policy"]:
+        row("Policy", f"{e['setting']} = {e['value']} ({e['origin']}): {e['effect']}")
+    console.print(table)
+    for r in plan.reminders:
+        console.print(
+            Text.assemble((f"{r.kind}:", "bold"), " ", r.text, " ", (f"({r.source})", "dim"))
+        )
+    for note in plan.notes:
+        console.print(Text(f"note: {note}"))
+    console.print(Text(f"Sources: {'; '.join(plan.sources)}", style="dim"))
+    console.print(Text(f"Regimens file: {book_path} (sha256 {sha256})", style="dim"))
+
+
+def _rounding_text(r: dict[str, Any]) -> str:
+    how = (
+        f"vial rounding within {r['threshold_pct']}%"
+        if r["method"] == "vial"
+        else f"to the nearest {text_number(r['increment_mg'], 'mg')}"
+    )
+    return (
+        f"{how}: ordered {text_number(r['ordered_dose_mg'], 'mg')} -> "
+        f"{text_number(r['final_dose_mg'], 'mg')} ({signed_unit(r['difference_mg'], 'mg')}, "
+        f"{signed_unit(r['difference_pct'], '%')}); vials {r['vials_before']} -> "
+        f"{r['vials_after']}, saved {r['vials_saved']}"
+    )
+
+
+def _weight_change_text(w: dict[str, Any]) -> str:
+    flag = "RECALCULATE THE DOSE" if w["recalculate"] else "below the threshold"
+    return (
+        f"baseline {text_number(w['baseline_kg'], 'kg')} -> {text_number(w['current_kg'], 'kg')}: "
+        f"{signed_unit(w['change_kg'], 'kg')} ({signed_unit(w['change_pct'], '%')}), threshold "
+        f"{w['threshold_pct']}%: {flag}; {w['reason']} "
+        f"({text_number(w['weight_used_kg'], 'kg')})"
+    )
+
+
+def _open_vial_text(o: dict[str, Any]) -> str:
+    if not o["used"]:
+        return (
+            f"{text_number(o['remainder_mg'], 'mg')} in a {o['strength_mg']} mg vial opened "
+            f"{clock(o['opened'])}: EXPIRED at {clock(o['use_by'])}; not used, discard it"
+        )
+    return (
+        f"draw {text_number(o['drawn_mg'], 'mg')} ({text_number(o['drawn_ml'], 'mL')}) first "
+        f"from the {o['strength_mg']} mg vial opened {clock(o['opened'])} (use by "
+        f"{clock(o['use_by'])}); {text_number(o['left_mg'], 'mg')} left in it"
+    )
+
+
+def _remainder_text(k: dict[str, Any]) -> str:
+    which = "the opened" if k["vial"] == "opened vial" else "the new"
+    return (
+        f"{text_number(k['remainder_mg'], 'mg')} ({text_number(k['remainder_ml'], 'mL')}) in "
+        f"{which} {k['strength_mg']} mg multiple-dose vial: keep {k['storage']}, use by "
+        f"{clock(k['use_by'])} ({k['in_use_days']} days from reconstitution)"
+    )
+
+
+def _use_by_text(u: dict[str, Any]) -> str:
+    words = {"refrigerated": "refrigerated", "room_temperature": "at room temperature"}
+    start = (
+        ""
+        if u["counted_from"] == "reconstitution"
+        else " (counted here from the preparation time: later only if diluted later)"
+    )
+    return (
+        f"{u['what']}: {clock(u['use_by'])} if {words[u['storage']]} ({u['condition']}): "
+        f"{text_number(u['hold_hours'], 'h')} counted from {u['counted_from']}{start}"
+    )

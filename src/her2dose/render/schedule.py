@@ -1,0 +1,128 @@
+"""`her2dose schedule`: the dates of a course, as JSON or a table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from her2dose.render.numbers import (
+    SCHEMA_VERSION,
+    dose_words,
+    drug_title,
+    number,
+    ratio,
+    text_number,
+    traced_json,
+    vial_list,
+    vial_text,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def schedule_dict(cs: Any) -> dict[str, Any]:
+    """The documented JSON object for `her2dose schedule`. Keys and order are stable."""
+    basis = cs.regimen.basis
+    course = cs.course
+    duration_days = int(course.duration.m_as("day")) if course and course.duration else None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drug": cs.molecule.id,
+        "drug_name": cs.molecule.name,
+        "product": cs.product.id if cs.product else None,
+        "brand": cs.product.brand if cs.product else None,
+        "regimen": cs.regimen.id,
+        "indication": cs.regimen.indication,
+        "schedule": cs.shape.name,
+        "chemotherapy": cs.shape.chemotherapy,
+        "start": cs.start.isoformat(),
+        "level": cs.level.level if cs.level is not None else None,
+        "course": (
+            {
+                "cycles": course.cycles,
+                "weeks": duration_days // 7 if duration_days is not None else None,
+                "until": course.until,
+                "limit": course.limit,
+                "source": course.source,
+            }
+            if course is not None
+            else None
+        ),
+        "requested_cycles": cs.request.cycles,
+        "requested_weeks": cs.request.weeks,
+        "weight_input": cs.request.weight,
+        "weight_kg": number(cs.weight, "kg"),
+        "doses": [
+            {
+                "number": d.number,
+                "date": d.date.isoformat(),
+                "weekday": d.weekday,
+                "week": d.week,
+                "day": d.day,
+                "schedule": d.schedule.name,
+                "interval_days": int(d.schedule.interval.m_as("day")),
+                "phase": d.phase.name,
+                "dose": dose_words(d.dose_rate, basis),
+                "dose_mg_per_kg": ratio(d.dose_rate) if basis == "per_kg" else None,
+                "dose_mg": number(d.plan.dose, "mg") if d.plan else None,
+                "vials": vial_list(d.plan),
+                "infusion": d.infusion,
+                "infusion_minutes": number(d.plan.infusion.minutes, "min") if d.plan else None,
+            }
+            for d in cs.doses
+        ],
+        "end": cs.end,
+        "warnings": list(cs.warnings),
+        "notes": list(cs.notes),
+        "sources": list(cs.sources),
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def schedule_json(cs: Any, book_path: str, sha256: str) -> str:
+    return traced_json(schedule_dict(cs), book_path, sha256)
+
+
+def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> None:
+    from rich.table import Table
+
+    d = schedule_dict(cs)
+    shape = cs.shape.name + (f" with {cs.shape.chemotherapy}" if cs.shape.chemotherapy else "")
+    title = (
+        f"{drug_title(cs.molecule, cs.product)} — {cs.regimen.indication}, {shape}, "
+        f"from {d['start']}"
+    )
+    table = Table(title=title, title_justify="left")
+    columns = ["#", "date", "weekday", "week", "schedule", "phase", "dose"]
+    if cs.weight is not None:
+        columns += ["mg", "vials", "minutes"]
+    for column in columns:
+        table.add_column(
+            column, no_wrap=True, justify="right" if column in ("#", "week", "mg") else "left"
+        )
+    for dose, row in zip(cs.doses, d["doses"], strict=True):
+        cells = [
+            str(row["number"]),
+            row["date"],
+            row["weekday"],
+            str(row["week"]),
+            row["schedule"],
+            row["phase"],
+            row["dose"],
+        ]
+        if cs.weight is not None:
+            cells += [
+                text_number(row["dose_mg"]),
+                vial_text(dose.plan),
+                f"{row['infusion_minutes']}" + (" (first)" if row["infusion"] == "first" else ""),
+            ]
+        table.add_row(*cells)
+    console.print(table)
+    console.print(cs.end, highlight=False)
+    if cs.weight is not None:
+        console.print(f"Weight: {text_number(d['weight_kg'], 'kg')}", highlight=False)
+    for note in cs.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print(f"[dim]Sources: {'; '.join(cs.sources)}[/dim]", highlight=False)
+    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
