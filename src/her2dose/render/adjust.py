@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from her2dose.render.numbers import SCHEMA_VERSION, number, plain, ratio, text_number, traced_json
-from her2dose.render.tables import item_value_table
+from her2dose.render.tables import Sheet, footer, warnings_block
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -133,57 +133,57 @@ def adjustment_json(adj: Any, book_path: str, sha256: str) -> str:
 
 
 def adjustment_table(adj: Any, console: Console, book_path: str, sha256: str) -> None:
+    adjustment_sheet(adj, book_path, sha256).print(console)
+
+
+def adjustment_sheet(adj: Any, book_path: str, sha256: str) -> Sheet:
     d = adjustment_dict(adj)
-    title = f"{adj.molecule.name} — {adj.regimen.indication}: {adj.event.name}"
-    out = item_value_table(title)
+    out = Sheet()
+    out.title(f"{adj.molecule.name} for {adj.regimen.indication}: {adj.event.name}")
+    if adj.rule is not None:
+        result = d["result_text"] and _outcome_line(
+            {"text": d["result_text"], "dose_mg": d["result_mg"]}
+        )
+        action = d["action_text"] + (f" until {d['until']}" if d["until"] else "")
+        out.row("Action", action, "bold")
+        out.row("Result", result or "depends on the condition below", "bold")
+        if len(adj.outcomes) > 1:
+            for o in d["outcomes"]:
+                head = "otherwise" if o["condition"] == "otherwise" else f"if {o['condition']}"
+                out.row("Then", f"{head}: {_outcome_line(o)}")
+        if d["follow_up"]:
+            out.row("Also", d["follow_up"])
+    else:
+        out.row("Result", d["message"], "bold")
+        if adj.not_encoded is not None:
+            out.row("Why", adj.not_encoded.reason)
     typed = adj.request.event
-    out.add_row("Event", adj.event.name + (f" (typed '{typed}')" if typed != adj.event.id else ""))
+    out.row("Event", adj.event.name + (f" (typed '{typed}')" if typed != adj.event.id else ""))
     if d["grade"] is not None:
-        out.add_row("Grade", str(d["grade"]))
+        out.row("Grade", str(d["grade"]))
     lvef = _lvef_words(adj.lvef)
     if lvef:
-        out.add_row("LVEF", lvef)
+        out.row("LVEF", lvef)
     if d["resolved_days"] is not None:
-        out.add_row("Resolved after", f"{d['resolved_days']} days from onset")
+        out.row("Resolved after", f"{d['resolved_days']} days from onset")
     if adj.level is not None:
         level = f"{d['level']} ({d['level_name']}"
         level += f", {d['level_mg_per_kg']} mg/kg" if d["level_mg_per_kg"] is not None else ""
         level += f" = {text_number(d['level_dose_mg'], 'mg')}" if d["level_dose_mg"] else ""
-        out.add_row("Current level", level + ")")
+        out.row("Current level", level + ")")
     if d["criterion"]:
-        out.add_row("Label row", d["criterion"])
-    if adj.rule is not None:
-        action = d["action_text"] + (f" until {d['until']}" if d["until"] else "")
-        out.add_row("Action", action)
-        if len(adj.outcomes) > 1:
-            for o in d["outcomes"]:
-                head = "otherwise" if o["condition"] == "otherwise" else f"if {o['condition']}"
-                out.add_row("Then", f"{head}: {_outcome_line(o)}")
-        result = d["result_text"] and _outcome_line(
-            {
-                "text": d["result_text"],
-                "dose_mg": d["result_mg"],
-            }
-        )
-        out.add_row("Result", f"[bold]{result or 'depends on the condition above'}[/bold]")
-        if d["follow_up"]:
-            out.add_row("Also", d["follow_up"])
-        out.add_row("Label", d["label"])
-    else:
-        out.add_row("Result", f"[bold]{d['message']}[/bold]")
-        if adj.not_encoded is not None:
-            out.add_row("Why", adj.not_encoded.reason)
-    out.add_row("Source", d["source"])
-    console.print(out)
+        out.row("Label row", d["criterion"])
+    if adj.rule is not None and d["label"]:
+        out.row("Label", d["label"])
+    warnings_block(out, adj.warnings)
+    out.gap()
     if d["no_re_escalation"]:
-        rule = d["no_re_escalation"]
-        console.print(
-            f"[bold]no re-escalation:[/bold] {rule['text']} [dim]({rule['source']})[/dim]",
-            highlight=False,
-        )
+        out.line(("no re-escalation: ", "bold"), d["no_re_escalation"]["text"])
     for note in adj.notes:
-        console.print(f"note: {note}", highlight=False)
-    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+        out.line(f"note: {note}")
+    no_re = d["no_re_escalation"]["source"] if d["no_re_escalation"] else None
+    footer(out, (d["source"], no_re), book_path, sha256)
+    return out
 
 
 def _outcome_line(o: dict[str, Any]) -> str:

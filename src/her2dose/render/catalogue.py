@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from her2dose.render.numbers import SCHEMA_VERSION, dose_value, number
+from her2dose.render.numbers import SCHEMA_VERSION, dose_value, number, text_number
+from her2dose.render.tables import Sheet
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -91,27 +92,34 @@ def catalogue_json(book: Any) -> str:
 
 
 def catalogue_table(book: Any, console: Console) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    catalogue_sheet(book).print(console)
 
-    table = Table(title=Text(f"Regimens in {book.path}"), title_justify="left")
-    for column in ("drug", "products (vials)", "indication", "schedule: dose", "levels", "source"):
-        table.add_column(column)
+
+def catalogue_sheet(book: Any) -> Sheet:
+    """One block per drug: its products and vials, then one row per indication with the
+    words to type (--indication) and its doses. Names, never internal ids."""
+    out = Sheet()
+    out.title(f"Regimens in {book.path}")
     for m in book.molecules.values():
-        products = ", ".join(
-            f"{p.id} ({'/'.join(str(number(v.strength, 'mg')) for v in p.vials)} mg)"
-            for p in book.products_of(m.id)
-        )
+        out.gap()
+        name = m.name + (f" ({m.abbreviation})" if m.abbreviation else "")
+        out.line((name, "bold"))
+        for p in book.products_of(m.id):
+            vials = ", ".join(f"{text_number(number(v.strength, 'mg'))} mg" for v in p.vials)
+            out.row(p.brand, f"vials {vials}; type '{p.id}'")
         for r in book.regimens_of(m.id):
             unit = "mg/kg" if r.basis == "per_kg" else "mg"
             doses = "; ".join(
                 f"{s.name}: "
                 + ", ".join(
-                    f"{ph.name} {dose_value(ph.dose, r.basis)} {unit}" for ph in s.phases.values()
+                    f"{ph.name} {text_number(dose_value(ph.dose, r.basis))} {unit}"
+                    for ph in s.phases.values()
                 )
                 for s in r.schedules.values()
             )
-            levels = " > ".join(str(dose_value(lv.dose, r.basis)) for lv in r.levels) or "—"
-            cells = (f"{m.id} ({m.abbreviation})", products, r.indication, doses, levels, r.source)
-            table.add_row(*(Text(c) for c in cells))  # data, not Rich markup
-    console.print(table)
+            levels = " > ".join(text_number(dose_value(lv.dose, r.basis)) for lv in r.levels)
+            text = f"--indication {r.indication}: {doses}"
+            if levels:
+                text += f"; levels {levels} {unit}"
+            out.row("", text)
+    return out

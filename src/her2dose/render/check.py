@@ -15,7 +15,7 @@ from her2dose.render.numbers import (
     text_number,
     traced_json,
 )
-from her2dose.render.tables import item_value_table
+from her2dose.render.tables import SEVERE, Sheet, footer, warnings_block
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -126,32 +126,31 @@ def dose_check_json(check: Any, book_path: str, sha256: str) -> str:
 
 
 def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) -> None:
-    from rich.table import Table
+    dose_check_sheet(check, book_path, sha256).print(console)
 
+
+def dose_check_sheet(check: Any, book_path: str, sha256: str) -> Sheet:
     d = dose_check_dict(check)
-    title = f"{check.molecule.name} — {check.regimen.indication}: dose check"
-    head = item_value_table(title)
-    head.add_row("Weight", text_number(d["weight_kg"], "kg"))
-    head.add_row("Dose checked", _ordered_words(check))
-    against = {
-        "all-levels": f"every level of {check.regimen.id}",
-        "level": f"level {check.comparisons[0].level.level} of {check.regimen.id}"
-        if check.scope == "level"
-        else "",
-        "phase": f"the {check.phase.name} dose ({check.schedule.name}) of {check.regimen.id}",
-    }[check.scope]
-    head.add_row("Compared with", against)
-    head.add_row("Tolerance", f"{d['tolerance_pct']}% ({d['tolerance_from']})")
+    out = Sheet()
+    out.title(f"{check.molecule.name} for {check.regimen.indication}: dose check")
     verdict = d["verdict"].upper().replace("-", " ")
-    head.add_row("Verdict", f"[bold]{verdict}[/bold]")
-    head.add_row("", d["message"])
-    console.print(head)
+    over = check.over_label is not None
+    out.row("Verdict", verdict, SEVERE if over else "bold")
+    out.row("", d["message"], SEVERE if over else "")
+    out.row("Dose checked", _ordered_words(check))
+    out.row("Weight", text_number(d["weight_kg"], "kg"))
+    against = {
+        "all-levels": "every dose level",
+        "level": f"level {check.comparisons[0].level.level}" if check.scope == "level" else "",
+        "phase": f"the {check.phase.name} dose ({check.schedule.name})",
+    }[check.scope]
+    out.row("Compared with", f"{against} of {check.regimen.indication}")
+    out.row("Tolerance", f"{d['tolerance_pct']}% ({d['tolerance_from']})")
+    warnings_block(out, check.warnings)
+    out.gap()
     unit = "mg/kg" if check.regimen.basis == "per_kg" else "mg"
-    rows = Table(title_justify="left")
-    for column in ("level", "name", unit, "dose", "difference", "%", "within"):
-        rows.add_column(column)
-    for c in d["comparisons"]:
-        rows.add_row(
+    rows = [
+        [
             str(c["level"]) if c["level"] is not None else "—",
             c["name"],
             text_number(c["dose_mg_per_kg"] if c["dose_mg_per_kg"] is not None else c["dose_mg"]),
@@ -159,13 +158,16 @@ def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) 
             signed(c["difference_mg"], " mg"),
             signed(c["difference_pct"], "%"),
             "yes" if c["within_tolerance"] else "no",
-        )
-    console.print(rows)
+        ]
+        for c in d["comparisons"]
+    ]
+    columns = ["level", "name", unit, "dose", "difference", "%", "within"]
+    out.grid(columns, rows, right=(0, 2, 3, 4, 5), keys=2)
     if d["max_dose_mg_per_kg"] is not None:
-        console.print(
-            f"maximum: {d['max_dose_mg_per_kg']} mg/kg [dim]({d['max_dose_source']})[/dim]",
-            highlight=False,
-        )
+        out.line(f"maximum: {d['max_dose_mg_per_kg']} mg/kg")
     for note in check.notes:
-        console.print(f"note: {note}", highlight=False)
-    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+        out.line(f"note: {note}")
+    sources = [c["source"] for c in d["comparisons"]]
+    sources += [d["max_dose_source"], d["over_label"]["source"] if d["over_label"] else None]
+    footer(out, sources, book_path, sha256)
+    return out

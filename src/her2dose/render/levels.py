@@ -14,6 +14,7 @@ from her2dose.render.numbers import (
     vial_text,
 )
 from her2dose.render.records import plan_dict
+from her2dose.render.tables import Sheet, footer, warnings_block
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -76,19 +77,22 @@ def levels_json(table: Any, book_path: str, sha256: str) -> str:
 
 
 def levels_table(table: Any, console: Console, book_path: str, sha256: str) -> None:
-    from rich.table import Table
+    levels_sheet(table, book_path, sha256).print(console)
 
+
+def levels_sheet(table: Any, book_path: str, sha256: str) -> Sheet:
     d = levels_dict(table)
     weighed = table.weight is not None
-    title = f"{table.molecule.name} — {table.regimen.indication}: dose levels"
+    out = Sheet()
+    title = f"{table.molecule.name} for {table.regimen.indication}: dose levels"
     if weighed:
         title += f" at {text_number(d['weight_kg'], 'kg')}"
         if table.product is not None:
             title += f" ({table.product.brand} vials)"
-    out = Table(title=title, title_justify="left")
+    out.title(title)
     unit = "mg/kg" if table.regimen.basis == "per_kg" else "mg"
-    for column in ("level", "name", unit, *(("dose", "vials", "withdraw") if weighed else ())):
-        out.add_column(column, no_wrap=column not in ("name", "vials"))
+    columns = ["level", "name", unit, *(("dose", "vials", "withdraw") if weighed else ())]
+    rows = []
     for row, r in zip(table.rows, d["levels"], strict=True):
         label = str(r["level"]) if r["level"] is not None else "—"
         name = r["name"] if r["level"] is not None else f"{r['name']} ({r['schedule']})"
@@ -99,33 +103,27 @@ def levels_table(table: Any, console: Console, book_path: str, sha256: str) -> N
                 vial_text(row.plan) + f" = {text_number(r['vial_total_mg'], 'mg')}",
                 text_number(r["drug_volume_ml"], "mL"),
             ]
-        out.add_row(*cells, end_section=row is table.rows[-1])
+        rows.append(cells)
+    out.grid(columns, rows, right=(0, 2, 3, 5), keys=2)
     if d["further_reduction"]:
-        out.add_row("", f"further reduction required: {d['further_reduction']}")
-    console.print(out)
+        out.line(("further reduction required: ", "bold"), d["further_reduction"])
+    if d["no_reductions"]:
+        out.line((d["no_reductions"], "bold"))
+    warnings_block(out, table.warnings)
+    out.gap()
     if d["no_re_escalation"]:
         rule = d["no_re_escalation"]
-        console.print(
-            f"[bold]no re-escalation:[/bold] {rule['text']} [dim]({rule['source']})[/dim]",
-            highlight=False,
-        )
-    if d["no_reductions"]:
-        console.print(f"[bold]{d['no_reductions']}[/bold]", highlight=False)
+        out.line(("no re-escalation: ", "bold"), rule["text"])
     if d["max_dose_mg_per_kg"] is not None:
-        console.print(
-            f"maximum: {d['max_dose_mg_per_kg']} mg/kg [dim]({d['max_dose_source']})[/dim]",
-            highlight=False,
-        )
+        out.line(f"maximum: {d['max_dose_mg_per_kg']} mg/kg")
     for note in table.notes:
-        console.print(f"note: {note}", highlight=False)
-    sources = dict.fromkeys(
-        s
-        for s in (
-            table.regimen.source,
-            *(r["source"] for r in d["levels"]),
-            d["further_reduction_source"],
-        )
-        if s
+        out.line(f"note: {note}")
+    sources = (
+        table.regimen.source,
+        *(r["source"] for r in d["levels"]),
+        d["further_reduction_source"],
+        d["no_re_escalation"]["source"] if d["no_re_escalation"] else None,
+        d["max_dose_source"],
     )
-    console.print(f"[dim]Sources: {'; '.join(sources)}[/dim]", highlight=False)
-    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+    footer(out, sources, book_path, sha256)
+    return out

@@ -15,7 +15,7 @@ from her2dose.render.numbers import (
     vial_list,
     vial_text,
 )
-from her2dose.render.tables import item_value_table
+from her2dose.render.tables import Sheet, footer, warnings_block
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -92,13 +92,20 @@ def next_json(nd: Any, book_path: str, sha256: str) -> str:
 
 
 def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
+    next_sheet(nd, book_path, sha256).print(console)
+
+
+def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
+    from rich.text import Text
+
     d = next_dict(nd)
     title = drug_title(nd.molecule, nd.product)
     if nd.fixed_dose is not None or nd.regimen is None:
         title = f"{nd.molecule.abbreviation or nd.molecule.name} ({nd.molecule.name})"
     else:
-        title += f" — {nd.regimen.indication}, {d['schedule']}"
-    table = item_value_table(title)
+        title += f" for {nd.regimen.indication}, {d['schedule']}"
+    out = Sheet()
+    out.title(title + f": next dose on {d['on']}")
     status = {
         "not-yet-due": "NOT YET DUE",
         "due": "DUE",
@@ -106,51 +113,51 @@ def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
         "not-encoded": "NOT ENCODED: check the label",
         "course-complete": "COURSE COMPLETE",
     }[nd.status]
-    table.add_row("Answer", f"[bold]{status}[/bold]: {nd.message}")
-    table.add_row(
-        "Last dose", f"{d['last_dose']} ({d['days_since_last_dose']} days before {d['on']})"
-    )
-    table.add_row(
-        "Due date",
-        f"{d['due_date']} ({d['due_weekday']}), "
-        f"{d['minimum_interval_days']} days after the last dose",
-    )
-    if nd.status == "not-yet-due":
-        table.add_row(
-            "Earliest date",
-            f"{d['earliest_date']} (in {d['days_until_due']} days; "
-            f"minimum interval {d['minimum_interval_days']} days)",
-        )
-    else:
-        table.add_row("Days late", str(d["days_late"]))
+    out.row("Answer", Text.assemble((status, "bold"), f": {nd.message}"))
     if nd.gives_dose:
         dose = d["dose"] + (f" ({d['phase']})" if d["phase"] else "")
         if d["level"] is not None:
             dose += f", level {d['level']}"
-        table.add_row("Give", f"[bold]{dose}[/bold]")
+        out.row("Give", dose, "bold")
         if nd.plan is not None:
             per = (
                 f"for {text_number(d['weight_kg'], 'kg')}"
                 if d["dose_mg_per_kg"] is not None
                 else "flat dose, whatever the weight"
             )
-            table.add_row("Dose", f"[bold]{text_number(d['dose_mg'], 'mg')}[/bold] {per}")
-            table.add_row("Vials", vial_text(nd.plan))
-            table.add_row(
+            out.row("Dose", Text.assemble((text_number(d["dose_mg"], "mg"), "bold"), f" {per}"))
+            out.row("Vials", vial_text(nd.plan))
+            out.row(
                 "Infusion",
-                f"{d['infusion_minutes']} min ({d['infusion']} infusion), "
+                f"{d['infusion_minutes']} min ({d['infusion']} infusion) at "
                 f"{text_number(d['rate_ml_per_h'], 'mL/h')}",
             )
         if nd.fixed_dose is not None:
-            table.add_row("Volume", f"{text_number(d['volume_ml'], 'mL')}, ready to use")
-            table.add_row("Injection", f"subcutaneous, about {d['injection_minutes']} min")
-        table.add_row("Next due", d["next_due_date"] or "none: the course ends")
+            out.row("Volume", f"{text_number(d['volume_ml'], 'mL')}, ready to use")
+            out.row("Injection", f"subcutaneous, about {d['injection_minutes']} min")
+    out.row("Last dose", f"{d['last_dose']} ({d['days_since_last_dose']} days before {d['on']})")
+    out.row(
+        "Due date",
+        f"{d['due_date']} ({d['due_weekday']}), "
+        f"{d['minimum_interval_days']} days after the last dose",
+    )
+    if nd.status == "not-yet-due":
+        out.row(
+            "Earliest date",
+            f"{d['earliest_date']} (in {d['days_until_due']} days; "
+            f"minimum interval {d['minimum_interval_days']} days)",
+        )
+    else:
+        out.row("Days late", str(d["days_late"]))
+    if nd.gives_dose:
+        out.row("Next due", d["next_due_date"] or "none: the course ends")
     if d["rule"] and nd.status != "not-encoded":  # a not-encoded answer is the rule itself
-        table.add_row("Label rule", d["rule"])
-    console.print(table)
+        out.row("Label rule", d["rule"])
+    warnings_block(out, nd.warnings)
+    out.gap()
     for r in nd.reminders:
-        console.print(f"[bold]{r.kind}:[/bold] {r.text} [dim]({r.source})[/dim]", highlight=False)
+        out.line((f"{r.kind}: ", "bold"), r.text)
     for note in nd.notes:
-        console.print(f"note: {note}", highlight=False)
-    console.print(f"[dim]Sources: {'; '.join(nd.sources)}[/dim]", highlight=False)
-    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+        out.line(f"note: {note}")
+    footer(out, nd.sources, book_path, sha256)
+    return out

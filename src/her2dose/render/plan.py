@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from her2dose.render.numbers import clock, signed_unit, text_number, vial_text
 from her2dose.render.records import plan_dict
-from her2dose.render.tables import item_value_table
+from her2dose.render.tables import Sheet, is_severe, sources_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -14,58 +14,63 @@ if TYPE_CHECKING:
     from her2dose.model.plan import Plan
 
 
-def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> None:
-    """The worksheet a pharmacist reads: one table, then reminders and sources.
+def plan_table(
+    plan: Plan, console: Console, book_path: str, sha256: str, *, details: bool = False
+) -> None:
+    """The worksheet a pharmacist reads, the answer first: about 15 lines from drug to
+    filter, then any warning, the do-not lines, use-by times, reminders and one short
+    sources line. `details` adds everything else the plan holds (regimen description,
+    concentration, next reduction, policy, every source in full).
 
     Every text from the regimens file or the command line goes out as rich.text.Text, never
     as Rich markup: a '[...]' in a label sentence or a path must print as written.
     """
-    from rich.text import Text
+    plan_sheet(plan, book_path, sha256, details=details).print(console)
 
+
+def plan_sheet(plan: Plan, book_path: str, sha256: str, *, details: bool = False) -> Sheet:
     d = plan_dict(plan)
     prep_known = plan.infusion.preparation is not None
-    title = f"{plan.product.brand} ({plan.molecule.name}) — {plan.regimen.indication}"
-    table = item_value_table(title)
-
-    def row(label: str, value: str, style: str = "") -> None:
-        table.add_row(label, Text(value, style=style))
-
-    row("Regimen", f"{plan.regimen.id}: {plan.regimen.description}")
-    row(
-        "Schedule",
-        f"{plan.schedule.name} (every {d['interval_days']} days), phase {plan.phase.name}",
-    )
+    out = Sheet()
+    row = out.row
+    out.title(f"{plan.product.brand} ({plan.molecule.name}) for {plan.regimen.indication}")
+    regimen = f"every {d['interval_days']} days ({plan.schedule.name})"
+    if len(plan.schedule.phases) > 1:
+        regimen += f", {plan.phase.name} dose"
     if plan.level is not None:
-        row("Level", f"{plan.level.level} ({plan.level.name})")
-    if d["dose_mg_per_kg"] is not None:
-        row("Dose per kg", f"{d['dose_mg_per_kg']} mg/kg")
-    weight_kg = text_number(d["weight_kg"], "kg")
-    given = plan.request.weight.strip()
-    row(
-        "Weight",
-        weight_kg
-        if given.replace(" ", "") == weight_kg.replace(" ", "")
-        else f"{given} = {weight_kg}",
-    )
+        regimen += f", level {plan.level.level} ({plan.level.name})"
+    row("Regimen", regimen)
+    if details:
+        row("Indication", plan.regimen.description)
+    row("Weight used", _weight_text(plan, d))
     if d["weight_change"] is not None:
         row("Weight change", _weight_change_text(d["weight_change"]))
-    row("Dose", text_number(d["dose_mg"], "mg"), "bold")
+    dose = text_number(d["dose_mg"], "mg")
+    if d["dose_mg_per_kg"] is not None and d["rounding"] is None:
+        dose += f" ({d['dose_mg_per_kg']} mg/kg x {text_number(d['weight_kg'], 'kg')})"
+    elif d["dose_mg_per_kg"] is not None:
+        dose += f" ({d['dose_mg_per_kg']} mg/kg, rounded)"
+    else:
+        dose += " (flat dose)"
+    row("Dose", dose, "bold")
     if d["rounding"] is not None:
         row("Rounding", _rounding_text(d["rounding"]))
     if d["open_vial"] is not None:
         row("Opened vial", _open_vial_text(d["open_vial"]))
     if plan.vials.counts:
-        row("Vials", vial_text(plan) + f" = {text_number(d['vial_total_mg'], 'mg')}")
+        vials = vial_text(plan) + f" = {text_number(d['vial_total_mg'], 'mg')}"
+        vials += f" ({text_number(d['leftover_mg'], 'mg')} left over)"
     else:
-        row("Vials", "no new vial: the whole dose comes from the opened vial")
-    leftover = f"{text_number(d['leftover_mg'], 'mg')}"
-    if d["leftover_kept"]:
+        vials = "no new vial: the whole dose comes from the opened vial"
+    row("Vials", vials)
+    if details and d["leftover_kept"]:
         kept = d["leftover_kept"]
-        leftover += (
-            f" (multiple-dose vial: the remainder may be kept {kept['in_use_days']} days, "
-            f"{kept['storage']})"
+        row(
+            "Leftover",
+            f"multiple-dose vial: the remainder may be kept {kept['in_use_days']} days, "
+            f"{kept['storage']}",
         )
-    row("Leftover", leftover)
+    concentration = f"{d['concentration_mg_per_ml']} mg/mL"
     for r in d["reconstitution"]:
         if r["volume_ml"] is not None:
             row(
@@ -73,22 +78,23 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
                 f"each {r['strength_mg']} mg vial with {r['volume_ml']} mL {r['fluid']}",
             )
         elif r["fluid"] is None and plan.product.form.startswith("solution"):
-            row("Reconstitute", "not needed (solution)")
+            row("Reconstitute", f"not needed (solution, {concentration})")
         else:
             row(
                 "Reconstitute", f"{r['strength_mg']} mg vial: volume not encoded, see product label"
             )
-    row("Concentration", f"{d['concentration_mg_per_ml']} mg/mL")
-    row("Withdraw", text_number(d["drug_volume_ml"], "mL"), "bold")
+    row("Withdraw", text_number(d["drug_volume_ml"], "mL") + f" ({concentration})", "bold")
     if d["diluent"]:
         row("Diluent", f"{d['diluent']}, {text_number(d['bag_volume_ml'], 'mL')} bag")
     else:
         row("Diluent", "not encoded: check the current prescribing information")
-    for bad in d["forbidden_diluents"]:
-        row("Do not use", bad)
     row("Total volume", text_number(d["total_volume_ml"], "mL"))
-    row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion)")
-    row("Rate", text_number(d["rate_ml_per_h"], "mL/h"))
+    row(
+        "Infusion",
+        f"{d['infusion_minutes']} min ({d['infusion']} infusion) at "
+        f"{text_number(d['rate_ml_per_h'], 'mL/h')}",
+        "bold",
+    )
     # no encoded preparation means the filter is unknown, not that none is required
     row(
         "Filter",
@@ -99,33 +105,59 @@ def plan_table(plan: Plan, console: Console, book_path: str, sha256: str) -> Non
             else "not encoded: check the current prescribing information"
         ),
     )
-    row(
-        "Next reduction",
-        plan.next_step
-        + (f" = {text_number(d['next_level_dose_mg'], 'mg')}" if d["next_level_dose_mg"] else ""),
-    )
-    for k in d["remainders"]:
-        row("Remainder kept", _remainder_text(k))
+    if details:
+        row(
+            "Next reduction",
+            plan.next_step
+            + (
+                f" = {text_number(d['next_level_dose_mg'], 'mg')}"
+                if d["next_level_dose_mg"]
+                else ""
+            ),
+        )
+    for e in d["policy"]:
+        row("Policy", f"{e['setting']} = {e['value']} ({e['origin']}): {e['effect']}")
+    out.gap()
+    for warning in plan.warnings:
+        out.warning(warning, severe=is_severe(warning))
+    for bad in d["forbidden_diluents"]:
+        out.line(("Do not use ", "bold"), bad)
+    for r in plan.reminders:
+        if r.kind == "do not substitute":
+            out.line(r.text, *_source(r.source, details))
+    out.gap()
     row(
         "Prepared at",
         clock(d["prepared_at"])
         + ("" if d["prepared_at_given"] else " (now: no --prepared-at given)"),
     )
     for u in d["use_by"]:
-        row("Use by", _use_by_text(u))
+        row("Use by", _use_by_text(u, details, d["prepared_at"]))
     if d["use_by_not_encoded"]:
         row("Use by", f"not encoded: {d['use_by_not_encoded']}")
-    for e in d["policy"]:
-        row("Policy", f"{e['setting']} = {e['value']} ({e['origin']}): {e['effect']}")
-    console.print(table)
+    for k in d["remainders"]:
+        row("Remainder kept", _remainder_text(k))
+    out.gap()
     for r in plan.reminders:
-        console.print(
-            Text.assemble((f"{r.kind}:", "bold"), " ", r.text, " ", (f"({r.source})", "dim"))
-        )
+        if r.kind != "do not substitute":
+            out.line((f"{r.kind}: ", "bold"), r.text, *_source(r.source, details))
     for note in plan.notes:
-        console.print(Text(f"note: {note}"))
-    console.print(Text(f"Sources: {'; '.join(plan.sources)}", style="dim"))
-    console.print(Text(f"Regimens file: {book_path} (sha256 {sha256})", style="dim"))
+        out.line(f"note: {note}")
+    out.line(("Sources: " + sources_text(plan.sources, details), "dim"))
+    out.line((f"Regimens file: {book_path} (sha256 {sha256})", "dim"))
+    return out
+
+
+def _source(source: str, details: bool) -> tuple[tuple[str, str], ...]:
+    return ((f" ({source})", "dim"),) if details else ()
+
+
+def _weight_text(plan: Plan, d: dict[str, Any]) -> str:
+    weight_kg = text_number(d["weight_kg"], "kg")
+    given = plan.request.weight.strip()
+    if given.replace(" ", "") == weight_kg.replace(" ", ""):
+        return weight_kg
+    return f"{weight_kg} (typed '{given}')"
 
 
 def _rounding_text(r: dict[str, Any]) -> str:
@@ -174,14 +206,18 @@ def _remainder_text(k: dict[str, Any]) -> str:
     )
 
 
-def _use_by_text(u: dict[str, Any]) -> str:
+def _use_by_text(u: dict[str, Any], details: bool, prepared_at: str | None) -> str:
     words = {"refrigerated": "refrigerated", "room_temperature": "at room temperature"}
-    start = (
-        ""
-        if u["counted_from"] == "reconstitution"
-        else " (counted here from the preparation time: later only if diluted later)"
+    hold = text_number(u["hold_hours"], "h")
+    if not details:
+        when = clock(u["use_by"])
+        if prepared_at and u["use_by"] and u["use_by"][16:] == prepared_at[16:]:
+            when = when[:16]  # the offset is the one on the "Prepared at" line
+        return f"{u['what']}: {when} if {words[u['storage']]} ({hold})"
+    text = (
+        f"{u['what']}: {clock(u['use_by'])} if {words[u['storage']]} ({u['condition']}), "
+        f"{hold} from {u['counted_from']}"
     )
-    return (
-        f"{u['what']}: {clock(u['use_by'])} if {words[u['storage']]} ({u['condition']}): "
-        f"{text_number(u['hold_hours'], 'h')} counted from {u['counted_from']}{start}"
-    )
+    if u["counted_from"] != "reconstitution":
+        text += " (counted here from the preparation time: later only if diluted later)"
+    return text

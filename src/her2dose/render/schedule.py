@@ -15,6 +15,7 @@ from her2dose.render.numbers import (
     vial_list,
     vial_text,
 )
+from her2dose.render.tables import Sheet, footer, warnings_block
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -85,22 +86,32 @@ def schedule_json(cs: Any, book_path: str, sha256: str) -> str:
 
 
 def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> None:
-    from rich.table import Table
+    schedule_sheet(cs, book_path, sha256).print(console)
 
+
+def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
     d = schedule_dict(cs)
     shape = cs.shape.name + (f" with {cs.shape.chemotherapy}" if cs.shape.chemotherapy else "")
-    title = (
-        f"{drug_title(cs.molecule, cs.product)} — {cs.regimen.indication}, {shape}, "
+    out = Sheet()
+    out.title(
+        f"{drug_title(cs.molecule, cs.product)} for {cs.regimen.indication}, {shape}, "
         f"from {d['start']}"
     )
-    table = Table(title=title, title_justify="left")
+    if cs.weight is not None:
+        out.row("Weight", text_number(d["weight_kg"], "kg"))
+    out.row(
+        "Doses",
+        f"{len(d['doses'])}, {d['doses'][0]['date']} to {d['doses'][-1]['date']}"
+        if d["doses"]
+        else "none",
+    )
+    out.row("Course", cs.end)
+    warnings_block(out, cs.warnings)
+    out.gap()
     columns = ["#", "date", "weekday", "week", "schedule", "phase", "dose"]
     if cs.weight is not None:
         columns += ["mg", "vials", "minutes"]
-    for column in columns:
-        table.add_column(
-            column, no_wrap=True, justify="right" if column in ("#", "week", "mg") else "left"
-        )
+    rows = []
     for dose, row in zip(cs.doses, d["doses"], strict=True):
         cells = [
             str(row["number"]),
@@ -117,12 +128,10 @@ def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> No
                 vial_text(dose.plan),
                 f"{row['infusion_minutes']}" + (" (first)" if row["infusion"] == "first" else ""),
             ]
-        table.add_row(*cells)
-    console.print(table)
-    console.print(cs.end, highlight=False)
-    if cs.weight is not None:
-        console.print(f"Weight: {text_number(d['weight_kg'], 'kg')}", highlight=False)
+        rows.append(cells)
+    out.grid(columns, rows, right=(0, 3, 7), keys=2)
+    out.gap()
     for note in cs.notes:
-        console.print(f"note: {note}", highlight=False)
-    console.print(f"[dim]Sources: {'; '.join(cs.sources)}[/dim]", highlight=False)
-    console.print(f"[dim]Regimens file: {book_path} (sha256 {sha256})[/dim]", highlight=False)
+        out.line(f"note: {note}")
+    footer(out, cs.sources, book_path, sha256)
+    return out
