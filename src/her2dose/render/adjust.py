@@ -164,6 +164,8 @@ def adjustment_sheet(adj: Any, book_path: str, sha256: str) -> Sheet:
     lvef = _lvef_words(adj.lvef)
     if lvef:
         out.row("LVEF", lvef)
+    if d["weight_kg"] is not None:
+        out.row("Weight", text_number(d["weight_kg"], "kg"))
     if d["resolved_days"] is not None:
         out.row("Resolved after", f"{d['resolved_days']} days from onset")
     if adj.level is not None:

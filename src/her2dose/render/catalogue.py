@@ -105,21 +105,42 @@ def catalogue_sheet(book: Any) -> Sheet:
         name = m.name + (f" ({m.abbreviation})" if m.abbreviation else "")
         out.line((name, "bold"))
         for p in book.products_of(m.id):
-            vials = ", ".join(f"{text_number(number(v.strength, 'mg'))} mg" for v in p.vials)
+            vials = ", ".join(
+                f"{text_number(number(v.strength, 'mg'))} mg"
+                + (
+                    f" (withdrawn at {text_number(number(v.concentration, 'mg/mL'))} mg/mL)"
+                    if v.concentration is not None
+                    else ""
+                )
+                for v in p.vials
+            )
             out.row(p.brand, f"vials {vials}; type '{p.id}'")
         for r in book.regimens_of(m.id):
             unit = "mg/kg" if r.basis == "per_kg" else "mg"
             doses = "; ".join(
-                f"{s.name}: "
+                f"{s.name} (every {int(s.interval.m_as('day'))} days): "
                 + ", ".join(
-                    f"{ph.name} {text_number(dose_value(ph.dose, r.basis))} {unit}"
+                    f"{ph.name} {text_number(dose_value(ph.dose, r.basis))} {unit}" + _minutes(ph)
                     for ph in s.phases.values()
                 )
                 for s in r.schedules.values()
             )
-            levels = " > ".join(text_number(dose_value(lv.dose, r.basis)) for lv in r.levels)
+            levels = " > ".join(
+                f"{text_number(dose_value(lv.dose, r.basis))} ({lv.level})" for lv in r.levels
+            )
             text = f"--indication {r.indication}: {doses}"
             if levels:
                 text += f"; levels {levels} {unit}"
             out.row("", text)
     return out
+
+
+def _minutes(phase: Any) -> str:
+    """' over 90/30 min': the first and later infusion times, as encoded."""
+    first = number(phase.infusion_first, "min")
+    later = number(phase.infusion_subsequent, "min")
+    if first is None and later is None:
+        return ""
+    if later is None or later == first:
+        return f" over {text_number(first)} min"
+    return f" over {text_number(first)}/{text_number(later)} min"

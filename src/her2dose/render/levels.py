@@ -91,7 +91,7 @@ def levels_sheet(table: Any, book_path: str, sha256: str) -> Sheet:
             title += f" ({table.product.brand} vials)"
     out.title(title)
     unit = "mg/kg" if table.regimen.basis == "per_kg" else "mg"
-    columns = ["level", "name", unit, *(("dose", "vials", "withdraw") if weighed else ())]
+    columns = ["level", "name", unit, *(("dose", "vials", "withdraw", "total") if weighed else ())]
     rows = []
     for row, r in zip(table.rows, d["levels"], strict=True):
         label = str(r["level"]) if r["level"] is not None else "—"
@@ -100,11 +100,14 @@ def levels_sheet(table: Any, book_path: str, sha256: str) -> Sheet:
         if weighed:
             cells += [
                 text_number(r["dose_mg"], "mg"),
-                vial_text(row.plan) + f" = {text_number(r['vial_total_mg'], 'mg')}",
+                vial_text(row.plan)
+                + f" = {text_number(r['vial_total_mg'], 'mg')}"
+                + f" ({text_number(r['leftover_mg'], 'mg')} left)",
                 text_number(r["drug_volume_ml"], "mL"),
+                text_number(r["total_volume_ml"], "mL"),
             ]
         rows.append(cells)
-    out.grid(columns, rows, right=(0, 2, 3, 5), keys=2)
+    out.grid(columns, rows, right=(0, 2, 3, 5, 6), keys=2, wrap=(1, 4))
     if d["further_reduction"]:
         out.line(("further reduction required: ", "bold"), d["further_reduction"])
     if d["no_reductions"]:

@@ -148,7 +148,7 @@ def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
             f"minimum interval {d['minimum_interval_days']} days)",
         )
     else:
-        out.row("Days late", str(d["days_late"]))
+        out.row("Days late", f"{d['days_late']} (days until due: {d['days_until_due']})")
     if nd.gives_dose:
         out.row("Next due", d["next_due_date"] or "none: the course ends")
     if d["rule"] and nd.status != "not-encoded":  # a not-encoded answer is the rule itself

@@ -108,7 +108,7 @@ def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
     out.row("Course", cs.end)
     warnings_block(out, cs.warnings)
     out.gap()
-    columns = ["#", "date", "weekday", "week", "schedule", "phase", "dose"]
+    columns = ["#", "date", "weekday", "week", "day", "schedule", "phase", "dose"]
     if cs.weight is not None:
         columns += ["mg", "vials", "minutes"]
     rows = []
@@ -118,7 +118,8 @@ def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
             row["date"],
             row["weekday"],
             str(row["week"]),
-            row["schedule"],
+            str(row["day"]),
+            f"{row['schedule']} (every {row['interval_days']} days)",
             row["phase"],
             row["dose"],
         ]
@@ -129,7 +130,7 @@ def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
                 f"{row['infusion_minutes']}" + (" (first)" if row["infusion"] == "first" else ""),
             ]
         rows.append(cells)
-    out.grid(columns, rows, right=(0, 3, 7), keys=2)
+    out.grid(columns, rows, right=(0, 3, 4, 8), keys=2)
     out.gap()
     for note in cs.notes:
         out.line(f"note: {note}")

@@ -38,6 +38,7 @@ class Grid:
     rows: list[list[Cell]]
     right: frozenset[int] = frozenset()
     keys: int = 1  # leading cells that head a row's block when the grid is stacked
+    wrap: frozenset[int] = frozenset()  # columns that may wrap at spaces to fit the line
 
 
 @dataclass
@@ -69,8 +70,17 @@ class Sheet:
         rows: list[list[Cell]],
         right: tuple[int, ...] = (),
         keys: int = 1,
+        wrap: tuple[int, ...] = (),
     ) -> None:
-        self.blocks.append(("grid", Grid(columns, rows, frozenset(right), keys)))
+        n = len(columns)
+        grid = Grid(
+            columns,
+            rows,
+            frozenset(i for i in right if i < n),
+            keys,
+            frozenset(i for i in wrap if i < n),
+        )
+        self.blocks.append(("grid", grid))
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -169,14 +179,24 @@ def _grid(console: Console, grid: Grid, width: int) -> list[Text]:
             [[row[i] for i in keep] for row in cells],
             frozenset(keep.index(i) for i in grid.right if i in keep),
             grid.keys,
+            frozenset(keep.index(i) for i in grid.wrap if i in keep),
         )
         cells = grid.rows
     widths = [
         max([len(name), *(row[i].cell_len for row in cells)]) for i, name in enumerate(grid.columns)
     ]
-    if sum(widths) + len(GAP) * (len(widths) - 1) > width or any(
-        "\n" in c.plain for row in cells for c in row
-    ):
+    room = width - len(GAP) * (len(widths) - 1)
+    # wrapping columns give way, widest first, down to their longest word
+    floor = {
+        i: max([len(grid.columns[i]), *(len(w) for row in cells for w in row[i].plain.split())])
+        for i in grid.wrap
+    }
+    while sum(widths) > room:
+        shrinkable = [i for i in grid.wrap if widths[i] > floor[i]]
+        if not shrinkable:
+            break
+        widths[max(shrinkable, key=lambda i: widths[i])] -= 1
+    if sum(widths) > room or any("\n" in c.plain for row in cells for c in row):
         return out + _stacked(console, grid, cells, width)
     header = Text()
     for i, name in enumerate(grid.columns):
@@ -184,13 +204,16 @@ def _grid(console: Console, grid: Grid, width: int) -> list[Text]:
         header.append(cell + (GAP if i < len(widths) - 1 else ""), style="bold")
     out.append(header)
     for row in cells:
-        line = Text()
-        for i, cell in enumerate(row):
-            fill = " " * (widths[i] - cell.cell_len)
-            line += Text(fill) + cell if i in grid.right else cell + Text(fill)
-            if i < len(row) - 1:
-                line.append(GAP)
-        out.append(line)
+        parts = [_wrap(console, cell, widths[i]) for i, cell in enumerate(row)]
+        for n in range(max(len(p) for p in parts)):
+            line = Text()
+            for i, part in enumerate(parts):
+                cell = part[n] if n < len(part) else Text("")
+                fill = " " * (widths[i] - cell.cell_len)
+                line += Text(fill) + cell if i in grid.right else cell + Text(fill)
+                if i < len(parts) - 1:
+                    line.append(GAP)
+            out.append(line)
     return [line.rstrip() or line for line in out]
 
 
