@@ -105,7 +105,15 @@ def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
         if d["doses"]
         else "none",
     )
-    out.row("Course", cs.end)
+    if cs.course is None and cs.regimen.id in cs.end:
+        # the JSON's sentence names the regimen by its id; a reader knows it by its name
+        out.row(
+            "Course",
+            "length not encoded: check the current prescribing information; this list shows "
+            f"{len(d['doses'])} doses.",
+        )
+    else:
+        out.row("Course", cs.end)
     warnings_block(out, cs.warnings)
     out.gap()
     columns = ["#", "date", "weekday", "week", "day", "schedule", "phase", "dose"]
