@@ -12,7 +12,6 @@ per row. Rich is imported only when a sheet is printed: JSON output never loads 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +138,14 @@ def _wrapped(console: Console, text: Text, width: int) -> list[Text]:
     return [first, *(Text(INDENT) + line for line in rest)]
 
 
-def _row(console: Console, label: str, value: Text, label_width: int, width: int) -> list[Text]:
+def _row(
+    console: Console,
+    label: str,
+    value: Text,
+    label_width: int,
+    width: int,
+    min_value: int = MIN_VALUE,
+) -> list[Text]:
     from rich.text import Text
 
     value_width = width - label_width - len(GAP)
@@ -149,7 +155,7 @@ def _row(console: Console, label: str, value: Text, label_width: int, width: int
             Text(" " * (label_width + len(GAP))) + line
             for line in _wrap(console, value, value_width)
         ]
-    if len(label) > label_width or value_width < MIN_VALUE:
+    if len(label) > label_width or value_width < min_value:
         # stacked: the label on its own line, the value indented under it
         return [head, *(Text(INDENT) + line for line in _wrap(console, value, width - 2))]
     lines = _wrap(console, value, value_width)
@@ -232,7 +238,9 @@ def _stacked(console: Console, grid: Grid, cells: list[list[Text]], width: int) 
             if cell.plain:
                 out += [
                     Text(INDENT) + line
-                    for line in _row(console, name, cell, label_width, width - len(INDENT))
+                    for line in _row(
+                        console, name, cell, label_width, width - len(INDENT), min_value=12
+                    )
                 ]
     return out
 
@@ -251,9 +259,7 @@ def sources_text(sources: list[str] | tuple[str, ...], details: bool = False) ->
         return "; ".join(dict.fromkeys(sources))
     documents: dict[str, list[str]] = {}
     for source in sources:
-        text = source
-        while (shorter := _REMARK.sub("", text)) != text:
-            text = shorter
+        text = _without_long_remarks(source)
         for part in text.split(";"):
             document, _, sections = part.strip().partition(" §")
             if document:
@@ -265,9 +271,26 @@ def sources_text(sources: list[str] | tuple[str, ...], details: bool = False) ->
     )
 
 
-# a long remark in parentheses (a paraphrase of the label); short ones such as "(2013
-# label)" say which document and stay
-_REMARK = re.compile(r"\s*\([^()]{25,}\)")
+def _without_long_remarks(text: str) -> str:
+    """text without its long parenthesised remarks (a paraphrase of the label, however
+    nested); short ones such as "(2013 label)" say which document and stay."""
+    out, depth, start = [], 0, 0
+    kept_to = 0
+    for i, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0 and i + 1 - start >= LONG_REMARK:
+                out.append(text[kept_to:start].rstrip())
+                kept_to = i + 1
+    out.append(text[kept_to:])
+    return "".join(out)
+
+
+LONG_REMARK = 25  # characters, the parentheses included
 
 
 def footer(sheet: Sheet, sources: Any, book_path: str, sha256: str, details: bool = False) -> None:
