@@ -103,7 +103,7 @@ def test_table_shows_rounding_use_by_and_policy(cli, london, monkeypatch):
     assert "Rounding" in out and "ordered 388.8 mg -> 400 mg (+11.2 mg, +2.88%)" in out
     # the clocks change overnight: the use-by time says its own offset
     assert "Prepared at 2026-03-28 22:00 (UTC+00:00)" in out
-    assert "Use by diluted bag: 2026-03-29 03:00 (UTC+01:00) if at room temperature" in out
+    assert "diluted bag: 2026-03-29 03:00 (UTC+01:00) if at room temperature" in out
     assert "round_to_vial_pct = 10% (request)" in out
 
 

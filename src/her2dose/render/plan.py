@@ -131,10 +131,12 @@ def plan_sheet(plan: Plan, book_path: str, sha256: str, *, details: bool = False
         clock(d["prepared_at"])
         + ("" if d["prepared_at_given"] else " (now: no --prepared-at given)"),
     )
-    for u in d["use_by"]:
-        row("Use by", _use_by_text(u, details, d["prepared_at"]))
+    # one line per use-by time, the label said once
+    use_by = [_use_by_text(u, details, d["prepared_at"]) for u in d["use_by"]]
     if d["use_by_not_encoded"]:
-        row("Use by", f"not encoded: {d['use_by_not_encoded']}")
+        use_by.append(f"not encoded: {d['use_by_not_encoded']}")
+    for i, text in enumerate(use_by):
+        row("" if i else "Use by", text)
     for k in d["remainders"]:
         row("Remainder kept", _remainder_text(k))
     out.gap()
