@@ -4,6 +4,7 @@ table argv and its JSON argv."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -26,4 +27,12 @@ def table_argv(argv: list[str]) -> list[str]:
     return out
 
 
+def _answers(name: str) -> bool:
+    """The golden case has a result on stdout (an error case has none)."""
+    golden = json.loads((TESTS / "golden" / f"{name}.json").read_text(encoding="utf-8"))
+    return bool(golden["stdout"])
+
+
 CASES = [(name, argv) for name, argv in _golden_cases() if "--format" in argv]
+# the cases with a result (a check above the label has one, with exit code 1)
+ANSWERED = [(name, argv) for name, argv in CASES if _answers(name)]
