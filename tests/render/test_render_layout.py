@@ -140,3 +140,16 @@ def test_short_sources_keep_documents_sections_and_short_remarks():
         "ENHERTU US PI §2.2, §3; NDC 65597-406-01; KADCYLA US PI (2013 label); ENHERTU EU SmPC §6.6"
     )
     assert tables.sources_text(sources, details=True) == "; ".join(sources)
+
+
+def test_a_long_sheet_says_its_warnings_again_at_the_end():
+    sheet = Sheet()
+    sheet.row("Dose", "388.8 mg")
+    sheet.warning("weight outside the usual range")
+    short = render(sheet).splitlines()
+    assert short.count("warning: weight outside the usual range") == 1
+    for n in range(tables.LONG):
+        sheet.line(f"reminder {n}")
+    lines = render(sheet).splitlines()
+    assert lines.count("warning: weight outside the usual range") == 2
+    assert lines[-1] == "warning: weight outside the usual range"

@@ -58,7 +58,9 @@ def _stderr(message: str) -> None:
 
 
 def _fail(error: Her2DoseError) -> NoReturn:
-    _stderr(f"error: {error}")
+    # red on a terminal; click drops the colour when stderr is not one, NO_COLOR here
+    color = False if os.environ.get("NO_COLOR") else None
+    typer.secho(f"error: {error}", err=True, fg="red", color=color)
     raise typer.Exit(int(error.exit_code))
 
 
@@ -114,7 +116,6 @@ def emit(result, output_format: "TableOrJson", book: "RegimenBook", as_json, as_
 
 
 def warn(messages: list[str] | tuple[str, ...]) -> None:
-    # yellow on a terminal; click drops the colour when stderr is not one, NO_COLOR here
     color = False if os.environ.get("NO_COLOR") else None
     for message in messages:
         typer.secho(f"warning: {message}", err=True, fg="yellow", color=color)

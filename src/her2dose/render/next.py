@@ -147,6 +147,7 @@ def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
             f"{d['earliest_date']} (in {d['days_until_due']} days; "
             f"minimum interval {d['minimum_interval_days']} days)",
         )
+        out.row("Days late", f"{d['days_late']} (not yet due)")
     else:
         out.row("Days late", f"{d['days_late']} (days until due: {d['days_until_due']})")
     if nd.gives_dose:

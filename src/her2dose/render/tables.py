@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 LABEL_MAX = 14  # a longer item label stacks its row rather than widen every row
 MIN_VALUE = 24  # a value column narrower than this stacks the value under its label
+LONG = 40  # lines: a longer sheet says its warnings again at the end
 GAP = "  "
 INDENT = "  "
 
@@ -45,6 +46,7 @@ class Sheet:
     """A command's human output, block by block, laid out when printed."""
 
     blocks: list[tuple[str, Any]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def title(self, text: str) -> None:
         self.blocks.append(("title", text))
@@ -57,7 +59,9 @@ class Sheet:
         self.blocks.append(("line", (parts, style)))
 
     def warning(self, text: str, severe: bool = False) -> None:
-        self.line((("WARNING: " if severe else "warning: ") + text, SEVERE if severe else WARNING))
+        line = (("WARNING: " if severe else "warning: ") + text, SEVERE if severe else WARNING)
+        self.line(line)
+        self.warnings.append(line)
 
     def gap(self) -> None:
         if self.blocks and self.blocks[-1][0] != "gap":
@@ -105,6 +109,11 @@ class Sheet:
                 out.append(Text(""))
         while out and not out[-1].plain:
             out.pop()
+        if self.warnings and len(out) > LONG:
+            # long enough that the warnings after the answer may have scrolled away
+            out.append(Text(""))
+            for line in self.warnings:
+                out += _wrapped(console, Text.assemble(line), width)
         return out
 
     def print(self, console: Console) -> None:
