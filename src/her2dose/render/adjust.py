@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from her2dose.render.numbers import SCHEMA_VERSION, number, plain, ratio, text_number, traced_json
+from her2dose.render.numbers import (
+    SCHEMA_VERSION,
+    indication_words,
+    number,
+    plain,
+    ratio,
+    text_number,
+    traced_json,
+)
 from her2dose.render.tables import Sheet, footer, warnings_block
 
 if TYPE_CHECKING:
@@ -139,7 +147,7 @@ def adjustment_table(adj: Any, console: Console, book_path: str, sha256: str) ->
 def adjustment_sheet(adj: Any, book_path: str, sha256: str) -> Sheet:
     d = adjustment_dict(adj)
     out = Sheet()
-    out.title(f"{adj.molecule.name} for {adj.regimen.indication}: {adj.event.name}")
+    out.title(f"{adj.molecule.name} for {indication_words(adj.regimen)}: {adj.event.name}")
     if adj.rule is not None:
         result = d["result_text"] and _outcome_line(
             {"text": d["result_text"], "dose_mg": d["result_mg"]}

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_words,
+    indication_words,
     number,
     percent,
     plain,
@@ -132,7 +133,7 @@ def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) 
 def dose_check_sheet(check: Any, book_path: str, sha256: str) -> Sheet:
     d = dose_check_dict(check)
     out = Sheet()
-    out.title(f"{check.molecule.name} for {check.regimen.indication}: dose check")
+    out.title(f"{check.molecule.name} for {indication_words(check.regimen)}: dose check")
     verdict = d["verdict"].upper().replace("-", " ")
     over = check.over_label is not None
     out.row("Verdict", verdict, SEVERE if over else "bold")
@@ -144,7 +145,7 @@ def dose_check_sheet(check: Any, book_path: str, sha256: str) -> Sheet:
         "level": f"level {check.comparisons[0].level.level}" if check.scope == "level" else "",
         "phase": f"the {check.phase.name} dose ({check.schedule.name})",
     }[check.scope]
-    out.row("Compared with", f"{against} of {check.regimen.indication}")
+    out.row("Compared with", f"{against} of {indication_words(check.regimen)}")
     out.row("Tolerance", f"{d['tolerance_pct']}% ({d['tolerance_from']})")
     warnings_block(out, check.warnings)
     out.gap()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_value,
+    indication_words,
     number,
     ratio,
     text_number,
@@ -84,7 +85,7 @@ def levels_sheet(table: Any, book_path: str, sha256: str) -> Sheet:
     d = levels_dict(table)
     weighed = table.weight is not None
     out = Sheet()
-    title = f"{table.molecule.name} for {table.regimen.indication}: dose levels"
+    title = f"{table.molecule.name} for {indication_words(table.regimen)}: dose levels"
     if weighed:
         title += f" at {text_number(d['weight_kg'], 'kg')}"
         if table.product is not None:

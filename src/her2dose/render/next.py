@@ -8,6 +8,7 @@ from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_words,
     drug_title,
+    indication_words,
     number,
     ratio,
     text_number,
@@ -103,7 +104,7 @@ def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
     if nd.fixed_dose is not None or nd.regimen is None:
         title = f"{nd.molecule.abbreviation or nd.molecule.name} ({nd.molecule.name})"
     else:
-        title += f" for {nd.regimen.indication}, {d['schedule']}"
+        title += f" for {indication_words(nd.regimen)}, {d['schedule']}"
     out = Sheet()
     out.title(title + f": next dose on {d['on']}")
     status = {

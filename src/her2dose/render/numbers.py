@@ -128,3 +128,9 @@ def signed(value: int | float | None, unit: str = "") -> str:
         return "—"
     sign = "+" if value > 0 else ""
     return f"{sign}{value:g}{unit}" if isinstance(value, int) else f"{sign}{value}{unit}"
+
+
+def indication_words(regimen: Any) -> str:
+    """A regimen's indication as a reader says it ('metastatic-breast' -> 'metastatic
+    breast'); what to type for --indication stays in `her2dose regimens`."""
+    return regimen.indication.replace("-", " ")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from her2dose.render.numbers import clock, signed_unit, text_number, vial_text
+from her2dose.render.numbers import clock, indication_words, signed_unit, text_number, vial_text
 from her2dose.render.records import plan_dict
 from her2dose.render.tables import Sheet, is_severe, sources_text
 
@@ -33,7 +33,7 @@ def plan_sheet(plan: Plan, book_path: str, sha256: str, *, details: bool = False
     prep_known = plan.infusion.preparation is not None
     out = Sheet()
     row = out.row
-    out.title(f"{plan.product.brand} ({plan.molecule.name}) for {plan.regimen.indication}")
+    out.title(f"{plan.product.brand} ({plan.molecule.name}) for {indication_words(plan.regimen)}")
     regimen = f"every {d['interval_days']} days ({plan.schedule.name})"
     if len(plan.schedule.phases) > 1:
         regimen += f", {plan.phase.name} dose"

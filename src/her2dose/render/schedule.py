@@ -8,6 +8,7 @@ from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_words,
     drug_title,
+    indication_words,
     number,
     ratio,
     text_number,
@@ -94,7 +95,7 @@ def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
     shape = cs.shape.name + (f" with {cs.shape.chemotherapy}" if cs.shape.chemotherapy else "")
     out = Sheet()
     out.title(
-        f"{drug_title(cs.molecule, cs.product)} for {cs.regimen.indication}, {shape}, "
+        f"{drug_title(cs.molecule, cs.product)} for {indication_words(cs.regimen)}, {shape}, "
         f"from {d['start']}"
     )
     if cs.weight is not None:
