@@ -117,9 +117,9 @@ def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
         out.row("Course", cs.end)
     warnings_block(out, cs.warnings)
     out.gap()
-    columns = ["#", "date", "weekday", "week", "day", "schedule", "phase", "dose"]
+    columns = ["#", "date", "weekday", "week", "day", "schedule", "phase", "label dose"]
     if cs.weight is not None:
-        columns += ["mg", "vials", "minutes"]
+        columns += ["dose", "vials", "minutes"]
     rows = []
     for dose, row in zip(cs.doses, d["doses"], strict=True):
         cells = [
@@ -134,7 +134,7 @@ def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
         ]
         if cs.weight is not None:
             cells += [
-                text_number(row["dose_mg"]),
+                text_number(row["dose_mg"], "mg"),
                 vial_text(dose.plan),
                 f"{row['infusion_minutes']}" + (" (first)" if row["infusion"] == "first" else ""),
             ]
