@@ -8,96 +8,74 @@ fixed and documented (README, "Output"): mg to 0.1, mL to 0.01, mL/h to 0.1, kg 
 rounded half-up. Nothing else is rounded anywhere.
 
 Rich is imported only inside the table functions: JSON and CSV output never load it.
+Each module is imported when one of its names is first used.
 """
 
-from her2dose.render.adjust import (
-    adjustment_dict,
-    adjustment_json,
-    adjustment_message,
-    adjustment_table,
-)
-from her2dose.render.catalogue import catalogue_dict, catalogue_json, catalogue_table
-from her2dose.render.check import (
-    dose_check_dict,
-    dose_check_json,
-    dose_check_message,
-    dose_check_table,
-)
-from her2dose.render.csv import CSV_TEXT, LIST_SEPARATOR, csv_cell, csv_cells, neutralise
-from her2dose.render.files import atomic_output
-from her2dose.render.levels import levels_dict, levels_json, levels_table
-from her2dose.render.next import next_dict, next_json, next_table
-from her2dose.render.numbers import (
-    PLACES,
-    SCHEMA_VERSION,
-    number,
-    percent,
-    plain,
-    ratio,
-    signed,
-    text_number,
-    traced_json,
-)
-from her2dose.render.plan import plan_table
-from her2dose.render.records import (
-    PER_PATIENT,
-    combination_dict,
-    combination_record,
-    joined,
-    patient_dict,
-    plan_dict,
-    plan_json,
-    plan_record,
-    plan_record_parts,
-    shown_change_pct,
-)
-from her2dose.render.schedule import schedule_dict, schedule_json, schedule_table
+import importlib
+from typing import Any
 
-__all__ = [
-    "CSV_TEXT",
-    "LIST_SEPARATOR",
-    "PER_PATIENT",
-    "PLACES",
-    "SCHEMA_VERSION",
-    "adjustment_dict",
-    "adjustment_json",
-    "adjustment_message",
-    "adjustment_table",
-    "atomic_output",
-    "catalogue_dict",
-    "catalogue_json",
-    "catalogue_table",
-    "combination_dict",
-    "combination_record",
-    "csv_cell",
-    "csv_cells",
-    "dose_check_dict",
-    "dose_check_json",
-    "dose_check_message",
-    "dose_check_table",
-    "joined",
-    "levels_dict",
-    "levels_json",
-    "levels_table",
-    "neutralise",
-    "next_dict",
-    "next_json",
-    "next_table",
-    "number",
-    "patient_dict",
-    "percent",
-    "plain",
-    "plan_dict",
-    "plan_json",
-    "plan_record",
-    "plan_record_parts",
-    "plan_table",
-    "ratio",
-    "schedule_dict",
-    "schedule_json",
-    "schedule_table",
-    "shown_change_pct",
-    "signed",
-    "text_number",
-    "traced_json",
-]
+# name -> the module that holds it. Each module is imported on first use, so that
+# `plan --format json` loads the plan's record and numbers only, never the tables.
+_HOMES = {
+    "CSV_TEXT": "csv",
+    "LIST_SEPARATOR": "csv",
+    "PER_PATIENT": "records",
+    "PLACES": "numbers",
+    "SCHEMA_VERSION": "numbers",
+    "adjustment_dict": "adjust",
+    "adjustment_json": "adjust",
+    "adjustment_message": "adjust",
+    "adjustment_table": "adjust",
+    "atomic_output": "files",
+    "catalogue_dict": "catalogue",
+    "catalogue_json": "catalogue",
+    "catalogue_table": "catalogue",
+    "combination_dict": "records",
+    "combination_record": "records",
+    "csv_cell": "csv",
+    "csv_cells": "csv",
+    "dose_check_dict": "check",
+    "dose_check_json": "check",
+    "dose_check_message": "check",
+    "dose_check_table": "check",
+    "joined": "records",
+    "levels_dict": "levels",
+    "levels_json": "levels",
+    "levels_table": "levels",
+    "neutralise": "csv",
+    "next_dict": "next",
+    "next_json": "next",
+    "next_table": "next",
+    "number": "numbers",
+    "patient_dict": "records",
+    "percent": "numbers",
+    "plain": "numbers",
+    "plan_dict": "records",
+    "plan_json": "records",
+    "plan_record": "records",
+    "plan_record_parts": "records",
+    "plan_table": "plan",
+    "ratio": "numbers",
+    "schedule_dict": "schedule",
+    "schedule_json": "schedule",
+    "schedule_table": "schedule",
+    "shown_change_pct": "records",
+    "signed": "numbers",
+    "text_number": "numbers",
+    "traced_json": "numbers",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # the next look-up is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

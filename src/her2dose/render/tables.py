@@ -12,7 +12,6 @@ per row. Rich is imported only when a sheet is printed: JSON output never loads 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,21 +31,31 @@ WARNING = "bold yellow"
 Cell = Any  # str or rich.text.Text
 
 
-@dataclass
 class Grid:
-    columns: list[str]
-    rows: list[list[Cell]]
-    right: frozenset[int] = frozenset()
-    keys: int = 1  # leading cells that head a row's block when the grid is stacked
-    wrap: frozenset[int] = frozenset()  # columns that may wrap at spaces to fit the line
+    """A table of several columns, laid out by _grid. (A plain class, not a dataclass:
+    building one at import costs a millisecond of every start.)"""
+
+    def __init__(
+        self,
+        columns: list[str],
+        rows: list[list[Cell]],
+        right: frozenset[int] = frozenset(),
+        keys: int = 1,
+        wrap: frozenset[int] = frozenset(),
+    ) -> None:
+        self.columns = columns
+        self.rows = rows
+        self.right = right  # right-justified columns
+        self.keys = keys  # leading cells that head a row's block when the grid is stacked
+        self.wrap = wrap  # columns that may wrap at spaces to fit the line
 
 
-@dataclass
 class Sheet:
     """A command's human output, block by block, laid out when printed."""
 
-    blocks: list[tuple[str, Any]] = field(default_factory=list)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.blocks: list[tuple[str, Any]] = []
+        self.warnings: list[tuple[str, str]] = []  # (text, style), said again if long
 
     def title(self, text: str) -> None:
         self.blocks.append(("title", text))
