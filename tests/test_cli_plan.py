@@ -112,7 +112,7 @@ def test_plan_json_next_level_is_null_after_the_last_level(run):
 
 
 def test_plan_table_shows_the_worksheet(run):
-    result = run(*ENHERTU_72)
+    result = run(*ENHERTU_72, "--details")
     assert result.exit_code == 0
     out = result.stdout
     for text in (
@@ -181,7 +181,10 @@ def test_weight_outside_35_to_200_kg_warns_on_stderr_and_in_json(run, weight):
     table = run("plan", "enhertu", "--indication", "breast", "--weight", weight)
     assert table.exit_code == 0
     assert "outside the usual adult range" in table.stderr
-    assert "outside the usual adult range" not in table.stdout
+    # and on stdout right after the answer block, before the reminders
+    flat = " ".join(table.stdout.split())
+    assert data["warnings"][0] in flat
+    assert flat.index("warning: ") < flat.index("boxed warning:")
 
 
 def test_drug_names_are_case_insensitive_aliases(run):

@@ -66,7 +66,9 @@ def _stderr(message: str) -> None:
 
 
 def _fail(error: Her2DoseError) -> NoReturn:
-    _stderr(f"error: {error}")
+    # red on a terminal; click drops the colour when stderr is not one, NO_COLOR here
+    color = False if os.environ.get("NO_COLOR") else None
+    typer.secho(f"error: {error}", err=True, fg="red", color=color)
     raise typer.Exit(int(error.exit_code))
 
 
@@ -113,7 +115,8 @@ def collect_garbage_again() -> None:
 
 
 def emit(result, output_format: "TableOrJson", book: "RegimenBook", as_json, as_table) -> None:
-    """Warnings to stderr, then the result to stdout as JSON or as a table."""
+    """Warnings to stderr (for scripts and JSON users), then the result to stdout as JSON
+    or as a table; a table repeats the warnings right after its answer, where they are seen."""
     warn(result.warnings)
     if output_format is TableOrJson.json:
         typer.echo(as_json(result, book.path, book.sha256))
@@ -122,8 +125,9 @@ def emit(result, output_format: "TableOrJson", book: "RegimenBook", as_json, as_
 
 
 def warn(messages: list[str] | tuple[str, ...]) -> None:
+    color = False if os.environ.get("NO_COLOR") else None
     for message in messages:
-        _stderr(f"warning: {message}")
+        typer.secho(f"warning: {message}", err=True, fg="yellow", color=color)
 
 
 def _version_callback(value: bool) -> None:
@@ -294,6 +298,16 @@ def plan(
             ),
         ),
     ] = None,
+    details: Annotated[
+        bool,
+        typer.Option(
+            "--details",
+            help=(
+                "Table: also show the regimen description, the next reduction, the policy in "
+                "effect, the storage condition of each use-by time and every source in full."
+            ),
+        ),
+    ] = False,
     output_format: FormatOption = TableOrJson.table,
     regimens: RegimensOption = None,
     regimens_sha256: RegimensSha256Option = None,
@@ -329,7 +343,10 @@ def plan(
         )
         from her2dose import render
 
-        emit(result, output_format, book, render.plan_json, render.plan_table)
+        def as_table(plan, console, path, sha256):
+            render.plan_table(plan, console, path, sha256, details=details)
+
+        emit(result, output_format, book, render.plan_json, as_table)
 
 
 @app.command("regimens")

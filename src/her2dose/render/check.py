@@ -1,0 +1,177 @@
+"""`her2dose check`: an ordered dose compared with the label's doses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from her2dose.render.numbers import (
+    SCHEMA_VERSION,
+    dose_words,
+    indication_words,
+    number,
+    percent,
+    plain,
+    ratio,
+    signed,
+    text_number,
+    traced_json,
+)
+from her2dose.render.tables import SEVERE, Sheet, footer, warnings_block
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _comparison_dict(c: Any, basis: str) -> dict[str, Any]:
+    return {
+        "level": c.level.level if c.level is not None else None,
+        "name": c.name,
+        "dose_mg_per_kg": ratio(c.label_rate) if basis == "per_kg" else None,
+        "dose_mg": number(c.label_dose, "mg"),
+        "difference_mg": number(c.difference, "mg"),
+        "difference_pct": plain(c.difference_pct, c.pct_places),
+        "within_tolerance": c.within_tolerance,
+        "source": c.source,
+    }
+
+
+def _ordered_words(check: Any) -> str:
+    mg = text_number(number(check.ordered_mg, "mg"), "mg")
+    if check.per_kg_input:
+        return f"{text_number(ratio(check.ordered))} mg/kg ({mg})"
+    return f"{mg} ({text_number(number(check.ordered_rate, 'mg/kg', 3))} mg/kg)"
+
+
+def dose_check_message(check: Any) -> str:
+    if check.message is not None:
+        return check.message
+    basis = check.regimen.basis
+    over = check.over_label
+    if over is not None:
+        limit = dose_words(over.limit_rate, basis)
+        limit_mg = text_number(number(over.limit_dose, "mg"), "mg")
+        return (
+            f"ABOVE THE LABEL: {_ordered_words(check)} is {percent(over.difference_pct)}% "
+            f"({text_number(number(over.difference, 'mg'), 'mg')}) above {over.what}, "
+            f"{limit} = {limit_mg} ({over.source})"
+        )
+    n = check.nearest
+    what = f"level {n.level.level} ({n.name})" if n.level is not None else f"the {n.name}"
+    where = (
+        f"{dose_words(n.label_rate, basis)} = {text_number(number(n.label_dose, 'mg'), 'mg')}: "
+        f"{signed(number(n.difference, 'mg'), ' mg')}, "
+        f"{signed(plain(n.difference_pct, n.pct_places), '%')}"
+    )
+    tolerance = f"{plain(check.tolerance_pct, 2):g}%"
+    if check.matched:
+        return f"matches {what} within {tolerance}: {where}"
+    if check.scope == "all-levels":
+        return f"matches no level within {tolerance}; nearest is {what}, {where}"
+    return f"does not match {what} within {tolerance}: {where}"
+
+
+def dose_check_dict(check: Any) -> dict[str, Any]:
+    """The documented JSON object for `her2dose check`. Keys and their order are stable."""
+    basis = check.regimen.basis
+    per_kg = basis == "per_kg"
+    matched = check.matched_level
+    over = check.over_label
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drug": check.molecule.id,
+        "drug_name": check.molecule.name,
+        "regimen": check.regimen.id,
+        "indication": check.regimen.indication,
+        "schedule": check.schedule.name,
+        "phase": check.phase.name,
+        "weight_input": check.request.weight,
+        "weight_kg": number(check.weight, "kg"),
+        "dose_input": check.request.dose,
+        "dose_mg": number(check.ordered_mg, "mg"),
+        "dose_mg_per_kg": (
+            ratio(check.ordered) if check.per_kg_input else number(check.ordered_rate, "mg/kg", 3)
+        ),
+        "tolerance_pct": plain(check.tolerance_pct, 2),
+        "tolerance_from": check.tolerance_from,
+        "checked_against": check.scope,
+        "verdict": check.verdict,
+        "match": check.matched,
+        "level": matched.level.level if matched and matched.level is not None else None,
+        "level_name": matched.name if matched else None,
+        "nearest": _comparison_dict(check.nearest, basis),
+        "comparisons": [_comparison_dict(c, basis) for c in check.comparisons],
+        "over_label": (
+            {
+                "kind": over.kind,
+                "what": over.what,
+                "limit_mg_per_kg": ratio(over.limit_rate) if per_kg else None,
+                "limit_mg": number(over.limit_dose, "mg"),
+                "difference_mg": number(over.difference, "mg"),
+                "difference_pct": percent(over.difference_pct),
+                "source": over.source,
+            }
+            if over is not None
+            else None
+        ),
+        "max_dose_mg_per_kg": (
+            ratio(check.maximum.dose) if check.maximum is not None and per_kg else None
+        ),
+        "max_dose_source": check.maximum.source if check.maximum is not None else None,
+        "message": dose_check_message(check),
+        "warnings": list(check.warnings),
+        "notes": list(check.notes),
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def dose_check_json(check: Any, book_path: str, sha256: str) -> str:
+    return traced_json(dose_check_dict(check), book_path, sha256)
+
+
+def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) -> None:
+    dose_check_sheet(check, book_path, sha256).print(console)
+
+
+def dose_check_sheet(check: Any, book_path: str, sha256: str) -> Sheet:
+    d = dose_check_dict(check)
+    out = Sheet()
+    out.title(f"{check.molecule.name} for {indication_words(check.regimen)}: dose check")
+    verdict = d["verdict"].upper().replace("-", " ")
+    over = check.over_label is not None
+    out.row("Verdict", verdict, SEVERE if over else "bold")
+    out.row("", d["message"], SEVERE if over else "")
+    out.row("Dose checked", _ordered_words(check))
+    out.row("Weight", text_number(d["weight_kg"], "kg"))
+    against = {
+        "all-levels": "every dose level",
+        "level": f"level {check.comparisons[0].level.level}" if check.scope == "level" else "",
+        "phase": f"the {check.phase.name} dose ({check.schedule.name})",
+    }[check.scope]
+    out.row("Compared with", f"{against} of {indication_words(check.regimen)}")
+    out.row("Tolerance", f"{d['tolerance_pct']}% ({d['tolerance_from']})")
+    warnings_block(out, check.warnings)
+    out.gap()
+    unit = "mg/kg" if check.regimen.basis == "per_kg" else "mg"
+    rows = [
+        [
+            str(c["level"]) if c["level"] is not None else "—",
+            c["name"],
+            text_number(c["dose_mg_per_kg"] if c["dose_mg_per_kg"] is not None else c["dose_mg"]),
+            text_number(c["dose_mg"], "mg"),
+            signed(c["difference_mg"], " mg"),
+            signed(c["difference_pct"], "%"),
+            "yes" if c["within_tolerance"] else "no",
+        ]
+        for c in d["comparisons"]
+    ]
+    columns = ["level", "name", unit, "dose", "difference", "%", "within"]
+    out.grid(columns, rows, right=(0, 2, 3, 4, 5), keys=2)
+    if d["max_dose_mg_per_kg"] is not None:
+        out.line(f"maximum: {d['max_dose_mg_per_kg']} mg/kg")
+    for note in check.notes:
+        out.line(f"note: {note}")
+    sources = [c["source"] for c in d["comparisons"]]
+    sources += [d["max_dose_source"], d["over_label"]["source"] if d["over_label"] else None]
+    footer(out, sources, book_path, sha256)
+    return out

@@ -1,0 +1,34 @@
+"""Atomic file writes for every output file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from her2dose.errors import OutputError
+
+if TYPE_CHECKING:
+    pass
+
+
+@contextmanager
+def atomic_output(path: Path, *, newline: str | None = None) -> Iterator[IO[str]]:
+    """Write to a temporary file beside `path`, renamed into place only on success."""
+    import tempfile  # only when writing a file: `plan` does not pay for it
+
+    directory = path.resolve().parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
+            yield handle
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,177 @@
+"""`her2dose next`: the next dose after a missed or late one, as JSON or a table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from her2dose.render.numbers import (
+    SCHEMA_VERSION,
+    dose_words,
+    drug_title,
+    indication_words,
+    number,
+    ratio,
+    text_number,
+    traced_json,
+    vial_list,
+    vial_text,
+)
+from her2dose.render.tables import Sheet, footer, warnings_block
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def next_dict(nd: Any) -> dict[str, Any]:
+    """The documented JSON object for `her2dose next`. Keys and order are stable."""
+    plan = nd.plan
+    basis = nd.regimen.basis if nd.regimen is not None else None
+    fixed = nd.fixed_dose
+    product = nd.product
+    if fixed is not None:
+        dose_text = fixed.dose
+    elif nd.dose_rate is not None:
+        dose_text = dose_words(nd.dose_rate, basis)
+    else:
+        dose_text = None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drug": nd.molecule.id,
+        "drug_name": nd.molecule.name,
+        "product": product.id if product else None,
+        "brand": product.brand if product else None,
+        "regimen": nd.regimen.id if nd.regimen is not None else None,
+        "indication": nd.regimen.indication if nd.regimen is not None else None,
+        "schedule": nd.shape.name if nd.shape is not None else None,
+        "chemotherapy": nd.shape.chemotherapy if nd.shape is not None else None,
+        "start": nd.start.isoformat() if nd.start else None,
+        "previous": nd.request.previous,
+        "last_dose": nd.last_dose.isoformat(),
+        "on": nd.on.isoformat(),
+        "due_date": nd.due_date.isoformat(),
+        "due_weekday": nd.due_weekday,
+        "days_since_last_dose": nd.days_since_last_dose,
+        "days_late": nd.days_late,
+        "days_until_due": nd.days_until_due,
+        "minimum_interval_days": nd.minimum_interval_days,
+        "earliest_date": nd.due_date.isoformat(),
+        "status": nd.status,
+        "give_now": nd.gives_dose,
+        "action": nd.action,
+        "message": nd.message,
+        "dose_schedule": nd.schedule.name if nd.schedule is not None else None,
+        "phase": nd.phase.name if nd.phase is not None else (fixed.name if fixed else None),
+        "level": nd.level.level if nd.level is not None and nd.gives_dose else None,
+        "dose": dose_text,
+        "dose_mg_per_kg": ratio(nd.dose_rate)
+        if nd.dose_rate is not None and basis == "per_kg"
+        else None,
+        "weight_input": nd.request.weight,
+        "weight_kg": number(plan.weight, "kg") if plan else None,
+        "dose_mg": number(plan.dose, "mg") if plan else None,
+        "vials": vial_list(plan),
+        "infusion": plan.infusion.which if plan else None,
+        "infusion_minutes": number(plan.infusion.minutes, "min") if plan else None,
+        "rate_ml_per_h": number(plan.infusion.rate, "mL/h") if plan else None,
+        "route": "subcutaneous" if fixed else ("intravenous" if nd.regimen else None),
+        "volume_ml": number(fixed.volume, "mL") if fixed else None,
+        "injection_minutes": number(fixed.injection_time, "min") if fixed else None,
+        "injection_minutes_range": (
+            [number(q, "min") for q in fixed.injection_time_range]
+            if fixed and fixed.injection_time_range
+            else None
+        ),
+        "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
+        "rule": nd.rule_text,
+        "rule_source": nd.rule_source,
+        "reminders": [
+            {"kind": r.kind, "text": r.text, "source": r.source, "evidence": r.evidence}
+            for r in nd.reminders
+        ],
+        "warnings": list(nd.warnings),
+        "notes": list(nd.notes),
+        "sources": list(nd.sources),
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def next_json(nd: Any, book_path: str, sha256: str) -> str:
+    return traced_json(next_dict(nd), book_path, sha256)
+
+
+def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
+    next_sheet(nd, book_path, sha256).print(console)
+
+
+def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
+    from rich.text import Text
+
+    d = next_dict(nd)
+    title = drug_title(nd.molecule, nd.product)
+    if nd.fixed_dose is not None or nd.regimen is None:
+        title = f"{nd.molecule.abbreviation or nd.molecule.name} ({nd.molecule.name})"
+    else:
+        title += f" for {indication_words(nd.regimen)}, {d['schedule']}"
+    out = Sheet()
+    out.title(title + f": next dose on {d['on']}")
+    status = {
+        "not-yet-due": "NOT YET DUE",
+        "due": "DUE",
+        "late": "LATE",
+        "not-encoded": "NOT ENCODED: check the label",
+        "course-complete": "COURSE COMPLETE",
+    }[nd.status]
+    out.row("Answer", Text.assemble((status, "bold"), f": {nd.message}"))
+    if nd.gives_dose:
+        dose = d["dose"] + (f" ({d['phase']})" if d["phase"] else "")
+        if d["level"] is not None:
+            dose += f", level {d['level']}"
+        out.row("Give", dose, "bold")
+        if nd.plan is not None:
+            per = (
+                f"for {text_number(d['weight_kg'], 'kg')}"
+                if d["dose_mg_per_kg"] is not None
+                else "flat dose, whatever the weight"
+            )
+            out.row("Dose", Text.assemble((text_number(d["dose_mg"], "mg"), "bold"), f" {per}"))
+            out.row("Vials", vial_text(nd.plan))
+            out.row(
+                "Infusion",
+                f"{d['infusion_minutes']} min ({d['infusion']} infusion) at "
+                f"{text_number(d['rate_ml_per_h'], 'mL/h')}",
+            )
+        if nd.fixed_dose is not None:
+            out.row("Volume", f"{text_number(d['volume_ml'], 'mL')}, ready to use")
+            if d["injection_minutes_range"]:
+                low, high = d["injection_minutes_range"]
+                out.row("Injection", f"subcutaneous, over about {low} to {high} min")
+            else:
+                out.row("Injection", f"subcutaneous, about {d['injection_minutes']} min")
+    out.row("Last dose", f"{d['last_dose']} ({d['days_since_last_dose']} days before {d['on']})")
+    out.row(
+        "Due date",
+        f"{d['due_date']} ({d['due_weekday']}), "
+        f"{d['minimum_interval_days']} days after the last dose",
+    )
+    if nd.status == "not-yet-due":
+        out.row(
+            "Earliest date",
+            f"{d['earliest_date']} (in {d['days_until_due']} days; "
+            f"minimum interval {d['minimum_interval_days']} days)",
+        )
+        out.row("Days late", f"{d['days_late']} (not yet due)")
+    else:
+        out.row("Days late", f"{d['days_late']} (days until due: {d['days_until_due']})")
+    if nd.gives_dose:
+        out.row("Next due", d["next_due_date"] or "none: the course ends")
+    if d["rule"] and nd.status != "not-encoded":  # a not-encoded answer is the rule itself
+        out.row("Label rule", d["rule"])
+    warnings_block(out, nd.warnings)
+    out.gap()
+    for r in nd.reminders:
+        out.line((f"{r.kind}: ", "bold"), r.text)
+    for note in nd.notes:
+        out.line(f"note: {note}")
+    footer(out, nd.sources, book_path, sha256)
+    return out
