@@ -3,6 +3,7 @@ message names the bad input and how to fix it; the CLI prints it on one line."""
 
 from __future__ import annotations
 
+import unicodedata
 from enum import IntEnum
 
 
@@ -12,10 +13,32 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad input or usage
     REGIMENS = 3  # the regimens file is invalid
     INTERRUPTED = 130
+    CLOSED_STDOUT = 141  # the reader of stdout went away (`| head`): 128 + SIGPIPE, quietly
 
 
 class Her2DoseError(Exception):
     exit_code: ExitCode = ExitCode.USAGE
+
+
+# Characters that would act on a terminal (escape sequences, cursor moves, bidirectional
+# overrides that reorder what is shown) rather than be read: shown escaped, as Python would.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` with every control or format character escaped (`\\x1b`, `\\u202e`), so that
+    an error quoting a clinic list's cell can neither set the terminal title nor hide text."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char == "\n" and keep_newlines:
+            out.append(char)
+        elif unicodedata.category(char) in _HIDDEN_CATEGORIES:
+            out.append(ascii(char)[1:-1])
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 class InputError(Her2DoseError, ValueError):
@@ -23,7 +46,7 @@ class InputError(Her2DoseError, ValueError):
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
-        super().__init__(message)
+        super().__init__(printable(message))
 
 
 class UnknownNameError(InputError, LookupError):
@@ -42,7 +65,7 @@ class RegimenFileError(Her2DoseError):
     def __init__(self, path: str, problems: list[str]) -> None:
         self.path = path
         self.problems = problems
-        listing = "\n".join(f"  - {p}" for p in problems)
+        listing = "\n".join(f"  - {printable(p)}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(f"invalid regimens file {path}: {len(problems)} {noun}\n{listing}")
 
