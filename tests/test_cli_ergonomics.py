@@ -269,3 +269,38 @@ def test_completion_with_a_broken_regimens_file_offers_nothing(tmp_path):
     broken.write_text("[policy\n")
     words = f"her2dose plan --regimens {broken} enh"
     assert complete(words) == []
+
+
+PIPED = {name: list(args) for name, (args, _) in CALLS.items()}
+PIPED["batch"] = ["batch", "-"]
+
+
+@pytest.mark.parametrize("name", sorted(PIPED))
+def test_a_closed_stdout_ends_quietly_with_its_exit_code(name, tmp_path):
+    """`her2dose ... | head`: the reader goes away before the command writes."""
+    import subprocess
+    import sys
+
+    env = {"PATH": "", "NO_COLOR": "1", "HER2DOSE_REGIMENS": str(SHIPPED)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from her2dose.cli import main; main()", *PIPED[name]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    child.stdout.close()  # before the child has started: its first write finds no reader
+    _, err = child.communicate(b"drug,indication,weight\nenhertu,breast,72 kg\n", timeout=120)
+    text = err.decode()
+    assert "Traceback" not in text and "Exception ignored" not in text
+    if name == "batch":
+        # batch says so: what it wrote is incomplete (a list of patients, not one answer)
+        assert child.returncode == 2
+        assert text.splitlines() == [
+            "error: stdout was closed before the batch finished (broken pipe): the output is "
+            "incomplete"
+        ]
+    else:
+        assert child.returncode == 141
+        assert "error" not in text

@@ -49,7 +49,13 @@ def load_book(path: Path | None) -> "RegimenBook":
 def stdout_console():  # -> rich.console.Console
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1 here; every command ends a closed stdout the same way
+            # (options.Her2doseGroup.invoke: quietly, ExitCode.CLOSED_STDOUT)
+            raise BrokenPipeError
+
+    return StdoutConsole(highlight=False, soft_wrap=False)
 
 
 def collect_garbage_again() -> None:

@@ -389,9 +389,11 @@ class Her2doseGroup(TyperGroup):
 
     def invoke(self, ctx: core.Context) -> Any:
         try:
-            result = super().invoke(ctx)
-            sys.stdout.flush()
-            return result
+            try:
+                return super().invoke(ctx)
+            finally:
+                # what is still buffered fails here, not in Python's flush at exit
+                sys.stdout.flush()
         except exceptions.NoArgsIsHelpError:
             raise
         except exceptions.UsageError as error:
