@@ -304,3 +304,51 @@ def test_a_closed_stdout_ends_quietly_with_its_exit_code(name, tmp_path):
     else:
         assert child.returncode == 141
         assert "error" not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["schedule", "enhertu", "--indication", "breast", "--start", "9999-12-01"], "--start"),
+        (
+            ["next", "kadcyla", "--indication", "metastatic-breast", "--last-dose", "2026-01-05"]
+            + ["--on", "9999-12-31"],
+            "--on",
+        ),
+        (
+            ["plan", "enhertu", "--indication", "breast", "-w", "72"]
+            + ["--prepared-at", "9999-12-31 23:00"],
+            "--prepared-at",
+        ),
+    ],
+)
+def test_a_date_at_the_end_of_the_calendar_is_one_clear_line(cli, args, named):
+    if args[0] == "schedule":
+        args = [*args, "--cycles", "3"]
+    result = cli(*args)
+    assert result.exit_code == 2
+    line = error_line(result)
+    assert "out of range" in line and named in line and "internal error" not in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "enh\x1b]0;owned\x07ertu", "-w", "72"],
+        ["plan", "enhertu", "--indication", "breast", "-w", "72 kg\x1b[2J"],
+        ["plan", "enhertu", "--indication", "\u202ebreast", "-w", "72"],
+        ["plan", "enhertu", "--wei\x1bght", "72"],
+    ],
+)
+def test_raw_control_characters_never_reach_the_terminal(cli, args):
+    result = cli(*args)
+    assert result.exit_code == 2
+    line = error_line(result)
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+    assert "\\x1b" in line or "\\u202e" in line
+
+
+def test_a_dose_of_27_digits_is_one_clear_line(cli):
+    result = cli("check", "enhertu", "--indication", "breast", "-w", "72", "-d", "1" * 27 + " mg")
+    assert result.exit_code == 2
+    assert "internal error" not in error_line(result)

@@ -3,7 +3,6 @@ message names the bad input and how to fix it; the CLI prints it on one line."""
 
 from __future__ import annotations
 
-import unicodedata
 from enum import IntEnum
 
 
@@ -20,25 +19,17 @@ class Her2DoseError(Exception):
     exit_code: ExitCode = ExitCode.USAGE
 
 
-# Characters that would act on a terminal (escape sequences, cursor moves, bidirectional
-# overrides that reorder what is shown) rather than be read: shown escaped, as Python would.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
-
-
 def printable(text: str, *, keep_newlines: bool = False) -> str:
-    """`text` with every control or format character escaped (`\\x1b`, `\\u202e`), so that
-    an error quoting a clinic list's cell can neither set the terminal title nor hide text."""
+    """`text` with every character that is not plainly printable escaped as Python would
+    (`\\x1b`, `\\u202e`): escape sequences, cursor moves, bidirectional overrides and
+    invisible or unassigned characters, so that an error quoting a clinic list's cell can
+    neither set the terminal title nor hide or reorder what is shown."""
     if text.isprintable():
         return text
-    out = []
-    for char in text:
-        if char == "\n" and keep_newlines:
-            out.append(char)
-        elif unicodedata.category(char) in _HIDDEN_CATEGORIES:
-            out.append(ascii(char)[1:-1])
-        else:
-            out.append(char)
-    return "".join(out)
+    return "".join(
+        char if char.isprintable() or (char == "\n" and keep_newlines) else ascii(char)[1:-1]
+        for char in text
+    )
 
 
 class InputError(Her2DoseError, ValueError):

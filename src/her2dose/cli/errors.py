@@ -36,16 +36,20 @@ def warn(messages: list[str] | tuple[str, ...]) -> None:
 
 def _out_of_range_message() -> str:
     ctx = get_current_context(silent=True)
-    given = []
+    given = {}
     if ctx is not None:
         for name in DATE_OPTIONS:
             value = ctx.params.get(name)
             if value is not None:
-                given.append(f"--{name.replace('_', '-')} {printable(str(value))!r}")
-    where = f" ({', '.join(given)})" if given else ""
+                given[f"--{name.replace('_', '-')} {printable(str(value))!r}"] = str(value)
+    # name the dates near the calendar's end when there are such, else every date given
+    late = [option for option, value in given.items() if value[:4].isdigit() and value >= "9"]
+    named = late or list(given)
+    where = f" ({', '.join(named)})" if named else ""
     return (
-        f"a date is out of range{where}: the course would run past 9999-12-31, the last "
-        "date this tool can count to; give the real date"
+        f"a date is out of range{where}: a date it leads to (a next dose, a course end, a "
+        "use-by time) falls after 9999-12-31, the last date this tool can count to; give "
+        "the real date"
     )
 
 

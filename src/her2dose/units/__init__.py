@@ -26,7 +26,17 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "dose_per_mass": ("a dose per body weight", "", "'5.4 mg/kg'"),
 }
 
-_NUMBER_AND_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(.*?)\s*$")
+# The input grammar: one number (ASCII digits, an optional sign and decimal point) and at
+# most one unit, a word or a word/word ratio. Pint alone would read '72 kg*week/day' as
+# 504 kg, '72 kg 1' as a product and '72 kg # lb' as a comment.
+_NUMBER_AND_UNIT = re.compile(
+    r"^\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*(.*?)\s*$", re.ASCII | re.DOTALL
+)
+_ONE_UNIT = re.compile(r"^[A-Za-z\u00b5\u03bc]+(?:\s*/\s*[A-Za-z\u00b5\u03bc]+)?$")
+# One printable ASCII word that is no unit name ('%', 'kg!'): said to be an unknown unit
+_UNKNOWN_WORD = re.compile(r"^(?:(?![*/#^()+\-0-9])[!-~])+$")
+# A digit count no dose or weight needs, and well inside Decimal's 28-digit arithmetic.
+MAX_DIGITS = (12, 6)  # before and after the decimal point
 
 
 @cache
@@ -162,13 +172,42 @@ def parse_quantity(
     description, dims, examples = KINDS[kind]
     raw = str(text)
     match = _NUMBER_AND_UNIT.match(raw)
+    if any(c.isdigit() and not c.isascii() for c in raw):
+        raise InputError(
+            field,
+            f"{field} '{raw}' has a digit other than 0-9; write the number with the digits "
+            f"0-9, as {description} such as {examples}",
+        )
     if not match:
         raise InputError(
             field,
             f"{field} '{raw}' is not a number with a unit; expected {description} such as "
             f"{examples}",
         )
+    if (
+        match.group(2)
+        and not _ONE_UNIT.match(match.group(2))
+        and _UNKNOWN_WORD.match(match.group(2))
+    ):
+        raise InputError(
+            field,
+            f"{field} '{raw}': unknown unit '{match.group(2)}'; expected {description} such "
+            f"as {examples}",
+        )
+    if match.group(2) and not _ONE_UNIT.match(match.group(2)):
+        raise InputError(
+            field,
+            f"{field} '{raw}' is not one number and one unit (and nothing else); expected "
+            f"{description} such as {examples}",
+        )
     number_text, unit_text = match.groups()
+    whole, _, fraction = number_text.lstrip("+-").partition(".")
+    if len(whole.lstrip("0")) > MAX_DIGITS[0] or len(fraction) > MAX_DIGITS[1]:
+        raise InputError(
+            field,
+            f"{field} '{raw}' has too many digits (at most {MAX_DIGITS[0]} before the decimal "
+            f"point and {MAX_DIGITS[1]} after); expected {description} such as {examples}",
+        )
     try:
         magnitude = Decimal(number_text)
     except InvalidOperation:  # pragma: no cover - the regex only admits valid numbers
