@@ -6,16 +6,20 @@ enters. Magnitudes are Decimal so that 5.4 mg/kg x 72 kg is exactly 388.8 mg.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from her2dose.errors import InputError
 
 if TYPE_CHECKING:  # pint is imported lazily: `her2dose --help` must not pay for it
     import pint
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Kinds of quantity her2dose accepts, as (description, Pint dimensionality, examples).
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -59,30 +63,47 @@ def unit(text: str) -> pint.Unit:
     return parsed
 
 
+# Shared Quantities. Pint's constructor is the costly part of the per-row arithmetic (a
+# batch row builds about six), and with Decimal magnitudes a Quantity is never changed in
+# place (Pint returns a new one from every operation; `ito`, the one exception, is not used
+# anywhere, and tests/test_units_fast.py checks so), so one object can stand for every
+# equal value. Keys hold the Decimal itself; a hit must also have the same exponent and
+# sign, so that 400 mg and 400.0 mg stay what they were made as.
+_QUANTITIES: dict[tuple[str, Decimal], pint.Quantity] = {}
+# magnitude(): (id of the quantity, unit text) -> (the quantity, its magnitude there). The
+# entry holds the quantity, so its id cannot be reused while the entry exists.
+_MAGNITUDES: dict[tuple[int, str], tuple[pint.Quantity, Decimal]] = {}
+# Bounds on both: enough for every value of a realistic batch to be found again, a few MB
+# at most; reaching one starts it afresh.
+_SHARED_MAX = 20_000
+
+
 def quantity(magnitude: Decimal | int | str, unit_text: str) -> pint.Quantity:
-    """A Quantity of a known unit name, made the way Pint's constructor makes one (a
-    magnitude and a units container) without its argument parsing, which costs more than
-    all of a plan's arithmetic: a batch builds a dozen of these per row.
-    tests/test_units_fast.py checks it against `registry().Quantity(...)`."""
+    """`registry().Quantity(magnitude, unit_text)` with a Decimal magnitude; an equal value
+    in the same unit, already made, is returned again (Pint's constructor costs more than
+    all of a plan's arithmetic)."""
+    value = magnitude if type(magnitude) is Decimal else Decimal(magnitude)
+    key = (unit_text, value)
     try:
-        kind, container = _MAKERS[unit_text]
-    except KeyError:
-        kind, container = _MAKERS[unit_text] = (registry().Quantity, unit(unit_text)._units)
-    q = object.__new__(kind)
-    q._magnitude = magnitude if type(magnitude) is Decimal else Decimal(magnitude)
-    q._units = container
+        q = _QUANTITIES.get(key)
+    except TypeError:  # a NaN cannot be a key (it never equals itself): made afresh
+        return registry().Quantity(value, unit(unit_text))
+    if q is not None:
+        made = q.magnitude
+        if made.same_quantum(value) and made.is_signed() == value.is_signed():
+            return q
+    q = registry().Quantity(value, unit(unit_text))
+    if len(_QUANTITIES) >= _SHARED_MAX:
+        _QUANTITIES.clear()
+    _QUANTITIES[key] = q
     return q
 
 
-# unit text -> (the registry's Quantity class, the unit's container), found once per unit
-_MAKERS: dict[str, tuple[type, Any]] = {}
-
-
-# (source units, target unit text) -> Pint's conversion factor, found once per pair.
+# (source unit, target unit text) -> Pint's conversion factor, found once per pair.
 _FACTORS: dict[tuple[Any, str], Decimal] = {}
 
 
-def _factor(source: Any, target_text: str) -> Decimal:
+def _factor(source: pint.Unit, target_text: str) -> Decimal:
     try:
         return _FACTORS[source, target_text]
     except KeyError:
@@ -94,24 +115,85 @@ def _factor(source: Any, target_text: str) -> Decimal:
 
 
 def magnitude(q: pint.Quantity, unit_text: str) -> Decimal:
-    """`q.m_as(unit_text)`, several times faster: each (unit, target) factor is found once.
+    """`q.m_as(unit_text)`, several times faster: each (unit, target) factor is found once,
+    and a quantity asked again (a vial's strength, a policy bound: every row asks) is
+    answered from the first answer.
 
     The per-patient arithmetic of a plan runs once per batch row, so it works on
     magnitudes: converted here, from a checked Quantity, with Pint's exact factor (every
-    unit in units.txt is multiplicative). Raises pint.DimensionalityError like `m_as`.
-    The key is the quantity's units container (`_units`, hashed once by Pint) because
-    building `q.units` costs more than the whole lookup; tests/test_units_fast.py checks
-    the answer against `m_as`.
+    unit in units.txt is multiplicative). Raises pint.DimensionalityError like `m_as`;
+    tests/test_units_fast.py checks the answer against `m_as`.
     """
+    key = (id(q), unit_text)
+    hit = _MAGNITUDES.get(key)
+    if hit is not None and hit[0] is q:
+        return hit[1]
+    source = q.units
     try:
-        return q._magnitude * _FACTORS[q._units, unit_text]
+        factor = _FACTORS[source, unit_text]
     except KeyError:
-        return q._magnitude * _factor(q._units, unit_text)
+        factor = _factor(source, unit_text)
+    value = q.magnitude * factor
+    if len(_MAGNITUDES) >= _SHARED_MAX:
+        _MAGNITUDES.clear()
+    _MAGNITUDES[key] = (q, value)
+    return value
+
+
+# (source unit text, target unit text) -> factor
+_TEXT_FACTORS: dict[tuple[str, str], Decimal] = {}
 
 
 def convert(value: Decimal, source_text: str, target_text: str) -> Decimal:
     """A magnitude in `source_text` units expressed in `target_text` units."""
-    return value * _factor(unit(source_text)._units, target_text)
+    try:
+        return value * _TEXT_FACTORS[source_text, target_text]
+    except KeyError:
+        factor = _TEXT_FACTORS[source_text, target_text] = _factor(unit(source_text), target_text)
+        return value * factor
+
+
+def computes(returns: str | None = None, **declared: str) -> Callable[[F], F]:
+    """Declare, once and where a reader sees them, the units a function computes in.
+
+    Each named argument arrives as a Decimal magnitude in its declared unit (None stays
+    None), and a Decimal result leaves as a Quantity in `returns`:
+
+        @units.computes(returns="mg", rate="mg/kg", weight="kg")
+        def per_kg_dose(rate: Decimal, weight: Decimal) -> Decimal:
+            return rate * weight
+
+    Pint's `ureg.wraps` does the same through `m_as` on every call; this converts with
+    the factors `magnitude()` finds once, as the batch runs it once per row.
+    """
+
+    def decorate(function: F) -> F:
+        import inspect
+
+        names = list(inspect.signature(function).parameters)
+        unknown = set(declared) - set(names)
+        if unknown:
+            raise TypeError(f"{function.__name__} has no argument {', '.join(sorted(unknown))}")
+        where = tuple((names.index(name), name, u) for name, u in declared.items())
+        for u in (*declared.values(), *([returns] if returns else [])):
+            unit(u)  # a misspelt unit fails at import, not on the first patient
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            given = list(args)
+            for index, name, u in where:
+                if index < len(given):
+                    if given[index] is not None:
+                        given[index] = magnitude(given[index], u)
+                elif kwargs.get(name) is not None:
+                    kwargs[name] = magnitude(kwargs[name], u)
+            result = function(*given, **kwargs)
+            return result if returns is None or result is None else quantity(result, returns)
+
+        wrapper.declared_units = (dict(declared), returns)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def describe_dimension(q: Any) -> str:
@@ -130,8 +212,9 @@ def _is_mass_per_mass(u: pint.Unit) -> bool:
     # Pint treats mg/kg as dimensionless, so check numerator and denominator apart:
     # 'mL/L' or '%' must not pass for a dose per body weight.
     reg = registry()
-    up = [(name, exp) for name, exp in u._units.items() if exp > 0]
-    down = [(name, -exp) for name, exp in u._units.items() if exp < 0]
+    items = list(reg.Quantity(Decimal(1), u).unit_items())
+    up = [(name, exp) for name, exp in items if exp > 0]
+    down = [(name, -exp) for name, exp in items if exp < 0]
     mass = reg.get_dimensionality("[mass]")
 
     def dims(parts: list[tuple[str, Any]]) -> Any:
@@ -226,10 +309,7 @@ def parse_quantity(
             f"{field} '{raw}': unknown unit '{unit_text}'; expected {description} such as "
             f"{examples}",
         ) from None
-    # made as `quantity()` makes one (Pint's constructor re-checks what is known here)
-    q = object.__new__(registry().Quantity)
-    q._magnitude = magnitude
-    q._units = parsed_unit._units
+    q = registry().Quantity(magnitude, parsed_unit)
     if not _is_kind(parsed_unit, kind):
         raise InputError(
             field,
