@@ -1,6 +1,7 @@
 """The command line: argv in, calls into the core, results out through render.
 
-Only typer, the standard library and `errors` are imported at module level, so that
+Only typer, the standard library, `errors` and the rest of cli/ (options.py: what every
+command shares; errors.py: the one error handler) are imported at module level, so that
 `her2dose --help` and `--version` never load Pint or Rich (a test checks this).
 """
 
@@ -36,8 +37,6 @@ app = typer.Typer(
     cls=options.Her2doseGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-__all__ = ["FormatOption", "RegimensOption", "TableOrJson", "user_errors"]
 
 
 def load_book(path: Path | None) -> "RegimenBook":

@@ -64,18 +64,28 @@ def unit(text: str) -> pint.Unit:
 
 
 # Shared Quantities. Pint's constructor is the costly part of the per-row arithmetic (a
-# batch row builds about six), and with Decimal magnitudes a Quantity is never changed in
+# batch row builds about nine), and with Decimal magnitudes a Quantity is never changed in
 # place (Pint returns a new one from every operation; `ito`, the one exception, is not used
 # anywhere, and tests/test_units_fast.py checks so), so one object can stand for every
-# equal value. Keys hold the Decimal itself; a hit must also have the same exponent and
-# sign, so that 400 mg and 400.0 mg stay what they were made as.
-_QUANTITIES: dict[tuple[str, Decimal], pint.Quantity] = {}
-# magnitude(): (id of the quantity, unit text) -> (the quantity, its magnitude there). The
-# entry holds the quantity, so its id cannot be reused while the entry exists.
-_MAGNITUDES: dict[tuple[int, str], tuple[pint.Quantity, Decimal]] = {}
-# Bounds on both: enough for every value of a realistic batch to be found again, a few MB
-# at most; reaching one starts it afresh.
+# equal value. A hit must also have the same exponent and sign, so that 400 mg and
+# 400.0 mg stay what they were made as.
+_QUANTITIES: dict[tuple[str, Decimal], tuple[pint.Quantity, Decimal]] = {}
+# What quantity() and parse_quantity() made: id -> (the quantity, its unit text, its
+# magnitude), so that magnitude() converts it with a factor found by unit text, without
+# asking Pint for its units. The entry holds the quantity: its id cannot be reused while
+# the entry exists.
+_MADE: dict[int, tuple[pint.Quantity, str, Decimal]] = {}
+# A bound on both: the values of a realistic batch that repeat (vial totals, volumes,
+# minutes, zero) and every constant of the regimens file, a few MB; reaching it
+# starts both afresh.
 _SHARED_MAX = 20_000
+
+
+def _remember(q: pint.Quantity, unit_text: str, value: Decimal) -> None:
+    if len(_MADE) >= _SHARED_MAX:
+        _MADE.clear()
+        _QUANTITIES.clear()
+    _MADE[id(q)] = (q, unit_text, value)
 
 
 def quantity(magnitude: Decimal | int | str, unit_text: str) -> pint.Quantity:
@@ -85,72 +95,84 @@ def quantity(magnitude: Decimal | int | str, unit_text: str) -> pint.Quantity:
     value = magnitude if type(magnitude) is Decimal else Decimal(magnitude)
     key = (unit_text, value)
     try:
-        q = _QUANTITIES.get(key)
+        hit = _QUANTITIES.get(key)
     except TypeError:  # a NaN cannot be a key (it never equals itself): made afresh
         return registry().Quantity(value, unit(unit_text))
-    if q is not None:
-        made = q.magnitude
+    if hit is not None:
+        q, made = hit
         if made.same_quantum(value) and made.is_signed() == value.is_signed():
             return q
-    q = registry().Quantity(value, unit(unit_text))
-    if len(_QUANTITIES) >= _SHARED_MAX:
-        _QUANTITIES.clear()
-    _QUANTITIES[key] = q
+    try:
+        container = _CONTAINERS[unit_text]
+    except KeyError:
+        container = _CONTAINERS[unit_text] = _container(unit(unit_text))
+    q = registry().Quantity(value, container)
+    _remember(q, unit_text, value)
+    _QUANTITIES[key] = (q, value)
     return q
 
 
-# (source unit, target unit text) -> Pint's conversion factor, found once per pair.
-_FACTORS: dict[tuple[Any, str], Decimal] = {}
+# unit text -> the unit's pint.util.UnitsContainer: Pint's constructor takes it as it is
+# (given a Unit it checks and unwraps it first, a third of its time)
+_CONTAINERS: dict[str, Any] = {}
+
+
+def _container(u: pint.Unit) -> Any:
+    reg = registry()
+    return reg.UnitsContainer(dict(reg.Quantity(Decimal(1), u).unit_items()))
 
 
 def _factor(source: pint.Unit, target_text: str) -> Decimal:
-    try:
-        return _FACTORS[source, target_text]
-    except KeyError:
-        pass
     # Pint's own conversion of 1 source unit: the factor Pint multiplies by in `m_as`.
-    one = registry().Quantity(Decimal(1), source)
-    factor = _FACTORS[source, target_text] = Decimal(one.m_as(unit(target_text)))
-    return factor
+    return Decimal(registry().Quantity(Decimal(1), source).m_as(unit(target_text)))
+
+
+# (source unit text, target unit text) -> factor, found once per pair
+_TEXT_FACTORS: dict[tuple[str, str], Decimal] = {}
+# ((name, exponent) pairs of the source unit, target unit text) -> factor, for quantities
+# that Pint's arithmetic made
+_FACTORS: dict[tuple[tuple[tuple[str, Any], ...], str], Decimal] = {}
 
 
 def magnitude(q: pint.Quantity, unit_text: str) -> Decimal:
-    """`q.m_as(unit_text)`, several times faster: each (unit, target) factor is found once,
-    and a quantity asked again (a vial's strength, a policy bound: every row asks) is
-    answered from the first answer.
+    """`q.m_as(unit_text)`, several times faster: each (unit, target) factor is found once.
 
     The per-patient arithmetic of a plan runs once per batch row, so it works on
     magnitudes: converted here, from a checked Quantity, with Pint's exact factor (every
     unit in units.txt is multiplicative). Raises pint.DimensionalityError like `m_as`;
-    tests/test_units_fast.py checks the answer against `m_as`.
+    tests/test_units_fast.py checks the answer against `m_as`. A quantity made here
+    (quantity(), parse_quantity()) is converted from its unit text; any other from its
+    unit's (name, exponent) pairs, compared as plain tuples (building `q.units` and
+    comparing Unit objects costs more than the whole conversion).
     """
-    key = (id(q), unit_text)
-    hit = _MAGNITUDES.get(key)
-    if hit is not None and hit[0] is q:
-        return hit[1]
-    source = q.units
+    made = _MADE.get(id(q))
+    if made is not None and made[0] is q:
+        if made[1] == unit_text:
+            return made[2]
+        try:
+            return made[2] * _TEXT_FACTORS[made[1], unit_text]
+        except KeyError:
+            return made[2] * convert_factor(made[1], unit_text)
+    source = tuple(q.unit_items())
     try:
-        factor = _FACTORS[source, unit_text]
+        return q.magnitude * _FACTORS[source, unit_text]
     except KeyError:
-        factor = _factor(source, unit_text)
-    value = q.magnitude * factor
-    if len(_MAGNITUDES) >= _SHARED_MAX:
-        _MAGNITUDES.clear()
-    _MAGNITUDES[key] = (q, value)
-    return value
+        factor = _FACTORS[source, unit_text] = _factor(q.units, unit_text)
+        return q.magnitude * factor
 
 
-# (source unit text, target unit text) -> factor
-_TEXT_FACTORS: dict[tuple[str, str], Decimal] = {}
+def convert_factor(source_text: str, target_text: str) -> Decimal:
+    """What a magnitude in `source_text` units is multiplied by to be in `target_text`."""
+    try:
+        return _TEXT_FACTORS[source_text, target_text]
+    except KeyError:
+        factor = _TEXT_FACTORS[source_text, target_text] = _factor(unit(source_text), target_text)
+        return factor
 
 
 def convert(value: Decimal, source_text: str, target_text: str) -> Decimal:
     """A magnitude in `source_text` units expressed in `target_text` units."""
-    try:
-        return value * _TEXT_FACTORS[source_text, target_text]
-    except KeyError:
-        factor = _TEXT_FACTORS[source_text, target_text] = _factor(unit(source_text), target_text)
-        return value * factor
+    return value * convert_factor(source_text, target_text)
 
 
 def computes(returns: str | None = None, **declared: str) -> Callable[[F], F]:
@@ -310,6 +332,7 @@ def parse_quantity(
             f"{examples}",
         ) from None
     q = registry().Quantity(magnitude, parsed_unit)
+    _remember(q, unit_text, magnitude)
     if not _is_kind(parsed_unit, kind):
         raise InputError(
             field,
