@@ -81,7 +81,7 @@ def test_one_number_and_one_unit_is_accepted(text, kind, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["1234567890123 kg", "123456789012345678901234567 mg", "72.1234567 kg"]
+    "text", ["1234567890123 kg", "123456789012345678901234567 mg", "72.1234567890123 kg"]
 )
 def test_too_many_digits_are_refused(text):
     with pytest.raises(InputError, match="too many digits"):
@@ -89,8 +89,8 @@ def test_too_many_digits_are_refused(text):
 
 
 def test_the_most_digits_allowed_still_parse():
-    q = units.parse_quantity("123456789012.123456 mg", "mass", "dose")
-    assert q.magnitude == Decimal("123456789012.123456")
+    q = units.parse_quantity("123456789012.123456789012 mg", "mass", "dose")
+    assert q.magnitude == Decimal("123456789012.123456789012")
 
 
 def test_a_bare_number_is_ascii_digits_only():

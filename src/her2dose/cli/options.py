@@ -4,7 +4,6 @@ shell completion. Command functions in app.py declare only what is theirs.
 Only typer and the standard library at module level: `--help` must not load Pint or Rich.
 """
 
-import difflib
 import enum
 import sys
 from collections.abc import Iterable
@@ -375,6 +374,8 @@ class Her2doseGroup(TyperGroup):
     def resolve_command(self, ctx: core.Context, args: list[str]):
         name = args[0] if args else ""
         if name and name not in self.commands and not name.startswith("-"):
+            import difflib
+
             names = list(self.commands)
             close = difflib.get_close_matches(name, names, n=1)
             guess = f" (did you mean '{close[0]}'?)" if close else ""

@@ -40,7 +40,7 @@ _ONE_UNIT = re.compile(r"^[A-Za-z\u00b5\u03bc]+(?:\s*/\s*[A-Za-z\u00b5\u03bc]+)?
 # One printable ASCII word that is no unit name ('%', 'kg!'): said to be an unknown unit
 _UNKNOWN_WORD = re.compile(r"^(?:(?![*/#^()+\-0-9])[!-~])+$")
 # A digit count no dose or weight needs, and well inside Decimal's 28-digit arithmetic.
-MAX_DIGITS = (12, 6)  # before and after the decimal point
+MAX_DIGITS = (12, 12)  # before and after the decimal point
 
 
 @cache
@@ -331,7 +331,11 @@ def parse_quantity(
             f"{field} '{raw}': unknown unit '{unit_text}'; expected {description} such as "
             f"{examples}",
         ) from None
-    q = registry().Quantity(magnitude, parsed_unit)
+    try:
+        container = _CONTAINERS[unit_text]
+    except KeyError:
+        container = _CONTAINERS[unit_text] = _container(parsed_unit)
+    q = registry().Quantity(magnitude, container)
     _remember(q, unit_text, magnitude)
     if not _is_kind(parsed_unit, kind):
         raise InputError(
