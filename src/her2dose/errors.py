@@ -12,10 +12,24 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad input or usage
     REGIMENS = 3  # the regimens file is invalid
     INTERRUPTED = 130
+    CLOSED_STDOUT = 141  # the reader of stdout went away (`| head`): 128 + SIGPIPE, quietly
 
 
 class Her2DoseError(Exception):
     exit_code: ExitCode = ExitCode.USAGE
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` with every character that is not plainly printable escaped as Python would
+    (`\\x1b`, `\\u202e`): escape sequences, cursor moves, bidirectional overrides and
+    invisible or unassigned characters, so that an error quoting a clinic list's cell can
+    neither set the terminal title nor hide or reorder what is shown."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() or (char == "\n" and keep_newlines) else ascii(char)[1:-1]
+        for char in text
+    )
 
 
 class InputError(Her2DoseError, ValueError):
@@ -23,7 +37,7 @@ class InputError(Her2DoseError, ValueError):
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
-        super().__init__(message)
+        super().__init__(printable(message))
 
 
 class UnknownNameError(InputError, LookupError):
@@ -67,7 +81,7 @@ class RegimenFileError(Her2DoseError):
     def __init__(self, path: str, problems: list[str]) -> None:
         self.path = path
         self.problems = problems
-        listing = "\n".join(f"  - {p}" for p in problems)
+        listing = "\n".join(f"  - {printable(p)}" for p in problems)
         noun = "problem" if len(problems) == 1 else "problems"
         super().__init__(f"invalid regimens file {path}: {len(problems)} {noun}\n{listing}")
 

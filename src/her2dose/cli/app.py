@@ -1,6 +1,7 @@
 """The command line: argv in, calls into the core, results out through render.
 
-Only typer, the standard library and `errors` are imported at module level, so that
+Only typer, the standard library, `errors` and the rest of cli/ (options.py: what every
+command shares; errors.py: the one error handler) are imported at module level, so that
 `her2dose --help` and `--version` never load Pint or Rich (a test checks this).
 """
 
@@ -12,15 +13,17 @@ import enum
 import gc
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from her2dose import __version__
-from her2dose.errors import ExitCode, Her2DoseError, internal_error_message
+from her2dose.cli import options
+from her2dose.cli.errors import stderr as _stderr
+from her2dose.cli.errors import user_errors, warn
+from her2dose.cli.options import FormatOption, RegimensOption, TableOrJson
+from her2dose.errors import ExitCode
 
 if TYPE_CHECKING:
     from her2dose.model import RegimenBook
@@ -29,25 +32,14 @@ app = typer.Typer(
     name="her2dose",
     help="Dose, vials, preparation and infusion plans for HER2-directed cancer drugs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=options.Her2doseGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-class TableOrJson(enum.StrEnum):
-    table = "table"
-    json = "json"
-
-
-RegimensOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--regimens",
-        help="Regimens file to use (default: $HER2DOSE_REGIMENS, else the shipped regimens.toml).",
-        dir_okay=False,
-    ),
-]
 RegimensSha256Option = Annotated[
     str | None,
     typer.Option(
@@ -56,52 +48,25 @@ RegimensSha256Option = Annotated[
         "$HER2DOSE_REGIMENS_SHA256); pins the file a deployment approved.",
     ),
 ]
-FormatOption = Annotated[
-    TableOrJson, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-]
-
-
-def _stderr(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def _fail(error: Her2DoseError) -> NoReturn:
-    # red on a terminal; click drops the colour when stderr is not one, NO_COLOR here
-    color = False if os.environ.get("NO_COLOR") else None
-    typer.secho(f"error: {error}", err=True, fg="red", color=color)
-    raise typer.Exit(int(error.exit_code))
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn domain errors into one line on stderr and the documented exit code."""
-    try:
-        yield
-    except Her2DoseError as error:
-        _fail(error)
-    except KeyboardInterrupt:
-        _stderr("interrupted")
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    except (typer.Exit, typer.Abort):
-        raise
-    except Exception as error:  # a bug: say so plainly, no traceback unless asked
-        if os.environ.get("HER2DOSE_DEBUG"):
-            raise
-        _stderr(f"error: {internal_error_message(error)}")
-        raise typer.Exit(int(ExitCode.USAGE)) from None
 
 
 def load_book(path: Path | None, sha256: str | None = None) -> "RegimenBook":
     from her2dose.data import loader as regimens
 
     expected = sha256 if sha256 is not None else os.environ.get(regimens.SHA256_ENV_VAR) or None
-    return regimens.load(path, expected_sha256=expected)
+    return regimens.load(options.regimens_path(path), expected_sha256=expected)
 
 
 def stdout_console():  # -> rich.console.Console
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1 here; every command ends a closed stdout the same way
+            # (options.Her2doseGroup.invoke: quietly, ExitCode.CLOSED_STDOUT)
+            raise BrokenPipeError
+
+    return StdoutConsole(highlight=False, soft_wrap=False)
 
 
 def collect_garbage_again() -> None:
@@ -122,12 +87,6 @@ def emit(result, output_format: "TableOrJson", book: "RegimenBook", as_json, as_
         typer.echo(as_json(result, book.path, book.sha256))
     else:
         as_table(result, stdout_console(), book.path, book.sha256)
-
-
-def warn(messages: list[str] | tuple[str, ...]) -> None:
-    color = False if os.environ.get("NO_COLOR") else None
-    for message in messages:
-        typer.secho(f"warning: {message}", err=True, fg="yellow", color=color)
 
 
 def _version_callback(value: bool) -> None:
@@ -158,6 +117,14 @@ def main_callback(
             is_eager=True,
         ),
     ] = False,
+    regimens: Annotated[
+        Path | None,
+        typer.Option(
+            "--regimens",
+            help="Regimens file for the command that follows (the same as its own --regimens).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Dose, vials, preparation and infusion plans for HER2-directed cancer drugs.
 
@@ -364,9 +331,6 @@ def list_regimens(
             typer.echo(render.catalogue_json(book))
         else:
             render.catalogue_table(book, stdout_console())
-
-
-# --- issue 3: levels, adjust, check ------------------------------------------------------
 
 
 @app.command()
@@ -582,9 +546,6 @@ def check(
             raise typer.Exit(int(ExitCode.FINDINGS))
 
 
-# --- issue 5: schedule, next -------------------------------------------------------------
-
-
 @app.command("schedule")
 def schedule_command(
     drug: Annotated[
@@ -779,9 +740,6 @@ def next_command(
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
-# --- issue 6: batch ----------------------------------------------------------------------
-
-
 class BatchFormat(enum.StrEnum):
     csv = "csv"
     jsonl = "jsonl"
@@ -859,6 +817,9 @@ def batch(
     raise typer.Exit(report.exit_code)
 
 
+options.install(app)
+
+
 def app_for(args: list[str]) -> typer.Typer:
     """The app to run for `args`: `app`, or a copy holding only the command `args` names.
 
@@ -880,7 +841,7 @@ def app_for(args: list[str]) -> typer.Typer:
 
 def main() -> None:
     """Console-script entry point."""
-    # Start-up speed (issue 6): a command creates some 50,000 objects as it imports Pint and
+    # Start-up speed: a command creates some 50,000 objects as it imports Pint and
     # loads the regimens file, and only ~550 of them are ever garbage, whatever was asked
     # (gc.collect() after a plan, a table, a 520-dose schedule or an error). The cyclic
     # collector would walk them again and again while they appear (~10 ms) and once more

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from her2dose import units
 from her2dose.errors import InputError
 from her2dose.model import Level, Quantity, Regimen
@@ -71,9 +73,13 @@ def dose_for(dose_rate: Quantity, basis: str, weight: Quantity) -> Quantity:
     """The dose in mg: rate x weight for per-kg regimens, the rate itself for flat ones."""
     if basis == "flat":
         return units.quantity(units.magnitude(dose_rate, "mg"), "mg")
-    # mg/kg x kg in magnitudes (Pint's factors, found once): this runs once per batch row
-    mg = units.magnitude(dose_rate, "mg/kg") * units.magnitude(weight, "kg")
-    return units.quantity(mg, "mg")
+    return _per_kg_dose(dose_rate, weight)
+
+
+# in magnitudes (Pint's factors, found once): this runs once per batch row
+@units.computes(returns="mg", rate="mg/kg", weight="kg")
+def _per_kg_dose(rate: Decimal, weight: Decimal) -> Decimal:
+    return rate * weight
 
 
 def dose_text(dose_rate: Quantity, basis: str) -> str:

@@ -6,16 +6,20 @@ enters. Magnitudes are Decimal so that 5.4 mg/kg x 72 kg is exactly 388.8 mg.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from her2dose.errors import InputError
 
 if TYPE_CHECKING:  # pint is imported lazily: `her2dose --help` must not pay for it
     import pint
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Kinds of quantity her2dose accepts, as (description, Pint dimensionality, examples).
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -26,7 +30,17 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "dose_per_mass": ("a dose per body weight", "", "'5.4 mg/kg'"),
 }
 
-_NUMBER_AND_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(.*?)\s*$")
+# The input grammar: one number (ASCII digits, an optional sign and decimal point) and at
+# most one unit, a word or a word/word ratio. Pint alone would read '72 kg*week/day' as
+# 504 kg, '72 kg 1' as a product and '72 kg # lb' as a comment.
+_NUMBER_AND_UNIT = re.compile(
+    r"^\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*(.*?)\s*$", re.ASCII | re.DOTALL
+)
+_ONE_UNIT = re.compile(r"^[A-Za-z\u00b5\u03bc]+(?:\s*/\s*[A-Za-z\u00b5\u03bc]+)?$")
+# One printable ASCII word that is no unit name ('%', 'kg!'): said to be an unknown unit
+_UNKNOWN_WORD = re.compile(r"^(?:(?![*/#^()+\-0-9])[!-~])+$")
+# A digit count no dose or weight needs, and well inside Decimal's 28-digit arithmetic.
+MAX_DIGITS = (12, 12)  # before and after the decimal point
 
 
 @cache
@@ -49,38 +63,75 @@ def unit(text: str) -> pint.Unit:
     return parsed
 
 
+# Shared Quantities. Pint's constructor is the costly part of the per-row arithmetic (a
+# batch row builds about nine), and with Decimal magnitudes a Quantity is never changed in
+# place (Pint returns a new one from every operation; `ito`, the one exception, is not used
+# anywhere, and tests/test_units_fast.py checks so), so one object can stand for every
+# equal value. A hit must also have the same exponent and sign, so that 400 mg and
+# 400.0 mg stay what they were made as.
+_QUANTITIES: dict[tuple[str, Decimal], tuple[pint.Quantity, Decimal]] = {}
+# What quantity() and parse_quantity() made: id -> (the quantity, its unit text, its
+# magnitude), so that magnitude() converts it with a factor found by unit text, without
+# asking Pint for its units. The entry holds the quantity: its id cannot be reused while
+# the entry exists.
+_MADE: dict[int, tuple[pint.Quantity, str, Decimal]] = {}
+# A bound on both: the values of a realistic batch that repeat (vial totals, volumes,
+# minutes, zero) and every constant of the regimens file, a few MB; reaching it
+# starts both afresh.
+_SHARED_MAX = 20_000
+
+
+def _remember(q: pint.Quantity, unit_text: str, value: Decimal) -> None:
+    if len(_MADE) >= _SHARED_MAX:
+        _MADE.clear()
+        _QUANTITIES.clear()
+    _MADE[id(q)] = (q, unit_text, value)
+
+
 def quantity(magnitude: Decimal | int | str, unit_text: str) -> pint.Quantity:
-    """A Quantity of a known unit name, made the way Pint's constructor makes one (a
-    magnitude and a units container) without its argument parsing, which costs more than
-    all of a plan's arithmetic: a batch builds a dozen of these per row.
-    tests/test_units_fast.py checks it against `registry().Quantity(...)`."""
+    """`registry().Quantity(magnitude, unit_text)` with a Decimal magnitude; an equal value
+    in the same unit, already made, is returned again (Pint's constructor costs more than
+    all of a plan's arithmetic)."""
+    value = magnitude if type(magnitude) is Decimal else Decimal(magnitude)
+    key = (unit_text, value)
     try:
-        kind, container = _MAKERS[unit_text]
+        hit = _QUANTITIES.get(key)
+    except TypeError:  # a NaN cannot be a key (it never equals itself): made afresh
+        return registry().Quantity(value, unit(unit_text))
+    if hit is not None:
+        q, made = hit
+        if made.same_quantum(value) and made.is_signed() == value.is_signed():
+            return q
+    try:
+        container = _CONTAINERS[unit_text]
     except KeyError:
-        kind, container = _MAKERS[unit_text] = (registry().Quantity, unit(unit_text)._units)
-    q = object.__new__(kind)
-    q._magnitude = magnitude if type(magnitude) is Decimal else Decimal(magnitude)
-    q._units = container
+        container = _CONTAINERS[unit_text] = _container(unit(unit_text))
+    q = registry().Quantity(value, container)
+    _remember(q, unit_text, value)
+    _QUANTITIES[key] = (q, value)
     return q
 
 
-# unit text -> (the registry's Quantity class, the unit's container), found once per unit
-_MAKERS: dict[str, tuple[type, Any]] = {}
+# unit text -> the unit's pint.util.UnitsContainer: Pint's constructor takes it as it is
+# (given a Unit it checks and unwraps it first, a third of its time)
+_CONTAINERS: dict[str, Any] = {}
 
 
-# (source units, target unit text) -> Pint's conversion factor, found once per pair.
-_FACTORS: dict[tuple[Any, str], Decimal] = {}
+def _container(u: pint.Unit) -> Any:
+    reg = registry()
+    return reg.UnitsContainer(dict(reg.Quantity(Decimal(1), u).unit_items()))
 
 
-def _factor(source: Any, target_text: str) -> Decimal:
-    try:
-        return _FACTORS[source, target_text]
-    except KeyError:
-        pass
+def _factor(source: pint.Unit, target_text: str) -> Decimal:
     # Pint's own conversion of 1 source unit: the factor Pint multiplies by in `m_as`.
-    one = registry().Quantity(Decimal(1), source)
-    factor = _FACTORS[source, target_text] = Decimal(one.m_as(unit(target_text)))
-    return factor
+    return Decimal(registry().Quantity(Decimal(1), source).m_as(unit(target_text)))
+
+
+# (source unit text, target unit text) -> factor, found once per pair
+_TEXT_FACTORS: dict[tuple[str, str], Decimal] = {}
+# ((name, exponent) pairs of the source unit, target unit text) -> factor, for quantities
+# that Pint's arithmetic made
+_FACTORS: dict[tuple[tuple[tuple[str, Any], ...], str], Decimal] = {}
 
 
 def magnitude(q: pint.Quantity, unit_text: str) -> Decimal:
@@ -88,20 +139,83 @@ def magnitude(q: pint.Quantity, unit_text: str) -> Decimal:
 
     The per-patient arithmetic of a plan runs once per batch row, so it works on
     magnitudes: converted here, from a checked Quantity, with Pint's exact factor (every
-    unit in units.txt is multiplicative). Raises pint.DimensionalityError like `m_as`.
-    The key is the quantity's units container (`_units`, hashed once by Pint) because
-    building `q.units` costs more than the whole lookup; tests/test_units_fast.py checks
-    the answer against `m_as`.
+    unit in units.txt is multiplicative). Raises pint.DimensionalityError like `m_as`;
+    tests/test_units_fast.py checks the answer against `m_as`. A quantity made here
+    (quantity(), parse_quantity()) is converted from its unit text; any other from its
+    unit's (name, exponent) pairs, compared as plain tuples (building `q.units` and
+    comparing Unit objects costs more than the whole conversion).
     """
+    made = _MADE.get(id(q))
+    if made is not None and made[0] is q:
+        if made[1] == unit_text:
+            return made[2]
+        try:
+            return made[2] * _TEXT_FACTORS[made[1], unit_text]
+        except KeyError:
+            return made[2] * convert_factor(made[1], unit_text)
+    source = tuple(q.unit_items())
     try:
-        return q._magnitude * _FACTORS[q._units, unit_text]
+        return q.magnitude * _FACTORS[source, unit_text]
     except KeyError:
-        return q._magnitude * _factor(q._units, unit_text)
+        factor = _FACTORS[source, unit_text] = _factor(q.units, unit_text)
+        return q.magnitude * factor
+
+
+def convert_factor(source_text: str, target_text: str) -> Decimal:
+    """What a magnitude in `source_text` units is multiplied by to be in `target_text`."""
+    try:
+        return _TEXT_FACTORS[source_text, target_text]
+    except KeyError:
+        factor = _TEXT_FACTORS[source_text, target_text] = _factor(unit(source_text), target_text)
+        return factor
 
 
 def convert(value: Decimal, source_text: str, target_text: str) -> Decimal:
     """A magnitude in `source_text` units expressed in `target_text` units."""
-    return value * _factor(unit(source_text)._units, target_text)
+    return value * convert_factor(source_text, target_text)
+
+
+def computes(returns: str | None = None, **declared: str) -> Callable[[F], F]:
+    """Declare, once and where a reader sees them, the units a function computes in.
+
+    Each named argument arrives as a Decimal magnitude in its declared unit (None stays
+    None), and a Decimal result leaves as a Quantity in `returns`:
+
+        @units.computes(returns="mg", rate="mg/kg", weight="kg")
+        def per_kg_dose(rate: Decimal, weight: Decimal) -> Decimal:
+            return rate * weight
+
+    Pint's `ureg.wraps` does the same through `m_as` on every call; this converts with
+    the factors `magnitude()` finds once, as the batch runs it once per row.
+    """
+
+    def decorate(function: F) -> F:
+        import inspect
+
+        names = list(inspect.signature(function).parameters)
+        unknown = set(declared) - set(names)
+        if unknown:
+            raise TypeError(f"{function.__name__} has no argument {', '.join(sorted(unknown))}")
+        where = tuple((names.index(name), name, u) for name, u in declared.items())
+        for u in (*declared.values(), *([returns] if returns else [])):
+            unit(u)  # a misspelt unit fails at import, not on the first patient
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            given = list(args)
+            for index, name, u in where:
+                if index < len(given):
+                    if given[index] is not None:
+                        given[index] = magnitude(given[index], u)
+                elif kwargs.get(name) is not None:
+                    kwargs[name] = magnitude(kwargs[name], u)
+            result = function(*given, **kwargs)
+            return result if returns is None or result is None else quantity(result, returns)
+
+        wrapper.declared_units = (dict(declared), returns)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def describe_dimension(q: Any) -> str:
@@ -120,8 +234,9 @@ def _is_mass_per_mass(u: pint.Unit) -> bool:
     # Pint treats mg/kg as dimensionless, so check numerator and denominator apart:
     # 'mL/L' or '%' must not pass for a dose per body weight.
     reg = registry()
-    up = [(name, exp) for name, exp in u._units.items() if exp > 0]
-    down = [(name, -exp) for name, exp in u._units.items() if exp < 0]
+    items = list(reg.Quantity(Decimal(1), u).unit_items())
+    up = [(name, exp) for name, exp in items if exp > 0]
+    down = [(name, -exp) for name, exp in items if exp < 0]
     mass = reg.get_dimensionality("[mass]")
 
     def dims(parts: list[tuple[str, Any]]) -> Any:
@@ -162,13 +277,42 @@ def parse_quantity(
     description, dims, examples = KINDS[kind]
     raw = str(text)
     match = _NUMBER_AND_UNIT.match(raw)
+    if any(c.isdigit() and not c.isascii() for c in raw):
+        raise InputError(
+            field,
+            f"{field} '{raw}' has a digit other than 0-9; write the number with the digits "
+            f"0-9, as {description} such as {examples}",
+        )
     if not match:
         raise InputError(
             field,
             f"{field} '{raw}' is not a number with a unit; expected {description} such as "
             f"{examples}",
         )
+    if (
+        match.group(2)
+        and not _ONE_UNIT.match(match.group(2))
+        and _UNKNOWN_WORD.match(match.group(2))
+    ):
+        raise InputError(
+            field,
+            f"{field} '{raw}': unknown unit '{match.group(2)}'; expected {description} such "
+            f"as {examples}",
+        )
+    if match.group(2) and not _ONE_UNIT.match(match.group(2)):
+        raise InputError(
+            field,
+            f"{field} '{raw}' is not one number and one unit (and nothing else); expected "
+            f"{description} such as {examples}",
+        )
     number_text, unit_text = match.groups()
+    whole, _, fraction = number_text.lstrip("+-").partition(".")
+    if len(whole.lstrip("0")) > MAX_DIGITS[0] or len(fraction) > MAX_DIGITS[1]:
+        raise InputError(
+            field,
+            f"{field} '{raw}' has too many digits (at most {MAX_DIGITS[0]} before the decimal "
+            f"point and {MAX_DIGITS[1]} after); expected {description} such as {examples}",
+        )
     try:
         magnitude = Decimal(number_text)
     except InvalidOperation:  # pragma: no cover - the regex only admits valid numbers
@@ -187,10 +331,12 @@ def parse_quantity(
             f"{field} '{raw}': unknown unit '{unit_text}'; expected {description} such as "
             f"{examples}",
         ) from None
-    # made as `quantity()` makes one (Pint's constructor re-checks what is known here)
-    q = object.__new__(registry().Quantity)
-    q._magnitude = magnitude
-    q._units = parsed_unit._units
+    try:
+        container = _CONTAINERS[unit_text]
+    except KeyError:
+        container = _CONTAINERS[unit_text] = _container(parsed_unit)
+    q = registry().Quantity(magnitude, container)
+    _remember(q, unit_text, magnitude)
     if not _is_kind(parsed_unit, kind):
         raise InputError(
             field,
