@@ -111,17 +111,30 @@ def _weight_text(plan: Plan, d: dict[str, Any]) -> str:
     return text
 
 
+# Up to this many vials, one lot / expiry line each; beyond it a few per strength, as the
+# vials of one dose come from one or two lots and the page must stay one page.
+VIAL_LINES = 8
+LOT_LINES = 3
+
+
 def _vial_table(plan: Plan, d: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
     rows: list[tuple[str, ...]] = [("Vial", "Strength", "NDC", "Lot", "Expiry")]
-    number = 0
+    each = plan.vials.vial_count <= VIAL_LINES
+    first = 1
     for count in plan.vials.counts:
         vial = count.vial
         ndc = ", ".join(ndcs_of(vial.source, plan.product.source)) or "NDC: " + SHORT_BLANK
         kind = "multiple-dose" if vial.multiple_dose else "single-dose"
         strength = f"{_n(_mg(vial.strength))} mg {kind}"
-        for _ in range(count.count):
-            number += 1
-            rows.append((str(number), strength, ndc, SHORT_BLANK, SHORT_BLANK))
+        last = first + count.count - 1
+        if each:
+            rows += [
+                (str(n), strength, ndc, SHORT_BLANK, SHORT_BLANK) for n in range(first, last + 1)
+            ]
+        else:
+            rows.append((f"{first}-{last}", strength, ndc, SHORT_BLANK, SHORT_BLANK))
+            rows += [("", "(another lot)", "", SHORT_BLANK, SHORT_BLANK)] * (LOT_LINES - 1)
+        first = last + 1
     return tuple(rows)
 
 
