@@ -93,10 +93,8 @@ def _dose_basis(plan: Plan, d: dict[str, Any]) -> str:
         ordered = d["rounding"]["ordered_dose_mg"] if d["rounding"] else d["dose_mg"]
         basis = f"fixed dose {_n(ordered, 'mg')}"
     level = f"level {plan.level.level} ({plan.level.name})" if plan.level is not None else ""
-    phase = f"{plan.phase.name} dose" if plan.phase.name != "standard" else ""
-    extra = ", ".join(x for x in (level, phase) if x)
     source = f"; {d['source']}" if d["source"] else ""
-    return f"{basis}{f', {extra}' if extra else ''}{source}"
+    return f"{basis}{f', {level}' if level else ''}{source}"
 
 
 def _weight_text(plan: Plan, d: dict[str, Any]) -> str:
@@ -163,6 +161,10 @@ def _use_by_rows(d: dict[str, Any], given: bool) -> list[Row]:
     return rows
 
 
+def _is_do_not(reminder: Any) -> bool:
+    return reminder.kind.startswith("do not") or reminder.text.startswith("Do not")
+
+
 def build(
     plan: Plan,
     *,
@@ -201,9 +203,11 @@ def build(
 
     dose_rows = [
         Row("Drug", drug),
+        Row("Indication", plan.regimen.description),
         Row(
-            "Regimen",
-            f"{plan.regimen.indication}; {plan.schedule.name}, every {d['interval_days']} days",
+            "Schedule",
+            f"{plan.schedule.name}, every {d['interval_days']} days"
+            + (f"; {plan.phase.name} dose" if plan.phase.name != "standard" else ""),
         ),
         Row("Dose", dose, strong=True),
         Row("Basis", _dose_basis(plan, d)),
@@ -289,16 +293,15 @@ def build(
     if given:
         prep_rows.append(Row("Prepared at", _clock(d["prepared_at"])))
 
+    # The sheet is for the preparation: of the reminders it carries the boxed warning, the
+    # do-not lines and the preparation ones; those about the order and its administration
+    # (antiemetics, later infusion times, no dose reduction) stay in the plan's table.
     do_not = [Row("Do not use", bad) for bad in d["forbidden_diluents"]]
-    do_not += [Row("Do not", m.text) for m in plan.reminders if m.kind.startswith("do not")]
+    do_not += [Row("Do not", m.text) for m in plan.reminders if _is_do_not(m)]
     boxed = [
         Row("Boxed warning", f"{m.text} ({m.source})") for m in plan.reminders if m.kind == BOXED
     ]
-    others = [
-        Row(m.kind.capitalize(), m.text)
-        for m in plan.reminders
-        if m.kind != BOXED and not m.kind.startswith("do not")
-    ]
+    prep_rows += [Row("Note", m.text) for m in plan.reminders if m.kind == "preparation"]
 
     sections = [Section("Patient", tuple(patient_rows))]
     if plan.warnings:
@@ -313,8 +316,6 @@ def build(
     ]
     if boxed or do_not:
         sections.append(Section("Boxed warning and do-not", tuple(boxed + do_not), alert=True))
-    if others:
-        sections.append(Section("Reminders", tuple(others)))
     sections.append(
         Section(
             "Sign-off",
@@ -328,7 +329,7 @@ def build(
 
     diluted = [u for u in d["use_by"] if u["what"].startswith("diluted")]
     if given and diluted:
-        words = {"refrigerated": "2-8 C", "room_temperature": "room temp."}
+        words = {"refrigerated": "2-8 °C", "room_temperature": "room temp."}
         use_by = "; ".join(f"{_clock(u['use_by'])} ({words[u['storage']]})" for u in diluted)
     else:
         use_by = f"date {SHORT_BLANK} time {SHORT_BLANK}"
@@ -414,7 +415,7 @@ def latin1(text: str) -> str:
 PAPER = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 # The layout is fitted to the part the two papers share, so it prints unscaled on either.
 FIT_HEIGHT = 279.4
-MARGIN = 12.0
+MARGIN = 10.0
 SCALES = (1.0, 0.92, 0.85, 0.78, 0.72)
 
 
@@ -446,7 +447,7 @@ def _draw(sheet: Worksheet, paper: str, scale: float, one_page: bool) -> tuple[A
     pdf.set_creator("her2dose")
     pdf.add_page()
     inner = width - 2 * MARGIN
-    line = 4.2 * scale
+    line = 3.7 * scale
     body = 8.6 * scale
 
     def font(size: float, style: str = "") -> None:
@@ -483,14 +484,14 @@ def _draw(sheet: Worksheet, paper: str, scale: float, one_page: bool) -> tuple[A
 
     text(inner, sheet.title, 14 * scale, "B", h=6.5 * scale)
     text(inner, sheet.subtitle, body)
-    pdf.ln(1.2 * scale)
+    pdf.ln(0.8 * scale)
     label_w = 32.0
     for section in sheet.sections:
         pdf.set_x(MARGIN)
         font(body * 1.1, "B")
         pdf.set_fill_color(225, 225, 225)
         pdf.cell(
-            inner, 5.0 * scale, latin1(section.title), fill=True, new_x="LMARGIN", new_y="NEXT"
+            inner, 4.6 * scale, latin1(section.title), fill=True, new_x="LMARGIN", new_y="NEXT"
         )
         top = pdf.get_y()
         for r in section.rows:
@@ -499,9 +500,10 @@ def _draw(sheet: Worksheet, paper: str, scale: float, one_page: bool) -> tuple[A
             _table(pdf, section.table, inner, body, line, latin1)
         if section.alert:
             pdf.set_line_width(0.5)
-            pdf.rect(MARGIN, top - 5.0 * scale, inner, pdf.get_y() - top + 5.0 * scale + 0.6)
+            pdf.rect(MARGIN, top - 4.6 * scale, inner, pdf.get_y() - top + 4.6 * scale + 0.6)
             pdf.set_line_width(0.2)
-        pdf.ln(1.2 * scale)
+            pdf.ln(1.0)
+        pdf.ln(0.8 * scale)
 
     for note in sheet.notes:
         text(inner, f"Note: {note}", body * 0.9)
@@ -512,7 +514,7 @@ def _draw(sheet: Worksheet, paper: str, scale: float, one_page: bool) -> tuple[A
     box_w = min(inner, 130.0)
     pdf.set_x(MARGIN + 2)
     font(body, "B")
-    pdf.cell(box_w - 4, 5.0 * scale, latin1(sheet.label_title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(box_w - 4, 4.6 * scale, latin1(sheet.label_title), new_x="LMARGIN", new_y="NEXT")
     for r in sheet.label:
         row(r, MARGIN + 2, box_w - 4, 30.0)
     pdf.set_dash_pattern(dash=1.5, gap=1.0)
