@@ -314,3 +314,36 @@ def test_only_the_pdf_path_imports_fpdf(tmp_path, extra, expected):
         env={"PATH": "", "NO_COLOR": "1"},
     )
     assert done.stderr.splitlines()[-1] == expected
+
+
+def _sheet(book, **plan):
+    from her2dose.commands.plan import PlanRequest, compute_plan
+
+    result = compute_plan(book, PlanRequest(**plan))
+    return worksheet.build(result, regimens_path=book.path, sha256=book.sha256, version="9.9")
+
+
+def test_letter_paper_is_one_page_too(book):
+    sheet = _sheet(book, drug="enhertu", indication="breast", weight="72 kg")
+    reader = pypdf.PdfReader(io.BytesIO(worksheet.pdf_bytes(sheet, paper="letter")))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+def test_a_sheet_too_long_for_one_page_runs_on_and_loses_nothing(book):
+    import dataclasses
+
+    sheet = _sheet(book, drug="enhertu", indication="breast", weight="72 kg")
+    many = tuple(
+        worksheet.Row("WARNING", f"warning number {n}: " + "confirm this line " * 12)
+        for n in range(40)
+    )
+    long = dataclasses.replace(
+        sheet, sections=(worksheet.Section("Warnings", many, alert=True), *sheet.sections)
+    )
+    text, pages = pdf_text(worksheet.pdf_bytes(long))
+    assert pages == 2
+    for n in range(40):
+        assert f"warning number {n}:" in text
+    assert "388.8 mg" in text and book.sha256 in text and "Prepared by" in text

@@ -462,14 +462,23 @@ def _draw(sheet: Worksheet, paper: str, scale: float, one_page: bool) -> tuple[A
         lines = pdf.multi_cell(w, h, latin1(value), dry_run=True, output="LINES")
         return len(lines) * h
 
+    def row_height(r: Row, w: float, label_w: float) -> float:
+        return max(
+            height_of(label_w, r.label, body, "B", line),
+            height_of(
+                w - label_w,
+                r.value,
+                body * (1.25 if r.strong else 1.0),
+                "B" if r.strong else "",
+                line * (1.1 if r.strong else 1.0),
+            ),
+        )
+
     def row(r: Row, left: float, w: float, label_w: float) -> None:
         size = body * (1.25 if r.strong else 1.0)
         style = "B" if r.strong else ""
         value_h = line * (1.1 if r.strong else 1.0)
-        h = max(
-            height_of(label_w, r.label, body, "B", line),
-            height_of(w - label_w, r.value, size, style, value_h),
-        )
+        h = row_height(r, w, label_w)
         y = pdf.get_y()
         if not one_page and pdf.will_page_break(h):
             pdf.add_page()
@@ -493,12 +502,12 @@ def _draw(sheet: Worksheet, paper: str, scale: float, one_page: bool) -> tuple[A
         pdf.cell(
             inner, 4.6 * scale, latin1(section.title), fill=True, new_x="LMARGIN", new_y="NEXT"
         )
-        top = pdf.get_y()
+        top, page = pdf.get_y(), pdf.page_no()
         for r in section.rows:
             row(r, MARGIN + 1.5, inner - 3.0, label_w)
         if section.table:
             _table(pdf, section.table, inner, body, line, latin1)
-        if section.alert:
+        if section.alert and pdf.page_no() == page:  # a frame split over two pages: none
             pdf.set_line_width(0.5)
             pdf.rect(MARGIN, top - 4.6 * scale, inner, pdf.get_y() - top + 4.6 * scale + 0.6)
             pdf.set_line_width(0.2)
@@ -510,8 +519,11 @@ def _draw(sheet: Worksheet, paper: str, scale: float, one_page: bool) -> tuple[A
 
     # the bag label: a dashed box to cut out
     pdf.ln(1.5 * scale)
-    label_top = pdf.get_y()
     box_w = min(inner, 130.0)
+    whole = 4.6 * scale + sum(row_height(r, box_w - 4, 30.0) for r in sheet.label) + 2.0
+    if not one_page and pdf.will_page_break(whole):  # the label is never split
+        pdf.add_page()
+    label_top = pdf.get_y()
     pdf.set_x(MARGIN + 2)
     font(body, "B")
     pdf.cell(box_w - 4, 4.6 * scale, latin1(sheet.label_title), new_x="LMARGIN", new_y="NEXT")
@@ -540,6 +552,8 @@ def _table(
             for w, c in zip(widths, cells, strict=True)
         ]
         h = max(heights) + 1.0
+        if pdf.auto_page_break and pdf.will_page_break(h):
+            pdf.add_page()
         y = pdf.get_y()
         x = MARGIN + 1.5
         for w, c in zip(widths, cells, strict=True):
