@@ -432,7 +432,7 @@ def pdf_bytes(sheet: Worksheet, paper: str = "a4") -> bytes:
         pdf, fits = _draw(sheet, paper, scale, one_page=True)
         if fits:
             return bytes(pdf.output())
-    pdf, _ = _draw(sheet, paper, SCALES[-1], one_page=False)
+    pdf, _ = _draw(sheet, paper, SCALES[0], one_page=False)  # pages anyway: full size
     return bytes(pdf.output())
 
 
