@@ -350,3 +350,13 @@ def test_a_sheet_too_long_for_one_page_runs_on_and_loses_nothing(book):
     for n in range(40):
         assert f"warning number {n}:" in text
     assert "388.8 mg" in text and book.sha256 in text and "Prepared by" in text
+
+
+def test_the_same_plan_gives_the_same_bytes(cli, tmp_path):
+    # the PDF's date is the plan's preparation time, not the clock: a rerun is identical
+    first, second = tmp_path / "1.pdf", tmp_path / "2.pdf"
+    cli(*ENHERTU_72, *AT, "--format", "pdf", "-o", str(first))
+    cli(*ENHERTU_72, *AT, "--format", "pdf", "-o", str(second))
+    assert first.read_bytes() == second.read_bytes()
+    info = pypdf.PdfReader(first).metadata
+    assert info.creation_date.isoformat().startswith("2026-03-02T09:30")

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,7 @@ class Worksheet:
     label: tuple[Row, ...]
     footer: str
     notes: tuple[str, ...] = field(default=())
+    made_at: datetime | None = None  # the plan's time: the PDF's date, so a rerun is identical
 
 
 # --- the content -------------------------------------------------------------------------
@@ -359,6 +361,7 @@ def build(
         label=label,
         footer=f"her2dose {version}; regimens file {regimens_path}; SHA-256 {sha256}",
         notes=tuple(plan.notes),
+        made_at=plan.prepared_at,
     )
 
 
@@ -445,6 +448,10 @@ def _draw(sheet: Worksheet, paper: str, scale: float, one_page: bool) -> tuple[A
     pdf.set_auto_page_break(not one_page, margin=MARGIN)
     pdf.set_title(latin1(sheet.title))
     pdf.set_creator("her2dose")
+    if sheet.made_at is not None:
+        pdf.set_creation_date(sheet.made_at)
+    else:
+        pdf.creation_date = None  # no date rather than the clock's: render never reads it
     pdf.add_page()
     inner = width - 2 * MARGIN
     line = 3.7 * scale
