@@ -347,6 +347,7 @@ def test_a_sheet_too_long_for_one_page_runs_on_and_loses_nothing(book):
     assert pages > 1
     last = pypdf.PdfReader(io.BytesIO(data)).pages[-1].extract_text()
     assert "Bag label" in last and "Prepared / checked" in last  # the label is not split
+    assert book.sha256 in last  # nor parted from the footer
     for n in range(40):
         assert f"warning number {n}:" in text
     assert "388.8 mg" in text and book.sha256 in text and "Prepared by" in text

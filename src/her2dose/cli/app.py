@@ -300,10 +300,14 @@ def plan(
         ),
     ] = None,
     patient: Annotated[
-        str | None, typer.Option(help="Worksheet: the patient's name (else a blank to fill in).")
+        str | None,
+        typer.Option(
+            metavar="NAME", help="Worksheet: the patient's name (else a blank to fill in)."
+        ),
     ] = None,
     mrn: Annotated[
-        str | None, typer.Option(help="Worksheet: the medical record number (else a blank).")
+        str | None,
+        typer.Option(metavar="MRN", help="Worksheet: the medical record number (else a blank)."),
     ] = None,
     regimens: RegimensOption = None,
 ) -> None:

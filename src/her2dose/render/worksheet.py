@@ -354,8 +354,8 @@ def build(
     )
     return Worksheet(
         title=f"Preparation worksheet: {plan.product.brand} {dose}",
-        subtitle=f"{drug}, {plan.regimen.indication}. Check every figure against the order, "
-        "the current prescribing information and local protocol.",
+        subtitle=f"{drug}. Check every figure against the order, the current prescribing "
+        "information and local protocol.",
         sections=tuple(sections),
         label_title="Bag label (cut out and attach)",
         label=label,
@@ -527,8 +527,9 @@ def _draw(sheet: Worksheet, paper: str, scale: float, one_page: bool) -> tuple[A
     # the bag label: a dashed box to cut out
     pdf.ln(1.5 * scale)
     box_w = min(inner, 130.0)
-    whole = 4.6 * scale + sum(row_height(r, box_w - 4, 30.0) for r in sheet.label) + 2.0
-    if not one_page and pdf.will_page_break(whole):  # the label is never split
+    whole = 4.6 * scale + sum(row_height(r, box_w - 4, 30.0) for r in sheet.label) + 4.5
+    whole += height_of(inner, sheet.footer, body * 0.8, "", line)
+    if not one_page and pdf.will_page_break(whole):  # the label and footer are never split
         pdf.add_page()
     label_top = pdf.get_y()
     pdf.set_x(MARGIN + 2)
