@@ -361,3 +361,12 @@ def test_the_same_plan_gives_the_same_bytes(cli, tmp_path):
     assert first.read_bytes() == second.read_bytes()
     info = pypdf.PdfReader(first).metadata
     assert info.creation_date.isoformat().startswith("2026-03-02T09:30")
+
+
+def test_without_fpdf2_pdf_says_how_to_get_it(cli, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "fpdf", None)  # import fpdf now raises ImportError
+    out = tmp_path / "w.pdf"
+    done = cli(*ENHERTU_72, "--format", "pdf", "-o", str(out))
+    assert done.exit_code == 2
+    assert "pip install 'her2dose[pdf]'" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
