@@ -19,12 +19,14 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from machine import machine  # benchmarks/machine.py: scripts run from this folder
 
 PLAN = ["plan", "enhertu", "--indication", "breast", "--weight", "72 kg"]
+WORKSHEET = os.path.join(tempfile.gettempdir(), "her2dose-benchmark-worksheet.pdf")
 
 # name -> (ratio target against `import pint`, or None)
 TARGETS = {
@@ -55,6 +57,8 @@ def commands() -> dict[str, list[str]]:
         "her2dose --help": [*her2dose, "--help"],
         "her2dose plan ... (table)": [*her2dose, *PLAN],
         "her2dose plan ... --format json": [*her2dose, *PLAN, "--format", "json"],
+        # the printable worksheet (fpdf2 is imported for it alone); no target
+        "her2dose plan ... --format pdf": [*her2dose, *PLAN, "--format", "pdf", "-o", WORKSHEET],
     }
 
 

@@ -22,7 +22,7 @@ from her2dose import __version__
 from her2dose.cli import options
 from her2dose.cli.errors import stderr as _stderr
 from her2dose.cli.errors import user_errors, warn
-from her2dose.cli.options import FormatOption, RegimensOption, TableOrJson
+from her2dose.cli.options import FormatOption, PlanFormat, RegimensOption, TableOrJson
 from her2dose.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -275,7 +275,34 @@ def plan(
             ),
         ),
     ] = False,
-    output_format: FormatOption = TableOrJson.table,
+    output_format: Annotated[
+        PlanFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format; pdf and html are the printable preparation worksheet.",
+            case_sensitive=False,
+        ),
+    ] = PlanFormat.table,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="With --format pdf or html: the file to write (written whole or not at all).",
+        ),
+    ] = None,
+    patient: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME", help="Worksheet: the patient's name (else a blank to fill in)."
+        ),
+    ] = None,
+    mrn: Annotated[
+        str | None,
+        typer.Option(metavar="MRN", help="Worksheet: the medical record number (else a blank)."),
+    ] = None,
     regimens: RegimensOption = None,
     regimens_sha256: RegimensSha256Option = None,
 ) -> None:
@@ -283,6 +310,7 @@ def plan(
     with user_errors():
         from her2dose.commands.plan import PlanRequest, compute_plan
 
+        worksheet_target(output_format, output, patient, mrn)
         book = load_book(regimens, regimens_sha256)
         result = compute_plan(
             book,
@@ -308,12 +336,58 @@ def plan(
                 dose=dose,
             ),
         )
+        if output_format in (PlanFormat.pdf, PlanFormat.html):
+            write_worksheet(result, output_format.value, output, book, patient, mrn)
+            return
         from her2dose import render
 
         def as_table(plan, console, path, sha256):
             render.plan_table(plan, console, path, sha256, details=details)
 
-        emit(result, output_format, book, render.plan_json, as_table)
+        emit(result, TableOrJson(output_format), book, render.plan_json, as_table)
+
+
+def worksheet_target(output_format: "PlanFormat", output, patient, mrn) -> None:
+    """Refuse a worksheet option without a worksheet, and a PDF sent to a terminal."""
+    from her2dose.errors import InputError
+
+    if output_format not in (PlanFormat.pdf, PlanFormat.html):
+        given = [
+            name
+            for name, value in (("-o/--output", output), ("--patient", patient), ("--mrn", mrn))
+            if value is not None
+        ]
+        if given:
+            raise InputError(
+                "output", f"{', '.join(given)}: only with --format pdf or --format html"
+            )
+    elif output_format is PlanFormat.pdf and output in (None, "-") and sys.stdout.isatty():
+        raise InputError(
+            "output",
+            "--format pdf writes a binary file: give -o FILE (or redirect stdout to a file)",
+        )
+
+
+def write_worksheet(result, output_format: str, output, book, patient, mrn) -> None:
+    """The worksheet to FILE (atomically) or to stdout; warnings to stderr as for a table."""
+    from her2dose.render import worksheet
+
+    warn(result.warnings)
+    data = worksheet.render(
+        result,
+        output_format,
+        regimens_path=book.path,
+        sha256=book.sha256,
+        version=__version__,
+        patient=patient,
+        mrn=mrn,
+    )
+    if output in (None, "-"):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        worksheet.write_atomic(Path(output), data)
 
 
 @app.command("regimens")

@@ -25,6 +25,13 @@ class TableOrJson(enum.StrEnum):
     json = "json"
 
 
+class PlanFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    pdf = "pdf"
+    html = "html"
+
+
 RegimensOption = Annotated[
     Path | None,
     typer.Option(
