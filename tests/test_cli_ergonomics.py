@@ -352,3 +352,14 @@ def test_a_dose_of_27_digits_is_one_clear_line(cli):
     result = cli("check", "enhertu", "--indication", "breast", "-w", "72", "-d", "1" * 27 + " mg")
     assert result.exit_code == 2
     assert "internal error" not in error_line(result)
+
+
+def test_version_reports_the_regimens_file_given_before_it(cli, tmp_path):
+    other = tmp_path / "approved.toml"
+    other.write_bytes(SHIPPED.read_bytes() + b"\n# approved copy\n")
+    result = cli("--regimens", str(other), "--version")
+    assert result.exit_code == 0
+    assert f"regimens: {other}" in result.stdout
+    import hashlib
+
+    assert hashlib.sha256(other.read_bytes()).hexdigest() in result.stdout

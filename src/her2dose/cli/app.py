@@ -89,12 +89,15 @@ def emit(result, output_format: "TableOrJson", book: "RegimenBook", as_json, as_
         as_table(result, stdout_console(), book.path, book.sha256)
 
 
-def _version_callback(value: bool) -> None:
+def _version_callback(ctx: typer.Context, value: bool) -> None:
     if not value:
         return
     from her2dose.data.paths import default_path, file_sha256
 
-    path = default_path()
+    # a --regimens given before --version is the file to report (both are eager, so they
+    # are read in the order typed)
+    given = ctx.params.get("regimens")
+    path = Path(given) if given else default_path()
     try:
         digest = file_sha256(path)
     except OSError as exc:
@@ -123,6 +126,8 @@ def main_callback(
             "--regimens",
             help="Regimens file for the command that follows (the same as its own --regimens).",
             dir_okay=False,
+            metavar="FILE",
+            is_eager=True,
         ),
     ] = None,
 ) -> None:

@@ -131,7 +131,7 @@ EXAMPLES = {
     "batch": (
         "her2dose batch clinic.csv -o plans.csv",
         "her2dose batch clinic.jsonl --format csv > plans.csv",
-        "cat clinic.csv | her2dose batch - --quiet | head",
+        "her2dose batch - --format jsonl --quiet < clinic.csv",
     ),
 }
 
