@@ -20,6 +20,7 @@ from her2dose.errors import InputError
 from her2dose.model.results import (
     ABOVE_LABEL_DOSE,
     ABOVE_MAXIMUM,
+    AMBIGUOUS,
     MATCH,
     NO_MATCH,
     CheckRequest,
@@ -281,8 +282,11 @@ def test_a_dose_between_two_levels_matches_neither_unless_within_tolerance(
         return abs(dose - label) <= max(label * tolerance / 100, PRINTED_MG / 2)
 
     near = {lv.level for lv, mg in ((upper_level, upper), (lower_level, lower)) if within(mg)}
-    assert result.verdict in (MATCH, NO_MATCH)  # below the starting dose: never "above"
-    if near:
+    # below the starting dose: never "above"
+    assert result.verdict in (MATCH, NO_MATCH, AMBIGUOUS)
+    if len(near) == 2:  # a tolerance wide enough for both levels names neither
+        assert result.verdict == AMBIGUOUS and result.matched_level is None
+    elif near:
         assert result.verdict == MATCH and result.matched_level.level.level in near
     else:
         assert result.verdict == NO_MATCH and result.matched_level is None
