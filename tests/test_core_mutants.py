@@ -832,3 +832,45 @@ def test_json_plan_reconstitution_vials(cli):
     out = json.loads(result.stdout)
     assert out["dose_mg"] == 250
     assert out["rounding"]["final_dose_mg"] == 250
+
+
+# -- small amounts: the rules hold below 1 mg too -----------------------------------------
+
+
+def test_rounding_rules_hold_for_amounts_below_1_mg():
+    v = vials_of(150, multiple_dose=True)
+    # 0.5 mg new after a 300 mg opened vial still needs one vial
+    assert new_vials_for(D("300.5"), v, D(300)) == 1
+    # a 0.5 mg vial makes totals of 0.5 and 1 mg up to 1 mg (1 mg is 2 vials)
+    assert whole_vial_totals((D("0.5"),), D(1)) == {D("0.5"): 1, D(1): 2}
+    # 0.5 mg with 0.8 mg in the opened vial: all from the opened vial
+    whole = round_to_vial(mg("0.5"), v, D(5), offset=mg("0.8"))
+    assert whole.rounding is None
+    assert whole.notes == (
+        "vial rounding not applied: the whole dose comes from the opened multiple-dose vial",
+    )
+    # 0.84 mg with 0.8 mg opened: 0.04 mg new needs a vial; within 10% (0.756-0.924 mg) the
+    # opened vial alone, 0.8 mg, needs none: rounded down, vials 1 -> 0.
+    alone = round_to_vial(mg("0.84"), v, D(10), offset=mg("0.8"))
+    assert in_mg(alone.dose) == D("0.8")
+    assert (alone.rounding.vials_before, alone.rounding.vials_after) == (1, 0)
+    # 1.4 mg with 1.2 mg opened (0.2 mg new: 1 vial); nearest 1 mg: 1 mg, all from the
+    # opened vial (0 new), a 28.57% change, allowed at max 50%.
+    step = round_to_increment(mg("1.4"), mg(1), v, D(50), offset=mg("1.2"))
+    assert in_mg(step.dose) == D(1)
+    assert (step.rounding.vials_before, step.rounding.vials_after) == (1, 0)
+
+
+def test_the_refused_change_is_shown_to_the_hundredth():
+    # 300 mg, nearest 335 mg: 300 / 335 = 0.9 -> 1 -> 335 mg, +35 / 300 = 11.666...% -> 11.67%
+    # (one 400 mg vial either way)
+    out = round_to_increment(mg(300), mg(335), vials_of(400), D(10))
+    assert out.dose == mg(300) and out.rounding is None
+    assert out.notes == (
+        "not rounded to the nearest 335 mg: the change (11.67%) would exceed rounding_max_pct (10%)",
+    )
+    # 800 mg, nearest 889 mg: 0.9 -> 1 -> 889 mg, +89 / 800 = 11.125% -> 11.13% (half-up)
+    tie = round_to_increment(mg(800), mg(889), vials_of(1000), D(10))
+    assert tie.notes == (
+        "not rounded to the nearest 889 mg: the change (11.13%) would exceed rounding_max_pct (10%)",
+    )
