@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import copy
 import difflib
 import os
@@ -391,11 +392,13 @@ def run_tests(
     pid = os.fork()
     if pid == 0:  # the child: never returns
         try:
+            os.setpgid(0, 0)  # its own group, so that a timeout ends what it started too
             os.chdir(workdir)
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
             sys.path.insert(0, str(workdir / "src"))
+            os.environ["PYTHONPATH"] = str(workdir / "src")  # for tests that start python
             os.environ["HYPOTHESIS_PROFILE"] = "ci"  # derandomized: the same examples each run
             os.environ.pop("HER2DOSE_REGIMENS", None)
             import pytest
@@ -416,13 +419,15 @@ def run_tests(
             os._exit(int(code))
         except BaseException:
             os._exit(99)
+    with contextlib.suppress(OSError):  # the child may have done it already
+        os.setpgid(pid, pid)
     deadline = time.monotonic() + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             return "passed" if os.waitstatus_to_exitcode(status) == 0 else "failed"
         if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             return "timeout"
         time.sleep(0.02)

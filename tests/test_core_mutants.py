@@ -107,9 +107,9 @@ def test_kadcyla_increment_rounding_stays_under_the_label_cap(book):
     assert any("260 mg would be above the label maximum" in n for n in p.notes)
 
 
-def test_increment_rounding_up_when_below_the_cap(book):
-    # 3.6 mg/kg x 70 kg = 252 mg, cap 252 mg: nearest 10 mg is 250 mg (25.2 -> 25), below the
-    # cap, so half-up gives 250 and the reason says so.
+def test_increment_rounding_to_the_nearest_when_not_above_the_cap(book):
+    # 3.6 mg/kg x 70 kg = 252 mg, cap 252 mg: the nearest 10 mg, half-up, is 250 mg
+    # (25.2 -> 25), not above the cap: taken as the nearest, not as "the multiple below".
     p = plan(book, "70 kg", **KADCYLA_MBC, round_increment_mg="10")
     assert in_mg(p.dose) == D(250)
     assert p.rounding.reason == "rounded half-up to the nearest 10 mg"
@@ -689,6 +689,8 @@ def test_mg_per_kg_dose_just_above_the_label(book):
     assert c.over_label.kind == "label-dose"
     assert in_mg(c.over_label.limit_dose) == D("388.8")
     assert in_mg(c.over_label.difference) == D("0.72")
+    # cited from the starting dose's own entry, not a reduction's ("§2.3 Table 1")
+    assert c.over_label.source == "ENHERTU US PI §2.2"
     assert c.nearest.level.level == 0 and c.nearest.within_tolerance
     assert check(book, "72 kg", "5.4 mg/kg", **ENHERTU_BREAST).verdict == MATCH
     assert check(book, "72 kg", "5.4001 mg/kg", **ENHERTU_BREAST).verdict == ABOVE_LABEL_DOSE
