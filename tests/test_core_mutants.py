@@ -379,6 +379,17 @@ def test_vial_rounding_tie_goes_to_the_lower_dose():
     assert out.rounding.reason.startswith("rounded down")
 
 
+def test_vial_rounding_tie_tries_the_lower_dose_first_and_says_why_not():
+    # 225 mg from 100 and 250 mg vials at 20% (180-270 mg): 200 (2 x 100) and 250 (1 vial)
+    # are both 25 mg away. 225 mg needs one 250 mg vial, so 200 mg (2 vials) is refused,
+    # and says so, before 250 mg is taken.
+    out = round_to_vial(mg(225), vials_of(100, 250), D(20))
+    assert in_mg(out.dose) == D(250)
+    assert out.notes == (
+        "not rounded to 200 mg: it needs 2 new vials, more than the 1 the ordered dose needs",
+    )
+
+
 def test_vial_rounding_cap_exactly_at_a_total_is_allowed():
     # 255 mg from 100 and 160 mg vials: 260 mg (2 vials) within 10%. A 260 mg cap is not
     # exceeded by 260 mg; a 259.99 mg cap is, and then nothing else is in range (229.5-280.5).
