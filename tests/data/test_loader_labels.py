@@ -12,6 +12,7 @@ import tomllib
 import pytest
 from conftest import END, SHIPPED, broken_copy
 
+from her2dose.commands import selection
 from her2dose.commands.plan import compute_plan
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError, NotEncodedError, RegimenFileError
@@ -232,7 +233,6 @@ def early_breast_spellings(book):
 
 
 def test_no_early_breast_spelling_reaches_a_metastatic_regimen(book):
-    molecule = book.molecules["trastuzumab-deruxtecan"]
     for spelling in early_breast_spellings(book):
         for typed in (
             spelling,
@@ -241,7 +241,7 @@ def test_no_early_breast_spelling_reaches_a_metastatic_regimen(book):
             spelling.replace("-", "_"),
         ):
             with pytest.raises(NotEncodedError) as info:
-                regimens.resolve_regimen(book, molecule, typed)
+                selection.select(book, "enhertu", indication=typed)
             assert info.value.exit_code == 1
             assert "early-breast-cancer dose and course of ENHERTU are not encoded" in str(
                 info.value
@@ -250,7 +250,7 @@ def test_no_early_breast_spelling_reaches_a_metastatic_regimen(book):
 
 def test_a_near_spelling_suggests_the_stop_first(book):
     with pytest.raises(InputError) as info:
-        regimens.resolve_regimen(book, book.molecules["trastuzumab-deruxtecan"], "early-brest")
+        selection.select(book, "enhertu", indication="early-brest")
     assert "did you mean 'early-breast' (not encoded)" in str(info.value)
 
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
+from her2dose.commands import selection
 from her2dose.commands.plan import compute_plan
-from her2dose.data import loader as regimens
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model.courses import AS_SOON_AS_POSSIBLE, FIXED_DOSE_TRANSITION, NOT_ENCODED, RELOAD
 from her2dose.model.plan import PlanRequest
@@ -345,27 +345,25 @@ def test_every_quantity_has_a_source(book):
     ],
 )
 def test_resolve_drug(book, name, molecule, product):
-    m, p = regimens.resolve_drug(book, name)
+    m, p = selection.resolve_drug(book, name)
     assert m.id == molecule
     assert (p.id if p else None) == product
 
 
 def test_unknown_drug_suggests_close_names(book):
     with pytest.raises(UnknownNameError) as info:
-        regimens.resolve_drug(book, "enhertoo")
+        selection.resolve_drug(book, "enhertoo")
     assert "did you mean 'enhertu'" in str(info.value)
     assert info.value.field == "drug"
 
 
 def test_missing_choices_list_the_valid_values(book):
-    enhertu, _ = regimens.resolve_drug(book, "enhertu")
     with pytest.raises(InputError) as info:
-        regimens.resolve_regimen(book, enhertu, None)
+        selection.select(book, "enhertu")
     for indication in ("breast", "nsclc", "solid-tumors", "gastric"):
         assert indication in str(info.value)
-    trastuzumab, _ = regimens.resolve_drug(book, "trastuzumab")
     with pytest.raises(InputError) as info:
-        regimens.resolve_product(book, trastuzumab, None, None)
+        selection.select(book, "trastuzumab", indication="metastatic-breast")
     assert "ogivri" in str(info.value) and "herceptin" in str(info.value)
 
 

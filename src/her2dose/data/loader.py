@@ -23,11 +23,6 @@ from her2dose.data.courses import CourseSections
 from her2dose.data.events import EventSections
 from her2dose.data.lookup import (  # noqa: F401 - re-exported: commands resolve names here
     normalise,
-    resolve_drug,
-    resolve_phase,
-    resolve_product,
-    resolve_regimen,
-    resolve_schedule,
 )
 from her2dose.data.paths import (  # noqa: F401 - ENV_VAR and file_sha256 re-exported
     ENV_VAR,
