@@ -1,35 +1,36 @@
-"""her2dose batch: a plan for every row of a CSV or JSON Lines file, streamed.
+"""her2dose batch: an answer for every row of a CSV, JSON Lines or Excel file, streamed.
 
-Rows are read one at a time and written as soon as they are planned, so memory does not
-grow with the file. Each row becomes a `plan.PlanRequest` by column name (every field of
-PlanRequest is a column, so options that later issues add are picked up by themselves),
-is planned by `plan.Planner` (compute_plan's two parts, each combination worked out once)
-and rendered by `render.plan_record_parts` (plan_record's two parts, each combination's
-rendered once): a row's numbers are those of `plan --format json`.
+Rows are read one at a time and written as soon as they are answered, so memory does not
+grow with the file. Each row becomes the command's request by column name (every field of
+the request is a column, so options that later issues add are picked up by themselves)
+and is answered by the function the single command uses (batch/kinds.py): a row's
+numbers are those of `plan`, `check` or `next --format json`.
 
-Output columns (README, "her2dose batch"): the input's other columns stay where they
-were; the option columns are replaced, at the place of the first of them, by `status`,
-`error` and the keys of `plan --format json` in their order.
+Output columns (README, "her2dose batch"): the input's other columns first, then `status`,
+`error` and the chosen columns (the lean default, `--columns full` or a list). With
+`full`, every key of the command's JSON, the input's other columns staying where they were.
 """
 
 from __future__ import annotations
 
 import csv
 import gc
+import json
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from datetime import date
+from typing import IO, TYPE_CHECKING, Any
 
-from her2dose import render
+from her2dose import __version__, render
+from her2dose.batch import kinds
 from her2dose.batch.read import (  # noqa: F401 - re-exported: the batch's public names
     BLANK,
-    OPTION_FIELDS,
-    REQUIRED_FIELDS,
-    STATUS_COLUMNS,
     Layout,
+    Reading,
     Row,
     Source,
     UsageError,
@@ -40,6 +41,8 @@ from her2dose.batch.read import (  # noqa: F401 - re-exported: the batch's publi
     normalise_column,
     open_source,
     sniff_delimiter,
+    table_rows,
+    wide_cells,
 )
 from her2dose.batch.write import (  # noqa: F401 - re-exported
     CsvWriter,
@@ -47,13 +50,18 @@ from her2dose.batch.write import (  # noqa: F401 - re-exported
     check_paths,
     output_format_for,
     output_stream,
+    remove_stale_temps,
 )
-from her2dose.commands.plan import Planner
 from her2dose.errors import Her2DoseError, internal_error_message
 from her2dose.model import RegimenBook
 from her2dose.model.plan import PlanRequest
 
-FAILURES_SHOWN = 5  # failed rows listed on stderr
+if TYPE_CHECKING:
+    from her2dose.commands.plan import Planner
+
+STATUS_COLUMNS = kinds.STATUS_COLUMNS
+OPTION_FIELDS = tuple(kinds.kind("plan").columns.values())
+REQUIRED_FIELDS = kinds.kind("plan").required
 
 
 def plan_columns(planner: Planner) -> list[str]:
@@ -79,7 +87,7 @@ def plan_columns(planner: Planner) -> list[str]:
     )
 
 
-# --- the run ------------------------------------------------------------------------------
+FAILURES_SHOWN = 5  # failed rows listed on stderr
 
 
 @dataclass
@@ -93,6 +101,13 @@ class Report:
     skipped: int = 0  # blank rows
     failures: list[str] = field(default_factory=list)  # the first few, for stderr
     elapsed: float = 0.0
+    command: str = "plan"
+    sha256: str = ""
+    columns: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # temporary files of killed runs
+    input: str = "-"
+    output: str = "-"
+    output_format: str = "csv"
 
     @property
     def exit_code(self) -> int:
@@ -105,7 +120,27 @@ class Report:
         if self.skipped:
             parts.append(f"{self.skipped} blank rows skipped")
         rate = f" ({self.rows / self.elapsed:,.0f} rows/s)" if self.elapsed > 0 else ""
-        return f"batch: {', '.join(parts)} in {self.elapsed:.2f} s{rate}"
+        return (
+            f"batch: {', '.join(parts)} in {self.elapsed:.2f} s{rate}; "
+            f"her2dose {__version__}, regimens sha256 {self.sha256}"
+        )
+
+    def manifest(self) -> dict[str, Any]:
+        """--manifest FILE: what produced the output, once for the whole file."""
+        return {
+            "her2dose_version": __version__,
+            "regimens_sha256": self.sha256,
+            "command": self.command,
+            "input": self.input,
+            "output": self.output,
+            "output_format": self.output_format,
+            "rows": self.rows,
+            "ok": self.ok,
+            "failed": self.failed,
+            "with_warnings": self.warned,
+            "blank_rows_skipped": self.skipped,
+            "columns": self.columns,
+        }
 
     def fail(self, row: Row, message: str) -> None:
         self.failed += 1
@@ -113,39 +148,81 @@ class Report:
             self.failures.append(f"row {row.number}: {message}")
 
 
+@dataclass(frozen=True)
+class Options:
+    """What the user chose, besides the files."""
+
+    command: str = "plan"  # plan, check or next
+    columns: str = "lean"  # lean, full, or a comma-separated list
+    pass_through: tuple[str, ...] = ()
+    decimal_comma: bool = False
+    sheet: str | None = None  # xlsx input: the sheet to read (default the first)
+    today: date | None = None  # next: the day when a row has no `on` (the CLI's clock)
+
+
 def run(
     book: RegimenBook,
     source: Source,
-    output: IO[str],
+    output: IO[Any],
     output_format: str,
     progress: Callable[[int], None] | None = None,
+    options: Options | None = None,
 ) -> Report:
-    """Plan every row of `source` into `output`. Raises UsageError, before writing
+    """Answer every row of `source` into `output`. Raises UsageError, before writing
     anything, when the input as a whole is unusable."""
     started = time.perf_counter()
-    planner = Planner(book)
-    columns = plan_columns(planner)
-    report = Report()
+    options = options or Options()
+    today = options.today or date.today()
+    kind = kinds.kind(options.command)
+    full = kinds.full_columns(kind, book, today)
+    columns, is_full = kinds.chosen_columns(options.columns, kind, full)
+    reading = Reading(
+        kind,
+        tuple(full),
+        frozenset(normalise_column(name) for name in options.pass_through),
+        options.decimal_comma,
+    )
+    constants = kinds.constants(book)
+    report = Report(command=kind.name, sha256=book.sha256)
     try:
-        delimiter = ","
-        if source.format == "csv":
-            layout, rows, delimiter = csv_rows(source, columns)
-        else:
-            layout, rows = jsonl_rows(source, columns)
-        writer: CsvWriter | JsonLinesWriter
-        if output_format == "csv":
-            writer = CsvWriter(output, layout, columns, delimiter, source.bom)
-            writer.check_columns = source.format == "jsonl"
-        else:
-            writer = JsonLinesWriter(output, columns)
-        # What exists before the rows (the regimens book, the unit registry, the modules)
-        # outlives the run: the cycle collector need not walk it again at each of its full
-        # collections (a few percent of a large batch's time). Undone afterwards.
-        gc.freeze()
-        try:
-            _run_rows(planner, book, rows, writer, report, source, progress)
-        finally:
-            gc.unfreeze()
+        with wide_cells():
+            delimiter = ","
+            if source.format == "csv":
+                layout, rows, delimiter = csv_rows(source, reading)
+            elif source.format == "xlsx":
+                layout, rows = table_rows(source.cells, reading)
+            else:
+                layout, rows = jsonl_rows(source, reading)
+            writer: Any
+            merged = not is_full
+            if output_format == "csv":
+                writer = CsvWriter(
+                    output, layout, columns, delimiter, source.bom, constants, merged
+                )
+                writer.check_columns = source.format == "jsonl"
+            elif output_format == "xlsx":
+                from her2dose.batch.xlsx import XlsxWriter
+
+                writer = XlsxWriter(output, layout, columns, constants, merged, kind.name)
+            else:
+                writer = JsonLinesWriter(output, columns, constants, merged)
+            before = [layout.columns[i] for i in layout.before]
+            after = [layout.columns[i] for i in layout.after]
+            if merged:
+                before, after = before + after, []
+            report.columns = [*before, *STATUS_COLUMNS, *columns, *after]
+            answer = kinds.answerer(kind, book, today)
+            # What exists before the rows (the regimens book, the unit registry, the
+            # modules) outlives the run: the cycle collector need not walk it again at
+            # each of its full collections (a few percent of a large batch's time).
+            gc.freeze()
+            try:
+                _run_rows(answer, reading, rows, writer, report, source, progress)
+            finally:
+                gc.unfreeze()
+            close = getattr(writer, "close", None)
+            if close is not None:
+                close()
     except UnicodeDecodeError:
         raise UsageError(
             "input",
@@ -161,10 +238,10 @@ def run(
 
 
 def _run_rows(
-    planner: Planner,
-    book: RegimenBook,
+    answer: Callable[[Any], kinds.Answer],
+    reading: Reading,
     rows: Iterator[Row],
-    writer: CsvWriter | JsonLinesWriter,
+    writer: Any,
     report: Report,
     source: Source,
     progress: Callable[[int], None] | None,
@@ -178,7 +255,7 @@ def _run_rows(
         report.rows += 1
         combination, record, error = None, None, row.problem or writer.problem(row)
         if error is None:
-            combination, record, error = _plan_row(planner, book, row)
+            combination, record, error = _answer_row(answer, reading, row)
         if record is None:
             report.fail(row, error)
         else:
@@ -187,19 +264,16 @@ def _run_rows(
         writer.write(row, record, error, combination)
 
 
-def _plan_row(
-    planner: Planner, book: RegimenBook, row: Row
+def _answer_row(
+    answer: Callable[[Any], kinds.Answer], reading: Reading, row: Row
 ) -> tuple[dict | None, dict | None, str | None]:
-    """(the plan record's two parts, None), render.plan_record_parts, or (None, None, the
-    message `plan` would print after 'error: ')."""
+    """(the shared part or None, the row's record, None), or (None, None, the message the
+    single command would print after 'error: ', in the words of columns)."""
     try:
-        request = make_request(row.options)
-        combination, patient = render.plan_record_parts(
-            planner.plan(request), book.path, book.sha256
-        )
-        return combination, patient, None
+        combination, record = answer(make_request(reading, row.options))
+        return combination, record, None
     except Her2DoseError as error:
-        return None, None, str(error)
+        return None, None, kinds.column_words(str(error), reading.kind)
     except Exception as error:  # a bug: this row fails, the others go on
         if os.environ.get("HER2DOSE_DEBUG"):
             raise
@@ -230,6 +304,37 @@ def progress_bar(total: int | None) -> Iterator[Callable[[int], None] | None]:
         yield lambda done: progress.update(task, completed=done)
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: the run stops as on Ctrl-C (the temporary file removed,
+    an older output left as it was), exit 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Stopped while the run lasts (main thread only)."""
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {}
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Stopped(signum)
+
+    try:
+        for signum in wanted:
+            previous[signum] = signal.signal(signum, stop)
+    except ValueError:  # not the main thread: the default handling stays
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def run_files(
     book: RegimenBook,
     input_path: str,
@@ -237,17 +342,46 @@ def run_files(
     input_format: str | None,
     output_format: str | None,
     show_progress: bool,
+    options: Options | None = None,
+    manifest_path: str | None = None,
 ) -> Report:
     """`her2dose batch`: INPUT to OUTPUT ('-' for stdin/stdout)."""
+    options = options or Options()
     check_paths(input_path, output_path)
-    with input_stream(input_path) as (binary, size):
-        source = open_source(binary, input_format)
-        try:
-            chosen = output_format or output_format_for(output_path, source.format)
-            with (
-                output_stream(output_path) as output,
-                progress_bar(size if show_progress else None) as progress,
-            ):
-                return run(book, source, output, chosen, progress)
-        finally:
-            source.release()
+    if manifest_path is not None:
+        check_paths(input_path, manifest_path)
+    with stop_on_signals():
+        removed = remove_stale_temps(output_path)
+        if input_format is None and input_path.lower().endswith(".xlsx"):
+            input_format = "xlsx"
+        chosen = (
+            output_format_for(output_path, input_format or "csv", output_format)
+            if input_format
+            else None
+        )
+        with input_stream(input_path) as (binary, size):
+            book_handle = None
+            if input_format == "xlsx":
+                from her2dose.batch.xlsx import sheet_rows
+
+                cells, book_handle = sheet_rows(binary, options.sheet)
+                source = Source(iter(()), "xlsx", False, lambda: 0, cells=cells)
+            else:
+                source = open_source(binary, input_format)
+            try:
+                chosen = chosen or output_format_for(output_path, source.format, output_format)
+                with (
+                    output_stream(output_path, binary=chosen == "xlsx") as output,
+                    progress_bar(size if show_progress else None) as progress,
+                ):
+                    report = run(book, source, output, chosen, progress, options)
+            finally:
+                source.release()
+                if book_handle is not None:
+                    book_handle.close()
+        report.removed = removed
+        report.input, report.output, report.output_format = input_path, output_path, chosen
+        if manifest_path is not None:
+            with output_stream(manifest_path) as handle:
+                handle.write(json.dumps(report.manifest(), indent=1) + "\n")
+    return report

@@ -3,13 +3,15 @@ to stdout or atomically to a file."""
 
 from __future__ import annotations
 
+import errno
 import io
 import itertools
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,10 +33,25 @@ class CsvWriter:
     TEXTS_KEPT = 8192  # distinct texts remembered; memory stays flat however many rows
 
     def __init__(
-        self, output: IO[str], layout: Layout, plan_columns: list[str], delimiter: str, bom: bool
+        self,
+        output: IO[str],
+        layout: Layout,
+        columns: list[str],
+        delimiter: str,
+        bom: bool,
+        constants: dict[str, Any] | None = None,
+        merged: bool = False,
     ) -> None:
+        """`columns`: the output's columns after status and error; `constants`: values of
+        columns no record has (the tool's version); `merged`: every pass-through column
+        first (else they stay where they were, before and after the block)."""
         self.before = [layout.columns[i] for i in layout.before]
         self.after = [layout.columns[i] for i in layout.after]
+        if merged:
+            self.before, self.after = self.before + self.after, []
+        self.merged = merged
+        self.columns = columns
+        self.constants = constants or {}
         self.known = {*self.before, *self.after}
         self.check_columns = True  # run() turns it off for CSV input
         self.output = output
@@ -48,12 +65,10 @@ class CsvWriter:
         self.objects: dict[tuple[int, str], tuple[Any, str]] = {}
         self.booleans = {True: self.text("true"), False: self.text("false")}
         self.empty = self.text("")
-        self.blank_plan = [self.text("")] * len(plan_columns)
+        self.blank_plan = [self.text("")] * len(columns)
         if bom:  # the input came from Excel's "CSV UTF-8": so does the output
             output.write("\ufeff")
-        self.line(
-            [self.text(c) for c in (*self.before, *STATUS_COLUMNS, *plan_columns, *self.after)]
-        )
+        self.line([self.text(c) for c in (*self.before, *STATUS_COLUMNS, *columns, *self.after)])
 
     def text(self, value: str) -> str:
         cell = self.texts.get(value)
@@ -105,14 +120,15 @@ class CsvWriter:
         entry = self.templates.get(id(combination))
         if entry is not None and entry[0] is combination:  # the same object, kept alive here
             return entry[1], entry[2]
-        keys = tuple(key for key in combination if key in patient)
+        keys = tuple(key for key in self.columns if key in patient)
         parts = ["{}"] * len(self.before) + [self.text("ok"), self.text("")]
-        for key, value in combination.items():
-            parts.append(
-                "{}"
-                if key in patient
-                else self.cell(key, value).replace("{", "{{").replace("}", "}}")
-            )
+        constants = self.constants
+        for key in self.columns:
+            if key in patient:
+                parts.append("{}")
+                continue
+            value = combination[key] if key in combination else constants.get(key)
+            parts.append(self.value(key, value).replace("{", "{{").replace("}", "}}"))
         parts += ["{}"] * len(self.after)
         pattern = self.delimiter.join(parts) + "\r\n"
         if len(self.templates) >= self.TEXTS_KEPT:
@@ -130,7 +146,11 @@ class CsvWriter:
         """One output row. `record` is plan_record's object, or, when `combination` is
         given, its per-patient part only (render.plan_record_parts)."""
         cell, passthrough = self.cell, self.passthrough
-        if (
+        if not self.check_columns and self.merged:  # CSV input, pass-through first
+            cells = [passthrough(value) for _, value in row.before]
+            cells += [passthrough(value) for _, value in row.after]
+            after = []
+        elif (
             not self.check_columns
             and len(row.before) == len(self.before)
             and len(row.after) == len(self.after)
@@ -167,8 +187,9 @@ class CsvWriter:
             return
         else:
             cells += (self.text("ok"), self.text(""))
-            texts, lists = self.texts, self.lists
-            for key, value in record.items():  # cell(), inlined: this runs for every cell
+            texts, lists, constants = self.texts, self.lists, self.constants
+            for key in self.columns:  # cell(), inlined: this runs for every cell
+                value = record[key] if key in record else constants.get(key)
                 kind = type(value)
                 if kind is str:
                     cells.append(texts.get(value) or self.text(value))
@@ -252,12 +273,20 @@ def _frozen(key: str, value: Any) -> tuple[Any, ...] | None:
 
 
 class JsonLinesWriter:
-    """One JSON object per line: pass-through keys where they were, then status, error and
-    the keys of plan --format json (null on a failed row)."""
+    """One JSON object per line: pass-through keys (first, or where they were with `full`),
+    then status, error and the chosen keys (null on a failed row)."""
 
-    def __init__(self, output: IO[str], plan_columns: list[str]) -> None:
+    def __init__(
+        self,
+        output: IO[str],
+        columns: list[str],
+        constants: dict[str, Any] | None = None,
+        merged: bool = False,
+    ) -> None:
         self.output = output
-        self.blank_plan = dict.fromkeys(plan_columns)
+        self.columns = columns
+        self.constants = constants or {}
+        self.merged = merged
 
     def problem(self, row: Row) -> str | None:
         return None
@@ -270,34 +299,81 @@ class JsonLinesWriter:
         combination: dict[str, Any] | None = None,
     ) -> None:
         obj = dict(row.before)
+        if self.merged:
+            obj.update(row.after)
         obj["status"] = "ok" if record is not None else "error"
         obj["error"] = error
-        if combination is not None:
-            obj.update(combination)
-        obj.update(record if record is not None else self.blank_plan)
-        obj.update(row.after)
+        if record is None:
+            obj.update(dict.fromkeys(self.columns))
+        else:
+            constants = self.constants
+            for key in self.columns:
+                if key in record:
+                    obj[key] = record[key]
+                elif combination is not None and key in combination:
+                    obj[key] = combination[key]
+                else:
+                    obj[key] = constants.get(key)
+        if not self.merged:
+            obj.update(row.after)
         self.output.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
-def output_format_for(output: str, input_format: str) -> str:
-    """--format when not given: from OUTPUT's extension, else the input's format."""
-    suffix = os.path.splitext(output)[1].lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    if suffix == ".csv":
-        return "csv"
-    return input_format
+# --- files: where the output goes ----------------------------------------------------------
+
+EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
+TEMP_MARK = ".her2dose-batch-"  # .plans.csv.her2dose-batch-<pid>.tmp beside plans.csv
+
+
+def output_format_for(output: str, input_format: str, chosen: str | None = None) -> str:
+    """The output format: --format, else OUTPUT's extension, else the input's format. An
+    extension that names no format, or another format than --format, is an error."""
+    suffix = os.path.splitext(output)[1].lower() if output != "-" else ""
+    by_suffix = EXTENSIONS.get(suffix)
+    if suffix and by_suffix is None:
+        raise UsageError(
+            "output",
+            f"output '{output}': her2dose batch writes .csv, .jsonl, .ndjson or .xlsx, not "
+            f"'{suffix}'; give one of those extensions",
+        )
+    if chosen is not None and by_suffix is not None and chosen != by_suffix:
+        raise UsageError(
+            "output", f"output '{output}' is a {suffix} name but --format is {chosen}; use one"
+        )
+    result = chosen or by_suffix or ("csv" if input_format == "xlsx" else input_format)
+    if result == "xlsx" and output == "-":
+        raise UsageError("output", "an xlsx workbook is written to a file: give -o NAME.xlsx")
+    return result
 
 
 def check_paths(input_path: str, output_path: str) -> None:
-    """Refuse, before anything is written, to write over the input or into a folder."""
+    """Refuse, before anything is written, to write over the input, or anywhere but a
+    regular file or a new name (a device, FIFO, socket or folder is never replaced)."""
     if output_path == "-":
         return
-    if os.path.isdir(output_path):
+    try:
+        info = os.stat(output_path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError("output", f"cannot write '{output_path}': {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
         raise UsageError("output", f"output '{output_path}' is a folder; give a file name")
+    if not stat.S_ISREG(info.st_mode):
+        what = (
+            "a FIFO"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(info.st_mode)
+            else "a device"
+        )
+        raise UsageError(
+            "output",
+            f"output '{output_path}' is {what}, not a regular file; her2dose batch writes "
+            "only a regular file or a new name",
+        )
     if (
         input_path != "-"
-        and os.path.exists(output_path)
         and os.path.exists(input_path)
         and os.path.samefile(input_path, output_path)
     ):
@@ -308,8 +384,58 @@ def check_paths(input_path: str, output_path: str) -> None:
         )
 
 
+def remove_stale_temps(path: str) -> list[str]:
+    """Remove temporary files an earlier run left beside OUTPUT when it was killed (a
+    SIGKILL runs no clean-up): those whose process is gone. Returns their names."""
+    if path == "-":
+        return []
+    target = Path(path)
+    directory = target.parent
+    prefix = f".{target.name}{TEMP_MARK}"
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid = name[len(prefix) : -len(".tmp")]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with suppress(OSError):
+            os.unlink(directory / name)
+            removed.append(str(directory / name))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
+NO_SPACE = {errno.ENOSPC: "no space left on the device", errno.EFBIG: "the file is too large"}
+if hasattr(errno, "EDQUOT"):
+    NO_SPACE[errno.EDQUOT] = "the disk quota is used up"
+
+
+def _write_error(exc: OSError, where: str, existed: bool) -> OutputError:
+    reason = NO_SPACE.get(exc.errno or 0) or f"cannot write: {exc.strerror or exc}"
+    if where == "-":
+        return OutputError(f"{reason}: stdout is incomplete")
+    older = "the older file is intact" if existed else "no file was made"
+    return OutputError(f"{reason}: nothing was written to {where}; {older}")
+
+
 @contextmanager
-def output_stream(path: str) -> Iterator[IO[str]]:
+def output_stream(path: str, binary: bool = False) -> Iterator[IO[Any]]:
     """stdout, or a temporary file beside OUTPUT renamed into place only when the run
     completes: an interrupted or failed run leaves nothing under the output name."""
     if path == "-":
@@ -321,16 +447,42 @@ def output_stream(path: str) -> Iterator[IO[str]]:
                 yield stream
                 stream.flush()
             finally:
-                stream.detach()  # leave sys.stdout open
+                with suppress(OSError, ValueError):
+                    stream.detach()  # leave sys.stdout open
         except BrokenPipeError:  # `her2dose batch ... | head`: the reader went away
             _silence_stdout()
             raise OutputError(
                 "stdout was closed before the batch finished (broken pipe): the output is "
                 "incomplete"
             ) from None
+        except OSError as exc:
+            _silence_stdout()
+            raise _write_error(exc, "-", False) from None
         return
-    with render.atomic_output(Path(path), newline="") as handle:
-        yield handle
+    target = Path(path)
+    existed = target.exists()
+    tmp = target.parent / f".{target.name}{TEMP_MARK}{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    try:
+        try:
+            if binary:
+                with os.fdopen(fd, "wb") as handle:
+                    yield handle
+            else:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                    yield handle
+            os.replace(tmp, target)
+        except OSError as exc:
+            if isinstance(exc, OutputError):
+                raise
+            raise _write_error(exc, path, existed) from None
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _silence_stdout() -> None:
