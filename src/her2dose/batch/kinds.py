@@ -169,10 +169,16 @@ def answerer(batch_kind: Kind, book: RegimenBook, today: date) -> Callable[[Any]
     if batch_kind.name == "check":
         from her2dose.commands.check import compute_check
 
-        return lambda request: (None, check_record(compute_check(book, request)))
+        return lambda request: (None, _traced(check_record(compute_check(book, request)), book))
     from her2dose.commands.next import compute_next
 
-    return lambda request: (None, next_record(compute_next(book, request, today)))
+    return lambda request: (None, _traced(next_record(compute_next(book, request, today)), book))
+
+
+def _traced(record: dict[str, Any], book: RegimenBook) -> dict[str, Any]:
+    """The regimens file's SHA-256 filled in, as the single command's JSON has it."""
+    record["regimens_sha256"] = book.sha256
+    return record
 
 
 def check_record(result: Any) -> dict[str, Any]:
