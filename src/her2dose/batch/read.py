@@ -370,15 +370,24 @@ def jsonl_rows(source: Source, reading: Reading) -> tuple[Layout, Iterator[Row]]
 
 
 def _jsonl_body(lines: Iterable[str], reading: Reading, start: int) -> Iterator[Row]:
+    layouts: dict[tuple[str, ...], Layout | str] = {}
     for number, line in enumerate(lines, start=start):
         obj = _json_object(line)
         if isinstance(obj, str):
             yield Row(number, [], [], {}, problem=f"the line is not a JSON object ({obj})")
             continue
-        try:
-            layout = Layout(list(obj), reading)
-        except UsageError as error:
-            yield Row(number, [], [], {}, problem=str(error))
+        keys = tuple(obj)
+        layout = layouts.get(keys)
+        if layout is None:  # lines of one shape share a layout, checked once
+            try:
+                layout = Layout(list(keys), reading)
+            except UsageError as error:
+                layout = str(error)
+            if len(layouts) >= 256:
+                layouts.clear()
+            layouts[keys] = layout
+        if isinstance(layout, str):
+            yield Row(number, [], [], {}, problem=layout)
             continue
         yield layout.row(number, list(obj.values()))
 
