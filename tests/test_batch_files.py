@@ -96,6 +96,11 @@ def test_a_sheet_by_name(cli, tmp_path):
     assert missing.exit_code == 2 and "its sheets are orders, other" in missing.stderr
 
 
+def test_sheet_without_xlsx_input_is_refused(cli):
+    result = cli("batch", "-", "--sheet", "orders", input=ORDERS)
+    assert result.exit_code == 2 and "--sheet names a sheet of .xlsx input" in result.stderr
+
+
 @pytest.mark.parametrize("name", ["plans.txt", "plans.xls", "plans.json"])
 def test_an_unknown_output_extension_is_refused(cli, tmp_path, name):
     result = cli("batch", "-", "-o", str(tmp_path / name), input=ORDERS)

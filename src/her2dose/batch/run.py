@@ -354,6 +354,8 @@ def run_files(
         removed = remove_stale_temps(output_path)
         if input_format is None and input_path.lower().endswith(".xlsx"):
             input_format = "xlsx"
+        if options.sheet is not None and input_format != "xlsx":
+            raise UsageError("sheet", "--sheet names a sheet of .xlsx input; this input is not")
         chosen = (
             output_format_for(output_path, input_format or "csv", output_format)
             if input_format
