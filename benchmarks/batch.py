@@ -2,7 +2,8 @@
 
 Run from the repository root with the venv that has her2dose installed:
 
-    python benchmarks/batch.py [--rows 100000] [--repeat 3] [--memory-factor 10] [--profile]
+    python benchmarks/batch.py [--rows 100000] [--repeat 3] [--memory-factor 10] [--xlsx]
+                               [--profile]
 
 It generates N realistic rows (mixed drugs, indications, products, levels, phases,
 schedules; weights in kg, lb and bare numbers; about 1% bad rows; an order id and an MRN
@@ -10,15 +11,19 @@ that pass through), then, interleaved, `--repeat` times, each as a fresh process
 
   (a) the I/O floor: the stdlib csv module reads the same file and writes, for each row,
       a row of the same number of output columns, with no computation. Two floors:
-      - "same bytes": each row's cells are the output cells her2dose gives that row's
-        combination (found once, before timing), so the floor writes what batch writes;
-      - "input cells": the row's own cells repeated to the output's width (the literal
-        reading of the issue; its rows are about 20 times shorter than the real output).
-  (b) `her2dose batch INPUT -o OUTPUT --quiet`.
+      - "input cells": the row's own cells repeated to the width of the lean output (the
+        floor the lean default is held to);
+      - "same bytes": each row's cells are the `--columns full` cells her2dose gives that
+        row's combination (found once, before timing), so the floor writes what a full
+        batch writes.
+  (b) `her2dose batch INPUT -o OUTPUT --quiet` (lean), and with `--columns full`;
+  (c) `--command check` (an ordered_dose column added) and `--command next` (last_dose
+      and on columns added) over the same patients, lean.
 
 It prints rows per second, the ratios b/a, and the peak memory (max RSS, from wait4) of
-`her2dose batch` at N and at memory-factor x N rows (written to /dev/null). With
---profile it also runs batch in this process under cProfile and prints where time goes.
+lean `her2dose batch` at N and at memory-factor x N rows (written to /dev/null); with
+--xlsx also of xlsx output at N / memory-factor and N rows. With --profile it also runs
+batch in this process under cProfile and prints where time goes.
 Not a test: nothing here asserts. Figures vary with the machine and its load.
 """
 
@@ -147,6 +152,8 @@ def floor(mode: str, input_path: str, output_path: str, templates_path: str) -> 
     with open(templates_path, encoding="utf-8") as handle:
         spec = json.load(handle)
     header, templates = spec["header"], {tuple(k): v for k, v in spec["templates"]}
+    if mode != "same-bytes":
+        header = spec["lean_header"]
     width = len(header)
     with (
         open(input_path, newline="", encoding="utf-8-sig") as source,
@@ -178,7 +185,7 @@ def templates(her2dose: list[str], input_path: Path, work: Path) -> Path:
     with sample.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows([HEADER, *combos.values()])
     out = subprocess.run(
-        [*her2dose, "batch", str(sample), "--quiet"],
+        [*her2dose, "batch", str(sample), "--quiet", "--columns", "full"],
         capture_output=True,
         text=True,
         check=False,
@@ -188,9 +195,50 @@ def templates(her2dose: list[str], input_path: Path, work: Path) -> Path:
     header, body = rows[0], rows[1:]
     table = [[list(key), cells[2:]] for key, cells in zip(combos, body, strict=True)]
     table.append([[""], [""] * (len(header) - 2)])
+    lean = subprocess.run(
+        [*her2dose, "batch", str(sample), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=CHILD_ENV,
+    )
+    lean_header = next(csv.reader(lean.stdout.splitlines()))
     path = work / "templates.json"
-    path.write_text(json.dumps({"header": header, "templates": table}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"header": header, "lean_header": lean_header, "templates": table}),
+        encoding="utf-8",
+    )
     return path
+
+
+CHECK_HEADER = ["order_id", "mrn", "drug", "weight", "indication", "level", "phase"]
+CHECK_HEADER += ["schedule", "ordered_dose"]
+NEXT_HEADER = [*(h for h in HEADER if h != "phase"), "last_dose", "on"]  # next has no phase
+
+
+def derived(input_path: Path, work: Path, seed: int) -> tuple[Path, Path]:
+    """The same patients as a list of ordered doses (check) and of last doses (next)."""
+    rng = random.Random(seed)
+    check, following = work / "check.csv", work / "next.csv"
+    with (
+        input_path.open(newline="", encoding="utf-8") as handle,
+        check.open("w", newline="", encoding="utf-8") as c,
+        following.open("w", newline="", encoding="utf-8") as n,
+    ):
+        reader = csv.reader(handle)
+        next(reader)
+        checks, nexts = csv.writer(c), csv.writer(n)
+        checks.writerow(CHECK_HEADER)
+        nexts.writerow(NEXT_HEADER)
+        for cells in reader:
+            row = dict(zip(HEADER, cells, strict=True))
+            dose = f"{rng.uniform(50, 1200):.1f} mg" if rng.random() < 0.7 else "5.4 mg/kg"
+            checks.writerow([row[k] for k in CHECK_HEADER[:-1]] + [dose])
+            day = rng.randrange(1, 28)
+            late = rng.choice([0, 0, 3, 7, 8, 14, 21, 30])
+            kept = [row[k] for k in NEXT_HEADER[:-2]]
+            nexts.writerow([*kept, f"2026-01-{day:02d}", f"2026-02-{min(day + late, 28):02d}"])
+    return check, following
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -255,6 +303,7 @@ def main() -> None:
         help="also measure peak memory at this many times N (default 10; 0: skip)",
     )
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--xlsx", action="store_true", help="also xlsx output's memory")
     parser.add_argument("--profile", action="store_true", help="cProfile batch in-process")
     args = parser.parse_args()
 
@@ -265,17 +314,9 @@ def main() -> None:
         data = work / "orders.csv"
         generate(data, n, args.seed)
         spec = templates(her2dose, data, work)
+        check_data, next_data = derived(data, work, args.seed)
         out = work / "out.csv"
         runs = {
-            "floor (same bytes)": [
-                sys.executable,
-                __file__,
-                "_floor",
-                "same-bytes",
-                str(data),
-                str(out),
-                str(spec),
-            ],
             "floor (input cells)": [
                 sys.executable,
                 __file__,
@@ -285,7 +326,46 @@ def main() -> None:
                 str(out),
                 str(spec),
             ],
-            "her2dose batch": [*her2dose, "batch", str(data), "-o", str(out), "--quiet"],
+            "batch (lean)": [*her2dose, "batch", str(data), "-o", str(out), "--quiet"],
+            "floor (same bytes)": [
+                sys.executable,
+                __file__,
+                "_floor",
+                "same-bytes",
+                str(data),
+                str(out),
+                str(spec),
+            ],
+            "batch --columns full": [
+                *her2dose,
+                "batch",
+                str(data),
+                "-o",
+                str(out),
+                "--quiet",
+                "--columns",
+                "full",
+            ],
+            "batch --command check": [
+                *her2dose,
+                "batch",
+                str(check_data),
+                "-o",
+                str(out),
+                "--quiet",
+                "--command",
+                "check",
+            ],
+            "batch --command next": [
+                *her2dose,
+                "batch",
+                str(next_data),
+                "-o",
+                str(out),
+                "--quiet",
+                "--command",
+                "next",
+            ],
         }
         times: dict[str, list[float]] = {name: [] for name in runs}
         cpu: dict[str, list[float]] = {name: [] for name in runs}
@@ -311,13 +391,18 @@ def main() -> None:
                 f"{name:22} {t:8.2f} {n / t:10,.0f} {statistics.median(cpu[name]):7.2f} "
                 f"{sizes[name] / 1e6:8.1f} {max(rss[name]) / 2**20:7.1f}MB"
             )
-        b = statistics.median(times["her2dose batch"])
-        b_cpu = statistics.median(cpu["her2dose batch"])
-        for name in ("floor (same bytes)", "floor (input cells)"):
+        median = {name: statistics.median(times[name]) for name in runs}
+        cpu_median = {name: statistics.median(cpu[name]) for name in runs}
+        for b, a in (
+            ("batch (lean)", "floor (input cells)"),
+            ("batch --columns full", "floor (same bytes)"),
+        ):
             print(
-                f"ratio b/a, a = {name}: {b / statistics.median(times[name]):.2f} "
-                f"(CPU time: {b_cpu / statistics.median(cpu[name]):.2f})"
+                f"ratio {b} / {a}: {median[b] / median[a]:.2f} "
+                f"(CPU time: {cpu_median[b] / cpu_median[a]:.2f})"
             )
+        for name in ("batch --command check", "batch --command next"):
+            print(f"{name}: {median['batch (lean)'] / median[name]:.2f}x the rows/s of plan")
 
         if args.memory_factor:
             big = work / "orders-big.csv"
@@ -338,6 +423,21 @@ def main() -> None:
             labels = list(peaks)
             ratio = peaks[labels[1]] / peaks[labels[0]]
             print(f"memory ratio {labels[1]}/{labels[0]}: {ratio:.2f}")
+            if args.xlsx:
+                small = work / "orders-small.csv"
+                generate(small, max(n // args.memory_factor, 1), args.seed + 2)
+                xlsx_peaks = []
+                for path, rows in ((small, n // args.memory_factor), (data, n)):
+                    book = work / "plans.xlsx"
+                    elapsed, _, peak = measure(
+                        [*her2dose, "batch", str(path), "-o", str(book), "--quiet"]
+                    )
+                    xlsx_peaks.append(peak)
+                    print(
+                        f"xlsx output, peak memory at {rows:,} rows: {peak / 2**20:.1f} MB, "
+                        f"{elapsed:.1f} s, {rows / elapsed:,.0f} rows/s"
+                    )
+                print(f"xlsx memory ratio: {xlsx_peaks[1] / xlsx_peaks[0]:.2f}")
         if args.profile:
             profile(data, n)
     finally:

@@ -146,7 +146,7 @@ def test_a_value_after_double_dash_is_not_an_option(cli):
         (["check", "enhertu", "-w", "72"], "missing option --dose / -d"),
         (["plna", "enhertu"], "unknown command 'plna' (did you mean 'plan'?)"),
         (["--bogus"], "unknown option --bogus"),
-        (["batch", "a.csv", "--format", "xlsx"], "'xlsx' is not one of 'csv', 'jsonl'"),
+        (["batch", "a.csv", "--format", "xml"], "'xml' is not one of 'csv', 'jsonl', 'xlsx'"),
     ],
 )
 def test_usage_errors_are_one_error_line_with_the_fix(cli, args, expected):
@@ -190,7 +190,7 @@ def test_dash_h_is_help_with_examples_and_the_choices(cli, name):
     assert 2 <= len(calls) <= 3
     assert all(f"her2dose {name}" in call for call in calls)
     if any(p.name == "output_format" for p in commands()[name].params):
-        assert any(f in text for f in ("<table|json>", "<csv|jsonl>", "<table|json|pdf|html>"))
+        assert any(f in text for f in ("<table|json>", "<csv|jsonl|xlsx>", "<table|json|pdf|html>"))
 
 
 def test_top_level_dash_h_and_completion_options(cli):

@@ -445,7 +445,7 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 def test_golden_batch(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "plans.csv"
-    argv = ["batch", str(BATCH_INPUT), "-o", str(out), "--quiet"]
+    argv = ["batch", str(BATCH_INPUT), "-o", str(out), "--quiet", "--columns", "full"]
     result = runner.invoke(app, argv, catch_exceptions=False)
     summary = {"exit_code": result.exit_code, "stdout": result.stdout, "stderr": result.stderr}
     text = normalise_text(out.read_bytes().decode("utf-8"))

@@ -822,6 +822,13 @@ def next_command(
 class BatchFormat(enum.StrEnum):
     csv = "csv"
     jsonl = "jsonl"
+    xlsx = "xlsx"
+
+
+class BatchCommand(enum.StrEnum):
+    plan = "plan"
+    check = "check"
+    next = "next"
 
 
 @app.command()
@@ -830,7 +837,7 @@ def batch(
         str,
         typer.Argument(
             metavar="INPUT",
-            help="CSV (header row; comma or semicolon) or JSON Lines file; - for stdin.",
+            help="CSV (header row; comma or semicolon), JSON Lines or .xlsx file; - for stdin.",
         ),
     ],
     output_path: Annotated[
@@ -839,14 +846,61 @@ def batch(
             "--output",
             "-o",
             metavar="OUTPUT",
-            help="Output file, written whole or not at all; - for stdout (the default).",
+            help="Output file (.csv, .jsonl, .ndjson, .xlsx), written whole or not at all; "
+            "- for stdout (the default).",
         ),
     ] = "-",
+    command: Annotated[
+        BatchCommand,
+        typer.Option(
+            "--command",
+            help="plan a dose per row; check an ordered_dose column; next: what is due "
+            "after a last_dose column.",
+            case_sensitive=False,
+        ),
+    ] = BatchCommand.plan,
+    columns: Annotated[
+        str,
+        typer.Option(
+            "--columns",
+            help="lean (the default: a short readable set), full (every key of the "
+            "command's JSON), or a comma-separated list of columns.",
+        ),
+    ] = "lean",
+    pass_through: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pass-through",
+            metavar="COLUMN",
+            help="An input column of your own whose name is close to an option's "
+            "(repeat, or separate with commas).",
+        ),
+    ] = None,
+    decimal_comma: Annotated[
+        bool,
+        typer.Option("--decimal-comma", help="Read 72,5 kg as 72.5 kg in quantity columns."),
+    ] = False,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet", metavar="NAME", help=".xlsx input: the sheet (default: the first)."
+        ),
+    ] = None,
+    manifest: Annotated[
+        str | None,
+        typer.Option(
+            "--manifest",
+            metavar="FILE",
+            help="Write a JSON manifest: tool version, regimens SHA-256, files, row counts, "
+            "columns.",
+        ),
+    ] = None,
     input_format: Annotated[
         BatchFormat | None,
         typer.Option(
             "--input-format",
-            help="Input format (default: JSON Lines if the input starts with '{', else CSV).",
+            help="Input format (default: .xlsx by name; JSON Lines if the input starts "
+            "with '{', else CSV).",
             case_sensitive=False,
         ),
     ] = None,
@@ -865,34 +919,63 @@ def batch(
     regimens: RegimensOption = None,
     regimens_sha256: RegimensSha256Option = None,
 ) -> None:
-    """Plan every row of a clinic list: one output row per input row, same numbers as plan.
+    """Plan, check or schedule every row of a clinic list: one output row per input row,
+    the same numbers as the single command.
 
-    Columns are plan's options (drug, weight, indication, product, level, phase, schedule,
-    infusion; any case); an empty cell is an option not given; other columns pass through.
+    Columns are the command's options (plan: drug, weight, indication, product, level,
+    phase, schedule, infusion, ...; check: also ordered_dose; next: last_dose, on, ...;
+    any case); an empty cell is an option not given; other columns pass through.
     Exit 0 when every row is ok, 1 when any row failed (see the status and error columns).
     """
-    with user_errors():
-        from her2dose.batch import run as batch_run
+    import datetime
 
-        book = load_book(regimens, regimens_sha256)
-        collect_garbage_again()
-        report = batch_run.run_files(
-            book,
-            input_path,
-            output_path,
-            input_format.value if input_format else None,
-            output_format.value if output_format else None,
-            show_progress=not quiet and input_path != "-" and sys.stderr.isatty(),
-        )
-        if not quiet:
-            for failure in report.failures:
-                _stderr(f"error: {failure}")
-            if report.failed > len(report.failures):
-                _stderr(
-                    f"... and {report.failed - len(report.failures)} more failed rows "
-                    "(see the status and error columns)"
+    try:
+        with user_errors():
+            from her2dose.batch import run as batch_run
+
+            book = load_book(regimens, regimens_sha256)
+            collect_garbage_again()
+            options = batch_run.Options(
+                command=command.value,
+                columns=columns,
+                pass_through=tuple(
+                    name.strip()
+                    for value in pass_through or ()
+                    for name in value.split(",")
+                    if name.strip()
+                ),
+                decimal_comma=decimal_comma,
+                sheet=sheet,
+                today=datetime.date.today(),
+            )
+            try:
+                report = batch_run.run_files(
+                    book,
+                    input_path,
+                    output_path,
+                    input_format.value if input_format else None,
+                    output_format.value if output_format else None,
+                    show_progress=not quiet and input_path != "-" and sys.stderr.isatty(),
+                    options=options,
+                    manifest_path=manifest,
                 )
-            _stderr(report.summary())
+            except batch_run.Stopped as stopped:
+                kept = "" if output_path == "-" else f"; nothing was written to {output_path}"
+                _stderr(f"error: {stopped}{kept}")
+                raise typer.Exit(stopped.exit_code) from None
+            for removed in report.removed:
+                _stderr(f"note: removed {removed}, left by an earlier batch that was killed")
+            if not quiet:
+                for failure in report.failures:
+                    _stderr(f"error: {failure}")
+                if report.failed > len(report.failures):
+                    _stderr(
+                        f"... and {report.failed - len(report.failures)} more failed rows "
+                        "(see the status and error columns)"
+                    )
+                _stderr(report.summary())
+    except typer.Exit:
+        raise
     raise typer.Exit(report.exit_code)
 
 

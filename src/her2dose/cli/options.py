@@ -94,6 +94,10 @@ METAVARS = {
     "patient": "NAME",
     "mrn": "MRN",
     "output": "FILE",
+    "columns": "lean|full|NAME,NAME,...",
+    "sheet": "NAME",
+    "manifest": "FILE",
+    "pass_through": "COLUMN,COLUMN,...",
 }
 
 # Two or three real calls per command, shown at the end of its --help.
