@@ -419,7 +419,7 @@ def plan_patient(
     )
 
 
-# -- helpers for the issue-4 steps --------------------------------------------------------
+# -- helpers: flags, preparation time, baseline weight, cap, opened vial -------------------
 
 
 def _given(value: object) -> bool:
@@ -516,7 +516,7 @@ def _mg_text(q: Quantity) -> str:
     return rounding.mg(units.magnitude(q, "mg"))
 
 
-# --- issue 6: many plans on one book (batch) ---------------------------------------------
+# --- many plans on one book (batch) -------------------------------------------------------
 
 
 class Planner:
