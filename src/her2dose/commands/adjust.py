@@ -215,11 +215,9 @@ def no_row_message(table_events: list[Event], name: str, brand: str) -> str:
 
 
 def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
-    chosen = selection.select(
+    chosen = selection.select_for(
         book,
-        request.drug,
-        indication=request.indication,
-        level=request.level,
+        request,
         product_mode=selection.SKIP,
         schedule_mode=selection.SKIP,
         phase_mode=selection.SKIP,

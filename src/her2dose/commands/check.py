@@ -45,14 +45,9 @@ def parse_tolerance(text: str | None, policy: Policy) -> tuple[Decimal, str]:
 
 
 def compute_check(book: RegimenBook, request: CheckRequest) -> DoseCheck:
-    chosen = selection.select(
+    chosen = selection.select_for(
         book,
-        request.drug,
-        indication=request.indication,
-        schedule=request.schedule,
-        phase=request.phase,
-        level=request.level,
-        product=request.product,
+        request,
         product_mode=selection.IF_GIVEN,
         level_mode=selection.LEVEL_OPTIONAL,
     )

@@ -21,12 +21,10 @@ def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
     # A product only matters for vials (with a weight), but one that was named is checked
     # and shown either way rather than silently ignored. With a weight, the product is
     # required like any other choice (the vials depend on it).
-    chosen = selection.select(
+    chosen = selection.select_for(
         book,
-        request.drug,
-        indication=request.indication,
-        product=request.product,
-        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        request,
+        product_mode=selection.product_mode_for(request.weight),
         schedule_mode=selection.SKIP,
         phase_mode=selection.SKIP,
         level_mode=selection.LEVEL_OPTIONAL,

@@ -92,15 +92,7 @@ def compute_plan(
 
 
 def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
-    chosen = selection.select(
-        book,
-        request.drug,
-        indication=request.indication,
-        product=request.product,
-        schedule=request.schedule,
-        phase=request.phase,
-        level=request.level,
-    )
+    chosen = selection.select_for(book, request)
     molecule, regimen, level = chosen.molecule, chosen.regimen, chosen.level
     schedule, phase, product = chosen.schedule, chosen.phase, chosen.product
     assert schedule is not None and phase is not None and product is not None

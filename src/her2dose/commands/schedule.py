@@ -84,15 +84,10 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         raise InputError(
             "levels", "give --level (one level for every dose) or --levels (per cycle), not both"
         )
-    chosen = selection.select(
+    chosen = selection.select_for(
         book,
-        request.drug,
-        indication=request.indication,
-        product=request.product,
-        schedule=request.schedule,
-        chemotherapy=request.chemotherapy,
-        level=request.level,
-        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        request,
+        product_mode=selection.product_mode_for(request.weight),
         shape_mode=selection.COURSE,
     )
     molecule, regimen, level, shape = chosen.molecule, chosen.regimen, chosen.level, chosen.shape
