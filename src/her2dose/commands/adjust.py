@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from her2dose import units
 from her2dose.commands import selection
-from her2dose.commands.plan import compute_plan, parse_weight
+from her2dose.commands.plan import parse_weight, plan_beside
 from her2dose.core.modifications import (  # noqa: F401 - the rules, re-exported
     DEFAULT_GRADES,
     MgAt,
@@ -47,7 +47,6 @@ from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
     Range,
     Rule,
 )
-from her2dose.model.plan import PlanRequest
 from her2dose.model.results import (
     ANSWER_NO_EVENT_ROW,
     ANSWER_NO_ROW,
@@ -384,15 +383,8 @@ def _planned_mg(
 
     def mg_at(level: Level) -> Quantity:
         if level.level not in planned:
-            plan = compute_plan(
-                book,
-                PlanRequest(
-                    drug=request.drug,
-                    weight=request.weight,
-                    indication=regimen.indication,
-                    level=level.level,
-                    infusion="first",
-                ),
+            plan = plan_beside(
+                book, request, regimen.indication, level=level.level, infusion="first"
             )
             planned[level.level] = plan.dose
             if plan.rounding is not None:

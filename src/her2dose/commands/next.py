@@ -14,7 +14,7 @@ from typing import Any
 
 from her2dose.commands import schedule as courses
 from her2dose.commands import selection
-from her2dose.commands.plan import compute_plan
+from her2dose.commands.plan import plan_beside
 from her2dose.core import courses as core_courses
 from her2dose.core import dosing
 from her2dose.data.loader import normalise
@@ -32,7 +32,6 @@ from her2dose.model.courses import (
     RELOAD,
     MissedDoseRule,
 )
-from her2dose.model.plan import PlanRequest
 from her2dose.model.results import (
     COURSE_COMPLETE,
     DUE,
@@ -282,18 +281,14 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         next_due = None
     plan = None
     if request.weight is not None:
-        plan = compute_plan(
+        plan = plan_beside(
             book,
-            PlanRequest(
-                drug=request.drug,
-                weight=request.weight,
-                indication=regimen.indication,
-                product=request.product,
-                level=request.level,
-                phase=give.name,
-                schedule=due_schedule.name,
-                infusion=request.infusion,
-            ),
+            request,
+            regimen.indication,
+            level=request.level,
+            phase=give.name,
+            schedule=due_schedule.name,
+            infusion=request.infusion,
         )
         warnings += plan.warnings
         notes += plan.notes

@@ -91,6 +91,16 @@ def compute_plan(
     return plan_patient(book, resolve(book, request), request, now=now, zone=zone)
 
 
+def plan_beside(book: RegimenBook, request: Any, indication: str | None, **choices: Any) -> Plan:
+    """The plan another command computes for its answer (a level, a dose of a course): the
+    drug, weight and product of that command's request, on the indication it resolved, so
+    that every mg it shows is `plan`'s. `choices` are further PlanRequest fields."""
+    fields = {"product": getattr(request, "product", None), **choices}
+    return compute_plan(
+        book, PlanRequest(drug=request.drug, weight=request.weight, indication=indication, **fields)
+    )
+
+
 def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
     chosen = selection.select_for(book, request)
     molecule, regimen, level = chosen.molecule, chosen.regimen, chosen.level
