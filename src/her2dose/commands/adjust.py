@@ -1,9 +1,9 @@
 """Adverse-event dose modifications (`her2dose adjust`): resolve the event and the inputs,
 apply the label's table (the rules are in core.modifications), and answer.
 
-regimens._Checker.adverse_events builds these records (kept in adverse_event_records, and
-re-exported here) from `[adverse_events.MOLECULE]` in regimens.toml; nothing here reads a
-file or prints. A Rule is one row of a label's table.
+The loader (data/events.py) builds the records (model/adverse_events.py; Rule, ACTIONS
+and OUTCOMES are re-exported here) from `[adverse_events.MOLECULE]` in regimens.toml;
+nothing here reads a file or prints. A Rule is one row of a label's table.
 A NotEncoded entry stands where the digest could not verify the row: the answer is then
 "not encoded: check the current prescribing information, ...", never a guess.
 
@@ -20,31 +20,23 @@ from decimal import Decimal, InvalidOperation
 from her2dose import units
 from her2dose.commands import selection
 from her2dose.commands.plan import parse_weight, plan_beside
-from her2dose.core.modifications import (  # noqa: F401 - the rules, re-exported
-    DEFAULT_GRADES,
+from her2dose.core.modifications import (
     MgAt,
     entry_for_grade,
     entry_for_lvef,
-    level_words,
-    lvef_matches,
-    outcome,
     outcomes_for,
-    uses_lln,
     valid_grades,
 )
 from her2dose.data.loader import normalise
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model import Level, Molecule, Quantity, Regimen, RegimenBook
-from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
+from her2dose.model.adverse_events import (  # noqa: F401 - ACTIONS, OUTCOMES re-exported
     ACTIONS,
     CTCAE_GRADES,
-    EVENT_INPUTS,
     OUTCOMES,
     AdverseEvents,
     Event,
-    LvefCondition,
     NotEncoded,
-    Range,
     Rule,
 )
 from her2dose.model.results import (
