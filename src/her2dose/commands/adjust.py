@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from her2dose import units
 from her2dose.commands import selection
@@ -229,12 +230,24 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
     mg_at = _planned_mg(book, request, regimen, notes) if weight is not None else None
     level_dose = mg_at(level) if level is not None and mg_at is not None else None
 
-    event = resolve_event(table, request.event, molecule, book)
-    if event is None:
+    def answer(**parts: Any) -> Adjustment:
         return Adjustment(
             request=request,
             molecule=molecule,
             regimen=regimen,
+            grade=grade,
+            level=level,
+            level_dose=level_dose,
+            no_re_escalation=molecule.no_re_escalation if regimen.has_reductions else None,
+            weight=weight,
+            warnings=tuple(warnings),
+            notes=tuple(notes),
+            **parts,
+        )
+
+    event = resolve_event(table, request.event, molecule, book)
+    if event is None:
+        return answer(
             event=Event(
                 id=normalise(request.event),
                 name=request.event.strip(),
@@ -245,19 +258,12 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
                 not_encoded=(),
                 source=table.source,
             ),
-            grade=grade,
             lvef=None,
-            level=level,
-            level_dose=level_dose,
             answer=ANSWER_NO_EVENT_ROW,
             rule=None,
             not_encoded=None,
             outcomes=(),
             result=None,
-            no_re_escalation=molecule.no_re_escalation if regimen.has_reductions else None,
-            weight=weight,
-            warnings=tuple(warnings),
-            notes=tuple(notes),
             sources=(table.source,),
             message=no_row_message(list(table.events.values()), request.event.strip(), brand),
         )
@@ -311,7 +317,7 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
                 "give --resolved-days N (days from onset to resolution) to choose between the "
                 "two outcomes"
             )
-    answer = (
+    kind = (
         ANSWER_RULE
         if rule is not None
         else ANSWER_NOT_ENCODED
@@ -319,7 +325,7 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
         else ANSWER_NO_ROW
     )
     message = None
-    if answer == ANSWER_NO_ROW:
+    if kind == ANSWER_NO_ROW:
         assert reading is not None
         rows = "; ".join(e.criterion for e in event.entries_for(regimen.id) if isinstance(e, Rule))
         message = (
@@ -343,24 +349,14 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
             if s
         )
     )
-    return Adjustment(
-        request=request,
-        molecule=molecule,
-        regimen=regimen,
+    return answer(
         event=event,
-        grade=grade,
         lvef=reading,
-        level=level,
-        level_dose=level_dose,
-        answer=answer,
+        answer=kind,
         rule=rule,
         not_encoded=not_encoded,
         outcomes=outcomes,
         result=result,
-        no_re_escalation=molecule.no_re_escalation if regimen.has_reductions else None,
-        weight=weight,
-        warnings=tuple(warnings),
-        notes=tuple(notes),
         sources=sources,
         message=message,
     )
