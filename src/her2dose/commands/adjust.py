@@ -1,9 +1,9 @@
 """Adverse-event dose modifications (`her2dose adjust`): resolve the event and the inputs,
 apply the label's table (the rules are in core.modifications), and answer.
 
-regimens._Checker.adverse_events builds these records (kept in adverse_event_records, and
-re-exported here) from `[adverse_events.MOLECULE]` in regimens.toml; nothing here reads a
-file or prints. A Rule is one row of a label's table.
+The loader (data/events.py) builds the records (model/adverse_events.py; Rule, ACTIONS
+and OUTCOMES are re-exported here) from `[adverse_events.MOLECULE]` in regimens.toml;
+nothing here reads a file or prints. A Rule is one row of a label's table.
 A NotEncoded entry stands where the digest could not verify the row: the answer is then
 "not encoded: check the current prescribing information, ...", never a guess.
 
@@ -16,38 +16,30 @@ from __future__ import annotations
 import difflib
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from her2dose import units
 from her2dose.commands import selection
-from her2dose.commands.plan import compute_plan, parse_weight
-from her2dose.core.modifications import (  # noqa: F401 - the rules, re-exported
-    DEFAULT_GRADES,
+from her2dose.commands.plan import parse_weight, plan_beside
+from her2dose.core.modifications import (
     MgAt,
     entry_for_grade,
     entry_for_lvef,
-    level_words,
-    lvef_matches,
-    outcome,
     outcomes_for,
-    uses_lln,
     valid_grades,
 )
 from her2dose.data.loader import normalise
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model import Level, Molecule, Quantity, Regimen, RegimenBook
-from her2dose.model.adverse_events import (  # noqa: F401 - records re-exported
+from her2dose.model.adverse_events import (  # noqa: F401 - ACTIONS, OUTCOMES re-exported
     ACTIONS,
     CTCAE_GRADES,
-    EVENT_INPUTS,
     OUTCOMES,
     AdverseEvents,
     Event,
-    LvefCondition,
     NotEncoded,
-    Range,
     Rule,
 )
-from her2dose.model.plan import PlanRequest
 from her2dose.model.results import (
     ANSWER_NO_EVENT_ROW,
     ANSWER_NO_ROW,
@@ -215,11 +207,9 @@ def no_row_message(table_events: list[Event], name: str, brand: str) -> str:
 
 
 def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
-    chosen = selection.select(
+    chosen = selection.select_for(
         book,
-        request.drug,
-        indication=request.indication,
-        level=request.level,
+        request,
         product_mode=selection.SKIP,
         schedule_mode=selection.SKIP,
         phase_mode=selection.SKIP,
@@ -240,12 +230,24 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
     mg_at = _planned_mg(book, request, regimen, notes) if weight is not None else None
     level_dose = mg_at(level) if level is not None and mg_at is not None else None
 
-    event = resolve_event(table, request.event, molecule, book)
-    if event is None:
+    def answer(**parts: Any) -> Adjustment:
         return Adjustment(
             request=request,
             molecule=molecule,
             regimen=regimen,
+            grade=grade,
+            level=level,
+            level_dose=level_dose,
+            no_re_escalation=molecule.no_re_escalation if regimen.has_reductions else None,
+            weight=weight,
+            warnings=tuple(warnings),
+            notes=tuple(notes),
+            **parts,
+        )
+
+    event = resolve_event(table, request.event, molecule, book)
+    if event is None:
+        return answer(
             event=Event(
                 id=normalise(request.event),
                 name=request.event.strip(),
@@ -256,19 +258,12 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
                 not_encoded=(),
                 source=table.source,
             ),
-            grade=grade,
             lvef=None,
-            level=level,
-            level_dose=level_dose,
             answer=ANSWER_NO_EVENT_ROW,
             rule=None,
             not_encoded=None,
             outcomes=(),
             result=None,
-            no_re_escalation=molecule.no_re_escalation if regimen.has_reductions else None,
-            weight=weight,
-            warnings=tuple(warnings),
-            notes=tuple(notes),
             sources=(table.source,),
             message=no_row_message(list(table.events.values()), request.event.strip(), brand),
         )
@@ -322,7 +317,7 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
                 "give --resolved-days N (days from onset to resolution) to choose between the "
                 "two outcomes"
             )
-    answer = (
+    kind = (
         ANSWER_RULE
         if rule is not None
         else ANSWER_NOT_ENCODED
@@ -330,7 +325,7 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
         else ANSWER_NO_ROW
     )
     message = None
-    if answer == ANSWER_NO_ROW:
+    if kind == ANSWER_NO_ROW:
         assert reading is not None
         rows = "; ".join(e.criterion for e in event.entries_for(regimen.id) if isinstance(e, Rule))
         message = (
@@ -354,24 +349,14 @@ def compute_adjustment(book: RegimenBook, request: AdjustRequest) -> Adjustment:
             if s
         )
     )
-    return Adjustment(
-        request=request,
-        molecule=molecule,
-        regimen=regimen,
+    return answer(
         event=event,
-        grade=grade,
         lvef=reading,
-        level=level,
-        level_dose=level_dose,
-        answer=answer,
+        answer=kind,
         rule=rule,
         not_encoded=not_encoded,
         outcomes=outcomes,
         result=result,
-        no_re_escalation=molecule.no_re_escalation if regimen.has_reductions else None,
-        weight=weight,
-        warnings=tuple(warnings),
-        notes=tuple(notes),
         sources=sources,
         message=message,
     )
@@ -386,15 +371,8 @@ def _planned_mg(
 
     def mg_at(level: Level) -> Quantity:
         if level.level not in planned:
-            plan = compute_plan(
-                book,
-                PlanRequest(
-                    drug=request.drug,
-                    weight=request.weight,
-                    indication=regimen.indication,
-                    level=level.level,
-                    infusion="first",
-                ),
+            plan = plan_beside(
+                book, request, regimen.indication, level=level.level, infusion="first"
             )
             planned[level.level] = plan.dose
             if plan.rounding is not None:

@@ -17,14 +17,13 @@ from decimal import Decimal, InvalidOperation
 
 from her2dose.commands import selection
 from her2dose.commands.plan import (  # noqa: F401 - parse_dose re-exported
-    compute_plan,
     parse_dose,
     parse_weight,
+    plan_beside,
 )
 from her2dose.core.dose_check import candidates_for, decide, limits_for
 from her2dose.errors import InputError
 from her2dose.model import Level, Policy, Quantity, RegimenBook
-from her2dose.model.plan import PlanRequest
 from her2dose.model.results import CheckRequest, DoseCheck
 
 # render prints mg to 0.1 (render.PLACES["mg"]): the ordering precision when the regimens
@@ -45,14 +44,9 @@ def parse_tolerance(text: str | None, policy: Policy) -> tuple[Decimal, str]:
 
 
 def compute_check(book: RegimenBook, request: CheckRequest) -> DoseCheck:
-    chosen = selection.select(
+    chosen = selection.select_for(
         book,
-        request.drug,
-        indication=request.indication,
-        schedule=request.schedule,
-        phase=request.phase,
-        level=request.level,
-        product=request.product,
+        request,
         product_mode=selection.IF_GIVEN,
         level_mode=selection.LEVEL_OPTIONAL,
     )
@@ -150,19 +144,16 @@ def _policy_planner(
     product = product or products[0]
 
     def planned(level: Level | None, phase: str, schedule: str) -> tuple[Quantity, str] | None:
-        plan = compute_plan(
+        plan = plan_beside(
             book,
-            PlanRequest(
-                drug=request.drug,
-                weight=request.weight,
-                indication=chosen.regimen.indication,
-                product=product.id,
-                level=level.level if level is not None else None,
-                phase=phase if level is None else None,
-                schedule=schedule if level is None else None,
-                infusion="first",
-                prepared_at=_NOON,
-            ),
+            request,
+            chosen.regimen.indication,
+            product=product.id,
+            level=level.level if level is not None else None,
+            phase=phase if level is None else None,
+            schedule=schedule if level is None else None,
+            infusion="first",
+            prepared_at=_NOON,
         )
         if plan.rounding is None:
             return None

@@ -8,12 +8,12 @@ levels; their rows are the label's doses per schedule and phase.
 from __future__ import annotations
 
 from her2dose.commands import selection
-from her2dose.commands.plan import compute_plan
+from her2dose.commands.plan import plan_beside
 from her2dose.core import dosing
 from her2dose.model import (
     RegimenBook,
 )
-from her2dose.model.plan import Plan, PlanRequest
+from her2dose.model.plan import Plan
 from her2dose.model.results import LevelRow, LevelsRequest, LevelTable
 
 
@@ -21,12 +21,10 @@ def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
     # A product only matters for vials (with a weight), but one that was named is checked
     # and shown either way rather than silently ignored. With a weight, the product is
     # required like any other choice (the vials depend on it).
-    chosen = selection.select(
+    chosen = selection.select_for(
         book,
-        request.drug,
-        indication=request.indication,
-        product=request.product,
-        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        request,
+        product_mode=selection.product_mode_for(request.weight),
         schedule_mode=selection.SKIP,
         phase_mode=selection.SKIP,
         level_mode=selection.LEVEL_OPTIONAL,
@@ -38,17 +36,7 @@ def compute_levels(book: RegimenBook, request: LevelsRequest) -> LevelTable:
         if request.weight is None:
             return None
         # infusion is fixed so compute_plan adds no infusion-time note: levels shows no times
-        return compute_plan(
-            book,
-            PlanRequest(
-                drug=request.drug,
-                weight=request.weight,
-                indication=request.indication,
-                product=request.product,
-                infusion="first",
-                **choice,
-            ),
-        )
+        return plan_beside(book, request, request.indication, infusion="first", **choice)
 
     if regimen.levels:
         schedule = next(iter(regimen.schedules.values()))  # a regimen with levels has one

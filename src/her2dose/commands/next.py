@@ -10,10 +10,11 @@ pertuzumab and trastuzumab; unverified rules (PERJETA) answer "check the label".
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from her2dose.commands import schedule as courses
 from her2dose.commands import selection
-from her2dose.commands.plan import compute_plan
+from her2dose.commands.plan import plan_beside
 from her2dose.core import courses as core_courses
 from her2dose.core import dosing
 from her2dose.data.loader import normalise
@@ -31,7 +32,6 @@ from her2dose.model.courses import (
     RELOAD,
     MissedDoseRule,
 )
-from her2dose.model.plan import PlanRequest
 from her2dose.model.results import (
     COURSE_COMPLETE,
     DUE,
@@ -76,15 +76,10 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     if request.previous is not None:
         raise InputError("previous", "--previous applies only to PHESGO; leave it out")
 
-    chosen = selection.select(
+    chosen = selection.select_for(
         book,
-        request.drug,
-        indication=request.indication,
-        product=request.product,
-        schedule=request.schedule,
-        chemotherapy=request.chemotherapy,
-        level=request.level,
-        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        request,
+        product_mode=selection.product_mode_for(request.weight),
         shape_mode=selection.ANY_SHAPE,
     )
     regimen, level, shape = chosen.regimen, chosen.level, chosen.shape
@@ -182,11 +177,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
             **base,
             status=NOT_YET_DUE,
             action=None,
-            message=(
-                f"the next dose is due on {due.isoformat()} ({weekday(due)}), "
-                f"{interval} days after the last dose; do not give it before then "
-                f"(minimum interval {interval} days)."
-            ),
+            message=_not_yet_due(due, interval),
             notes=tuple(notes),
             sources=tuple(dict.fromkeys(sources)),
         )
@@ -290,18 +281,14 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         next_due = None
     plan = None
     if request.weight is not None:
-        plan = compute_plan(
+        plan = plan_beside(
             book,
-            PlanRequest(
-                drug=request.drug,
-                weight=request.weight,
-                indication=regimen.indication,
-                product=request.product,
-                level=request.level,
-                phase=give.name,
-                schedule=due_schedule.name,
-                infusion=request.infusion,
-            ),
+            request,
+            regimen.indication,
+            level=request.level,
+            phase=give.name,
+            schedule=due_schedule.name,
+            infusion=request.infusion,
         )
         warnings += plan.warnings
         notes += plan.notes
@@ -356,32 +343,9 @@ def _one_fixed_dose_next(
         raise InputError("previous", "--previous applies only to PHESGO; leave it out")
     assert rule.interval is not None and rule.dose is not None
     interval = days(rule.interval)
-    due = last + timedelta(interval)
-    base = {
-        "request": request,
-        "molecule": molecule,
-        "regimen": None,
-        "shape": None,
-        "rule": rule,
-        "last_dose": last,
-        "on": on,
-        "start": None,
-        "due_date": due,
-        "minimum_interval_days": interval,
-        "reminders": molecule.reminders,
-    }
-    if on < due:
-        return NextDose(
-            **base,
-            status=NOT_YET_DUE,
-            action=None,
-            message=(
-                f"the next dose is due on {due.isoformat()} ({weekday(due)}), "
-                f"{interval} days after the last dose; do not give it before then "
-                f"(minimum interval {interval} days)."
-            ),
-            sources=(rule.source,),
-        )
+    due, base, early = _fixed_dose_due(request, molecule, rule, last, on, interval)
+    if early is not None:
+        return early
     late = (on - due).days
     dose = rule.dose
     volume = f"{dose.volume.m_as('mL'):f}".rstrip("0").rstrip(".")
@@ -427,33 +391,10 @@ def _fixed_dose_next(
     assert rule.interval is not None and rule.reload_at is not None
     interval = days(rule.interval)
     threshold = days(rule.reload_at)
-    due = last + timedelta(interval)
     since = (on - last).days
-    base = {
-        "request": request,
-        "molecule": molecule,
-        "regimen": None,
-        "shape": None,
-        "rule": rule,
-        "last_dose": last,
-        "on": on,
-        "start": None,
-        "due_date": due,
-        "minimum_interval_days": interval,
-        "reminders": molecule.reminders,
-    }
-    if on < due:
-        return NextDose(
-            **base,
-            status=NOT_YET_DUE,
-            action=None,
-            message=(
-                f"the next dose is due on {due.isoformat()} ({weekday(due)}), "
-                f"{interval} days after the last dose; do not give it before then "
-                f"(minimum interval {interval} days)."
-            ),
-            sources=(rule.source,),
-        )
+    due, base, early = _fixed_dose_due(request, molecule, rule, last, on, interval)
+    if early is not None:
+        return early
     late = (on - due).days
     threshold_text = _days_text(threshold)
     if late > 0 and previous is None:
@@ -502,6 +443,50 @@ def _fixed_dose_next(
         next_due_date=on + timedelta(interval),
         sources=tuple(dict.fromkeys((rule.source, dose.source))),
     )
+
+
+def _not_yet_due(due: date, interval: int) -> str:
+    return (
+        f"the next dose is due on {due.isoformat()} ({weekday(due)}), "
+        f"{interval} days after the last dose; do not give it before then "
+        f"(minimum interval {interval} days)."
+    )
+
+
+def _fixed_dose_due(
+    request: NextRequest,
+    molecule: Molecule,
+    rule: MissedDoseRule,
+    last: date,
+    on: date,
+    interval: int,
+) -> tuple[date, dict[str, Any], NextDose | None]:
+    """A fixed dose's due date, the fields every answer for it shares, and the answer
+    when it is not yet due (None when it is due or late)."""
+    due = last + timedelta(interval)
+    base: dict[str, Any] = {
+        "request": request,
+        "molecule": molecule,
+        "regimen": None,
+        "shape": None,
+        "rule": rule,
+        "last_dose": last,
+        "on": on,
+        "start": None,
+        "due_date": due,
+        "minimum_interval_days": interval,
+        "reminders": molecule.reminders,
+    }
+    if on >= due:
+        return due, base, None
+    early = NextDose(
+        **base,
+        status=NOT_YET_DUE,
+        action=None,
+        message=_not_yet_due(due, interval),
+        sources=(rule.source,),
+    )
+    return due, base, early
 
 
 def _days(n: int) -> str:

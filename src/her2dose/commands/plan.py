@@ -91,16 +91,18 @@ def compute_plan(
     return plan_patient(book, resolve(book, request), request, now=now, zone=zone)
 
 
-def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
-    chosen = selection.select(
-        book,
-        request.drug,
-        indication=request.indication,
-        product=request.product,
-        schedule=request.schedule,
-        phase=request.phase,
-        level=request.level,
+def plan_beside(book: RegimenBook, request: Any, indication: str | None, **choices: Any) -> Plan:
+    """The plan another command computes for its answer (a level, a dose of a course): the
+    drug, weight and product of that command's request, on the indication it resolved, so
+    that every mg it shows is `plan`'s. `choices` are further PlanRequest fields."""
+    fields = {"product": getattr(request, "product", None), **choices}
+    return compute_plan(
+        book, PlanRequest(drug=request.drug, weight=request.weight, indication=indication, **fields)
     )
+
+
+def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
+    chosen = selection.select_for(book, request)
     molecule, regimen, level = chosen.molecule, chosen.regimen, chosen.level
     schedule, phase, product = chosen.schedule, chosen.phase, chosen.product
     assert schedule is not None and phase is not None and product is not None
@@ -419,7 +421,7 @@ def plan_patient(
     )
 
 
-# -- helpers for the issue-4 steps --------------------------------------------------------
+# -- helpers: flags, preparation time, baseline weight, cap, opened vial -------------------
 
 
 def _given(value: object) -> bool:
@@ -516,7 +518,7 @@ def _mg_text(q: Quantity) -> str:
     return rounding.mg(units.magnitude(q, "mg"))
 
 
-# --- issue 6: many plans on one book (batch) ---------------------------------------------
+# --- many plans on one book (batch) -------------------------------------------------------
 
 
 class Planner:

@@ -12,13 +12,13 @@ import re
 from datetime import date, timedelta
 
 from her2dose.commands import selection
-from her2dose.commands.plan import compute_plan
+from her2dose.commands.plan import plan_beside
 from her2dose.core import courses as core_courses
 from her2dose.core.courses import continuing_phase, dated_doses, opening_phase  # noqa: F401
 from her2dose.errors import InputError
 from her2dose.model import Phase, RegimenBook, Schedule
 from her2dose.model.courses import Course
-from her2dose.model.plan import Plan, PlanRequest
+from her2dose.model.plan import Plan
 from her2dose.model.results import CourseSchedule, ScheduledDose, ScheduleRequest, Shape, days
 
 # A bound on how long a printed list may get (--cycles / --weeks); a program limit, not a
@@ -84,15 +84,10 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         raise InputError(
             "levels", "give --level (one level for every dose) or --levels (per cycle), not both"
         )
-    chosen = selection.select(
+    chosen = selection.select_for(
         book,
-        request.drug,
-        indication=request.indication,
-        product=request.product,
-        schedule=request.schedule,
-        chemotherapy=request.chemotherapy,
-        level=request.level,
-        product_mode=selection.REQUIRED if request.weight is not None else selection.IF_GIVEN,
+        request,
+        product_mode=selection.product_mode_for(request.weight),
         shape_mode=selection.COURSE,
     )
     molecule, regimen, level, shape = chosen.molecule, chosen.regimen, chosen.level, chosen.shape
@@ -230,18 +225,14 @@ def compute_schedule(book: RegimenBook, request: ScheduleRequest) -> CourseSched
         if request.weight is not None:
             key = (schedule.name, phase.name, which, at.level if at is not None else None)
             if key not in plans:
-                plans[key] = compute_plan(
+                plans[key] = plan_beside(
                     book,
-                    PlanRequest(
-                        drug=request.drug,
-                        weight=request.weight,
-                        indication=regimen.indication,
-                        product=request.product,
-                        level=at.level if at is not None else request.level,
-                        phase=phase.name,
-                        schedule=schedule.name,
-                        infusion=which,
-                    ),
+                    request,
+                    regimen.indication,
+                    level=at.level if at is not None else request.level,
+                    phase=phase.name,
+                    schedule=schedule.name,
+                    infusion=which,
                 )
             plan = plans[key]
             weight, product = plan.weight, plan.product

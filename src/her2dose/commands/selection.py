@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from her2dose.core import dosing
 from her2dose.data.loader import normalise
@@ -475,3 +475,28 @@ def select(
         level=chosen_level,
         level_given=wanted,
     )
+
+
+# The choices a command's request may carry, each named like `select`'s keyword for it.
+REQUEST_CHOICES = ("indication", "product", "schedule", "phase", "level", "chemotherapy")
+
+
+class Request(Protocol):
+    @property
+    def drug(self) -> str | None: ...
+
+
+def select_for(book: RegimenBook, request: Request, **modes: str | None) -> Selection:
+    """`select` on a command's request: every choice in REQUEST_CHOICES that the request
+    has a field for, with the command's modes. A choice the request has no field for is
+    not given."""
+    given: dict[str, Any] = {
+        name: getattr(request, name) for name in REQUEST_CHOICES if hasattr(request, name)
+    }
+    return select(book, request.drug, **given, **modes)  # type: ignore[arg-type]
+
+
+def product_mode_for(weight: object) -> str:
+    """Commands that plan vials only with a weight: the product is then required like any
+    other choice; without one, a product that was named is still checked."""
+    return REQUIRED if weight is not None else IF_GIVEN

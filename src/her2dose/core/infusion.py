@@ -13,7 +13,7 @@ def plan_infusion(
     preparation: Preparation | None,
     phase: Phase,
     which: str,
-    concentration: Quantity | None = None,  # needed when no new vial is opened (issue 4)
+    concentration: Quantity | None = None,  # needed when no new vial is opened
 ) -> InfusionPlan:
     if concentration is None and vial_plan.counts:
         concentration = vial_plan.counts[0].vial.concentration

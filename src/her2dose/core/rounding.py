@@ -121,22 +121,10 @@ def round_to_vial(
         return RoundingOutcome(dose, None, tuple(notes))
     total, count = chosen
     direction = "up" if total > d else "down"
-    final = units.quantity(total, "mg")
-    return RoundingOutcome(
-        final,
-        Rounding(
-            method="vial",
-            ordered=units.quantity(d, "mg"),
-            final=final,
-            vials_before=before,
-            vials_after=count,
-            threshold_pct=threshold_pct,
-            increment=None,
-            reason=f"rounded {direction} to a whole-vial total within {pct(threshold_pct)} of the "
-            f"ordered dose",
-        ),
-        tuple(notes),
+    reason = (
+        f"rounded {direction} to a whole-vial total within {pct(threshold_pct)} of the ordered dose"
     )
+    return _rounded("vial", d, total, (before, count), reason, notes, threshold_pct=threshold_pct)
 
 
 def round_to_increment(
@@ -192,25 +180,40 @@ def round_to_increment(
                 f"not rounded to the nearest {mg(step)}: {reason}",
             ),
         )
-    final = units.quantity(candidate, "mg")
-    return RoundingOutcome(
-        final,
-        Rounding(
-            method="increment",
-            ordered=units.quantity(d, "mg"),
-            final=final,
-            vials_before=before,
-            vials_after=after,
-            threshold_pct=None,
-            increment=units.quantity(step, "mg"),
-            reason=(
-                f"rounded half-up to the nearest {mg(step)}"
-                if candidate == nearest
-                else f"rounded down to a multiple of {mg(step)}"
-            ),
-        ),
-        tuple(notes),
+    done = (
+        f"rounded half-up to the nearest {mg(step)}"
+        if candidate == nearest
+        else f"rounded down to a multiple of {mg(step)}"
     )
+    increment = units.quantity(step, "mg")
+    return _rounded("increment", d, candidate, (before, after), done, notes, increment=increment)
+
+
+def _rounded(
+    method: str,
+    ordered_mg: Decimal,
+    final_mg: Decimal,
+    vials: tuple[int, int],
+    reason: str,
+    notes: list[str],
+    *,
+    threshold_pct: Decimal | None = None,
+    increment: Quantity | None = None,
+) -> RoundingOutcome:
+    """The outcome of a dose rounded from `ordered_mg` to `final_mg`; `vials` is the count
+    of new vials before and after."""
+    final = units.quantity(final_mg, "mg")
+    rounding = Rounding(
+        method=method,
+        ordered=units.quantity(ordered_mg, "mg"),
+        final=final,
+        vials_before=vials[0],
+        vials_after=vials[1],
+        threshold_pct=threshold_pct,
+        increment=increment,
+        reason=reason,
+    )
+    return RoundingOutcome(final, rounding, tuple(notes))
 
 
 def apply_rounding(

@@ -58,11 +58,7 @@ class CourseSections(CoreSections):
                 }
                 picked = {}
                 for key, allowed in choices.items():
-                    value = self.text(item, key, w)
-                    if value is not None and value not in allowed:
-                        self.problem(f"{w}.{key}", f"'{value}' is not one of {', '.join(allowed)}")
-                        value = None
-                    picked[key] = value
+                    picked[key] = self.choice(item, key, w, allowed)
                 if picked["stage"] == "reconstituted" and picked["counted_from"] == "dilution":
                     self.problem(
                         f"{w}.counted_from", "a reconstituted vial's clock cannot start at dilution"
@@ -263,10 +259,7 @@ class CourseSections(CoreSections):
             if mid not in molecules and mid not in self.declared["molecules"]:
                 known = ", ".join(sorted(molecules))
                 self.problem(where, f"unknown molecule '{mid}'; known: {known}")
-            rule = self.text(table, "rule", where)
-            if rule is not None and rule not in fields:
-                self.problem(f"{where}.rule", f"'{rule}' is not one of {', '.join(fields)}")
-                rule = None
+            rule = self.choice(table, "rule", where, fields)
             self.allowed(table, {"rule", "text", "source"} | fields.get(rule, set()), where)
             text = self.text(table, "text", where)
             source = self.text(table, "source", where)

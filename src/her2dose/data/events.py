@@ -86,10 +86,7 @@ class EventSections(CoreSections):
         name = self.text(table, "name", where)
         source = self.text(table, "source", where)
         synonyms = self.texts(table, "synonyms", where)
-        kind = self.text(table, "input", where)
-        if kind is not None and kind not in EVENT_INPUTS:
-            self.problem(f"{where}.input", f"'{kind}' is not one of {', '.join(EVENT_INPUTS)}")
-            kind = None
+        kind = self.choice(table, "input", where, EVENT_INPUTS)
         lln = self.number(table, "lln_default", where)
         if lln is not None and not (0 < lln < 100):
             self.problem(f"{where}.lln_default", f"must be a percent between 0 and 100, got {lln}")
@@ -180,10 +177,7 @@ class EventSections(CoreSections):
         criterion = self.text(item, "criterion", where)
         label = self.text(item, "label", where)
         source = self.text(item, "source", where)
-        action = self.text(item, "action", where)
-        if action is not None and action not in ACTIONS:
-            self.problem(f"{where}.action", f"'{action}' is not one of {', '.join(ACTIONS)}")
-            action = None
+        action = self.choice(item, "action", where, ACTIONS)
         until = self.text(item, "until", where, required=False)
         condition = self.text(item, "condition", where, required=False)
         follow_up = self.text(item, "follow_up", where, required=False)

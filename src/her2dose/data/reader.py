@@ -8,6 +8,7 @@ records; what a field may hold is declared in schema.py.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -98,6 +99,14 @@ class Reader:
             return None
         if not isinstance(value, str) or not value.strip():
             self.problem(f"{where}.{key}", f"must be non-empty text, got {value!r}")
+            return None
+        return value
+
+    def choice(self, table: dict[str, Any], key: str, where: str, choices: Collection[str]) -> Any:
+        """A required text that must be one of `choices`; None (reported) when it is not."""
+        value = self.text(table, key, where)
+        if value is not None and value not in choices:
+            self.problem(f"{where}.{key}", f"'{value}' is not one of {', '.join(choices)}")
             return None
         return value
 

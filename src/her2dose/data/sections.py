@@ -271,13 +271,27 @@ class CoreSections(Reader):
             )
         return molecule_id
 
-    def product(self, pid: str, table: Any, molecules: dict[str, Molecule]) -> Product | None:
-        where = f"products.{pid}"
+    def _molecule_entry(
+        self,
+        section: str,
+        name: str,
+        table: Any,
+        spec: dict[str, s.Field],
+        molecules: dict[str, Molecule],
+    ) -> tuple[str, dict[str, Any], str | None] | None:
+        """An entry that names its molecule (a product, a regimen): where it is, its declared
+        fields, and its molecule id; None when the entry is not a table."""
+        where = f"{section}.{name}"
         if not isinstance(table, dict):
             self.problem(where, "must be a table")
             return None
-        v = self.read(table, s.PRODUCT, where)
-        molecule_id = self.molecule_ref(table, where, molecules)
+        return where, self.read(table, spec, where), self.molecule_ref(table, where, molecules)
+
+    def product(self, pid: str, table: Any, molecules: dict[str, Molecule]) -> Product | None:
+        entry = self._molecule_entry("products", pid, table, s.PRODUCT, molecules)
+        if entry is None:
+            return None
+        where, v, molecule_id = entry
         raw_vials = table.get("vials")
         if not isinstance(raw_vials, list) or not raw_vials:
             self.problem(f"{where}.vials", "at least one [[vials]] entry is required")
@@ -308,16 +322,11 @@ class CoreSections(Reader):
         )
 
     def regimen(self, rid: str, table: Any, molecules: dict[str, Molecule]) -> Regimen | None:
-        where = f"regimens.{rid}"
-        if not isinstance(table, dict):
-            self.problem(where, "must be a table")
+        entry = self._molecule_entry("regimens", rid, table, s.REGIMEN, molecules)
+        if entry is None:
             return None
-        v = self.read(table, s.REGIMEN, where)
-        molecule_id = self.molecule_ref(table, where, molecules)
-        basis = self.text(table, "basis", where)
-        if basis is not None and basis not in BASES:
-            self.problem(f"{where}.basis", f"'{basis}' is not one of {', '.join(BASES)}")
-            basis = None
+        where, v, molecule_id = entry
+        basis = self.choice(table, "basis", where, BASES)
         dose = s.dose_measure(basis)
 
         schedules: dict[str, Schedule] = {}

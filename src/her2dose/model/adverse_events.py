@@ -1,4 +1,4 @@
-"""Frozen records for the adverse-event dose-modification tables (issue 3).
+"""Frozen records for the adverse-event dose-modification tables.
 
 Built by the loader (data/events.py) from [adverse_events.MOLECULE] in
 regimens.toml; read by the pure rules in `modifications` (`her2dose adjust`), which

@@ -1,4 +1,4 @@
-"""Frozen records for treatment courses and missed-dose rules (issue 5).
+"""Frozen records for treatment courses and missed-dose rules.
 
 Built by the loader (data/courses.py) from the
 [courses.REGIMEN] and [missed_doses.MOLECULE] tables of regimens.toml; read by the pure

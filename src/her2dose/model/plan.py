@@ -62,7 +62,7 @@ class Plan:
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
     sources: tuple[str, ...] = field(default=())
-    # issue 4: rounding, weight change, multiple-dose vials, use-by times
+    # optional parts: rounding, weight change, multiple-dose vials, use-by times
     dosing_weight: Quantity | None = None  # the weight the dose is calculated on (kg)
     rounding: Rounding | None = None
     weight_change: WeightChange | None = None
@@ -74,7 +74,7 @@ class Plan:
     use_by: tuple[UseBy, ...] = ()
     use_by_not_encoded: str | None = None
     policy_effects: tuple[PolicyEffect, ...] = ()
-    # issue 6: the patient-independent part this plan was made from (render.plan_dict
+    # the patient-independent part this plan was made from (render.plan_dict
     # renders it once per combination in a batch, and for every plan the same way)
     resolved: ResolvedRequest | None = None
     next_level_dose: Quantity | None = None  # mg at next_level, per-kg regimens only
@@ -297,7 +297,7 @@ class PlanRequest:
     phase: str | None = None
     schedule: str | None = None
     infusion: str | None = None
-    # issue 4: named like the CLI flags; overrides of [policy] settings of the same name
+    # named like the CLI flags; overrides of [policy] settings of the same name
     baseline_weight: str | None = None
     round_to_vial_pct: str | None = None
     round_to_vial_exclude: str | None = None
