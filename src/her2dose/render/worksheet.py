@@ -64,13 +64,13 @@ class Worksheet:
 
 
 def _n(value: Any, unit: str = "") -> str:
-    from her2dose.render import text_number
+    from her2dose.render.numbers import text_number
 
     return text_number(value, unit)
 
 
 def _clock(iso: str | None) -> str:
-    from her2dose.render import _clock as clock
+    from her2dose.render.numbers import clock
 
     return clock(iso)
 
@@ -139,7 +139,7 @@ def _vial_table(plan: Plan, d: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
 
 
 def _mg(q: Any) -> Any:
-    from her2dose.render import number
+    from her2dose.render.numbers import number
 
     return number(q, "mg")
 
@@ -177,7 +177,8 @@ def build(
     mrn: str | None = None,
 ) -> Worksheet:
     """The worksheet's content, from the plan and what the command line adds to it."""
-    from her2dose.render import plan_dict, vial_text
+    from her2dose.render.numbers import vial_text
+    from her2dose.render.records import plan_dict
 
     d = plan_dict(plan)
     given = bool(d["prepared_at_given"])
