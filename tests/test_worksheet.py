@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -98,7 +99,7 @@ def test_enhertu_worksheet_carries_every_figure_and_field(cli, tmp_path, book):
         "5.4 mg/kg x 72 kg = 388.8 mg",
         "ENHERTU US PI §2.2",
         "4x100mg = 400 mg; leftover 11.2 mg",
-        "each 100 mg vial with 5 mL Sterile Water for Injection",
+        "each 100 mg vial with 5 mL water for injection",
         "Withdraw 19.44 mL (= 388.8 mg)",
         "100 mL 5% Dextrose Injection",
         "Total volume 119.44 mL",
@@ -154,7 +155,15 @@ def test_every_figure_of_the_json_is_on_the_one_page(cli, tmp_path, name):
 
 
 def test_a_product_without_an_ndc_gets_a_blank_to_fill_in(cli, tmp_path):
-    text, _, d = worksheet_of(cli, tmp_path, *PLANS["ogivri loading"])
+    # every shipped product cites an NDC: a copy whose OGIVRI sources cite none
+    shipped = Path(__file__).resolve().parents[1] / "regimens.toml"
+    ndc = "NDC 83257-001-11 (Biocon Biologics); NDC 67457-991-15 (Mylan, marketing end date 2027-02-28)"
+    text = shipped.read_text(encoding="utf-8")
+    assert ndc in text
+    copy = tmp_path / "regimens.toml"
+    copy.write_text(text.replace(ndc, "OGIVRI US PI §16"), encoding="utf-8")
+    argv = [*PLANS["ogivri loading"], "--regimens", str(copy)]
+    text, _, d = worksheet_of(cli, tmp_path, *argv)
     assert not any("NDC" in s for s in d["sources"])
     assert "NDC: ____" in text
     assert "multiple-dose" in text  # the 420 mg vial
