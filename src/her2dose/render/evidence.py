@@ -73,3 +73,21 @@ def reminder_text(text: str, level: str) -> str:
     if asks and not said:
         said = CONFIRM[:-1].lower()  # a word other than the US label already says it
     return f"{text} ({said})" if said else text
+
+
+def grouped(items: list[tuple[str, str]]) -> list[str]:
+    """One line per evidence level other than the US label, naming what rests on it:
+    [('level 0', 'us-label-older'), ('level -1', 'us-label-older')] ->
+    ['level 0, level -1 (older US label: confirm against the current label)']."""
+    by_level: dict[str, list[str]] = {}
+    for what, level in items:
+        if words(level):
+            by_level.setdefault(weakest(level), []).append(what)
+    return [f"{_names(list(dict.fromkeys(whats)))} ({words(lv)})" for lv, whats in by_level.items()]
+
+
+def _names(whats: list[str]) -> str:
+    """'level -1', 'level -2' -> 'levels -1, -2'; other names as they are."""
+    if len(whats) > 1 and all(w.startswith("level ") for w in whats):
+        return "levels " + ", ".join(w.removeprefix("level ") for w in whats)
+    return ", ".join(whats)
