@@ -120,8 +120,8 @@ def catalogue_sheet(book: Any) -> Sheet:
                 )
                 for v in p.vials
             )
-            said = tagged(f"vials {vials}", *(v.evidence for v in p.vials))
-            out.row(p.brand, f"{said}; type '{p.id}'")
+            # the index names vials; their preparation facts and evidence are in `plan`
+            out.row(p.brand, f"vials {vials}; type '{p.id}'")
         for r in book.regimens_of(m.id):
             unit = "mg/kg" if r.basis == "per_kg" else "mg"
             doses = "; ".join(
