@@ -9,6 +9,7 @@ shipped regimens.toml itself is tested too.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -54,8 +55,10 @@ def strings(data, key: str = ""):
             yield from strings(v, key)
 
 
-def outputs(cli, regimens: Path):
-    """(what, text) of every golden case as table, --details table and JSON, and a batch."""
+def outputs(cli, regimens: Path, folder: Path | None = None):
+    """(what, text) of every golden case as table, --details table and JSON, of `regimens`
+    as a table, and with a `folder` each plan's worksheet as PDF text and as HTML text."""
+    yield "regimens table", cli("regimens", "--regimens", str(regimens)).stdout
     for name, argv in OK_CASES:
         argv = [*argv, "--regimens", str(regimens)]
         as_json = cli(*argv)
@@ -63,6 +66,27 @@ def outputs(cli, regimens: Path):
         yield f"{name} table", cli(*table_argv(argv)).stdout
         if argv[0] == "plan":
             yield f"{name} --details", cli(*table_argv(argv), "--details").stdout
+            if folder is not None:
+                yield f"{name} pdf", worksheet_text(cli, table_argv(argv), folder, "pdf")
+                yield f"{name} html", worksheet_text(cli, table_argv(argv), folder, "html")
+
+
+def worksheet_text(cli, argv: list[str], folder: Path, kind: str) -> str:
+    """The worksheet's text as a reader sees it: the PDF's extracted text, or the HTML's."""
+    out = folder / f"worksheet.{kind}"
+    done = cli(*argv, "--format", kind, "-o", str(out))
+    assert done.exit_code == 0, done.stderr
+    if kind == "html":
+        page = out.read_text(encoding="utf-8")
+        body = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    else:
+        pypdf = pytest.importorskip("pypdf")
+        reader = pypdf.PdfReader(io.BytesIO(out.read_bytes()))
+        text = " ".join(page.extract_text() for page in reader.pages)
+    text = re.sub(r"\s+", " ", text)
+    assert "Preparation worksheet" in text  # the reader read the sheet, not an empty page
+    return text
 
 
 def batch_output(cli, regimens: Path, tmp_path: Path) -> str:
@@ -100,7 +124,7 @@ def test_render_adds_no_internal_words(wide, tmp_path):
     assert "tdxd-breast" in ids
     bad = {
         what: words
-        for what, text in outputs(wide, path)
+        for what, text in outputs(wide, path, tmp_path)
         if (words := offending(text, ids, table=not what.endswith("json")))
     }
     bad_csv = offending(batch_output(wide, path, tmp_path), ids, table=False)
@@ -111,7 +135,7 @@ def test_shipped_outputs_cite_public_documents_only(wide, tmp_path):
     ids = regimen_ids(SHIPPED)
     bad = {
         what: words
-        for what, text in outputs(wide, SHIPPED)
+        for what, text in outputs(wide, SHIPPED, tmp_path)
         if (words := offending(text, ids, table=not what.endswith("json")))
     }
     bad_csv = offending(batch_output(wide, SHIPPED, tmp_path), ids, table=False)
