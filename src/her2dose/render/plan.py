@@ -281,7 +281,7 @@ def _use_by_text(u: dict[str, Any], details: bool, prepared_at: str | None) -> s
         when = clock(u["use_by"])
         if prepared_at and u["use_by"] and u["use_by"][16:] == prepared_at[16:]:
             when = when[:16]  # the offset is the one on the "Prepared at" line
-        return f"{u['what']}: {when} {kept[u['storage']]} ({hold})"
+        return f"{u['what']}: {when} if {kept[u['storage']]} ({hold})"
     text = (
         f"{u['what']}: {clock(u['use_by'])} if {kept[u['storage']]} ({u['condition']}), "
         f"{hold} from {u['counted_from']}"
