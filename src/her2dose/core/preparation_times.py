@@ -102,6 +102,7 @@ def use_by_times(
             starts=prepared_at,
             use_by=after(prepared_at, rule.hold),
             source=rule.source,
+            evidence=rule.evidence,
         )
         for rule in rules
         if rule.stage in stages

@@ -59,3 +59,4 @@ class UseBy:
     starts: datetime
     use_by: datetime
     source: str
+    evidence: str = ""  # the rule's evidence level, shown beside the time

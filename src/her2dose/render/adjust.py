@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from her2dose.render.evidence import reminder_text, words
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     indication_words,
@@ -188,10 +189,15 @@ def adjustment_sheet(adj: Any, book_path: str, sha256: str) -> Sheet:
         out.row("Label row", d["criterion"])
     if adj.rule is not None and d["label"]:
         out.row("Label", d["label"])
+    if said := words(d["evidence"]):
+        out.row("Evidence", said)
     warnings_block(out, adj.warnings)
     out.gap()
     if d["no_re_escalation"]:
-        out.line(("no re-escalation: ", "bold"), d["no_re_escalation"]["text"])
+        out.line(
+            ("no re-escalation: ", "bold"),
+            reminder_text(d["no_re_escalation"]["text"], adj.no_re_escalation.evidence),
+        )
     for note in adj.notes:
         out.line(f"note: {note}")
     no_re = d["no_re_escalation"]["source"] if d["no_re_escalation"] else None

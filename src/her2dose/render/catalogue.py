@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from her2dose.render.evidence import tagged
 from her2dose.render.numbers import SCHEMA_VERSION, dose_value, number, text_number
 from her2dose.render.tables import Sheet
 
@@ -119,6 +120,7 @@ def catalogue_sheet(book: Any) -> Sheet:
                 )
                 for v in p.vials
             )
+            # the index names vials; their preparation facts and evidence are in `plan`
             out.row(p.brand, f"vials {vials}; type '{p.id}'")
         for r in book.regimens_of(m.id):
             unit = "mg/kg" if r.basis == "per_kg" else "mg"
@@ -136,7 +138,13 @@ def catalogue_sheet(book: Any) -> Sheet:
             text = f"--indication {r.indication}: {doses}"
             if levels:
                 text += f"; levels {levels} {unit}"
-            out.row("", text)
+            levels_of = [
+                r.evidence,
+                *(s.evidence for s in r.schedules.values()),
+                *(ph.evidence for s in r.schedules.values() for ph in s.phases.values()),
+                *(lv.evidence for lv in r.levels),
+            ]
+            out.row("", tagged(text, *levels_of))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from her2dose.render.evidence import grouped, tagged
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_words,
@@ -167,8 +168,16 @@ def dose_check_sheet(check: Any, book_path: str, sha256: str) -> Sheet:
     ]
     columns = ["level", "name", unit, "dose", "difference", "%", "within"]
     out.grid(columns, rows, right=(0, 2, 3, 4, 5), keys=2)
+    said = [
+        (f"level {c.level.level}", c.level.evidence)
+        if c.level is not None
+        else (c.name, check.phase.evidence)
+        for c in check.comparisons
+    ]
+    for line in grouped(said):
+        out.line(("evidence: ", "bold"), line)
     if d["max_dose_mg_per_kg"] is not None:
-        out.line(f"maximum: {d['max_dose_mg_per_kg']} mg/kg")
+        out.line(tagged(f"maximum: {d['max_dose_mg_per_kg']} mg/kg", check.maximum.evidence))
     for note in check.notes:
         out.line(f"note: {note}")
     sources = [c["source"] for c in d["comparisons"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from her2dose.render.evidence import grouped, reminder_text, tagged
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_value,
@@ -109,17 +110,26 @@ def levels_sheet(table: Any, book_path: str, sha256: str) -> Sheet:
             ]
         rows.append(cells)
     out.grid(columns, rows, right=(0, 2, 3, 5, 6), keys=2, wrap=(1, 4))
+    for line in grouped([(_row_name(row), _row_level(row)) for row in table.rows]):
+        out.line(("evidence: ", "bold"), line)
+    further = table.further_reduction
     if d["further_reduction"]:
-        out.line(("further reduction required: ", "bold"), d["further_reduction"])
+        out.line(
+            ("further reduction required: ", "bold"),
+            tagged(d["further_reduction"], further.evidence),
+        )
     if d["no_reductions"]:
         out.line((d["no_reductions"], "bold"))
     warnings_block(out, table.warnings)
     out.gap()
     if d["no_re_escalation"]:
         rule = d["no_re_escalation"]
-        out.line(("no re-escalation: ", "bold"), rule["text"])
+        out.line(
+            ("no re-escalation: ", "bold"),
+            reminder_text(rule["text"], table.no_re_escalation.evidence),
+        )
     if d["max_dose_mg_per_kg"] is not None:
-        out.line(f"maximum: {d['max_dose_mg_per_kg']} mg/kg")
+        out.line(tagged(f"maximum: {d['max_dose_mg_per_kg']} mg/kg", table.max_dose.evidence))
     for note in table.notes:
         out.line(f"note: {note}")
     sources = (
@@ -131,3 +141,13 @@ def levels_sheet(table: Any, book_path: str, sha256: str) -> Sheet:
     )
     footer(out, sources, book_path, sha256)
     return out
+
+
+def _row_name(row: Any) -> str:
+    if row.level is not None:
+        return f"level {row.level.level}"
+    return f"{row.phase.name} dose ({row.schedule.name})"
+
+
+def _row_level(row: Any) -> str:
+    return row.level.evidence if row.level is not None else row.phase.evidence

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from her2dose.render.evidence import reminder_text, tagged
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_words,
@@ -127,7 +128,8 @@ def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
         dose = d["dose"] + (f" ({d['phase']})" if d["phase"] else "")
         if d["level"] is not None:
             dose += f", level {d['level']}"
-        out.row("Give", dose, "bold")
+        given = nd.level if nd.level is not None else nd.phase
+        out.row("Give", tagged(dose, given.evidence if given is not None else ""), "bold")
         if nd.plan is not None:
             per = (
                 f"for {text_number(d['weight_kg'], 'kg')}"
@@ -166,11 +168,11 @@ def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
     if nd.gives_dose:
         out.row("Next due", d["next_due_date"] or "none: the course ends")
     if d["rule"] and nd.status != "not-encoded":  # a not-encoded answer is the rule itself
-        out.row("Label rule", d["rule"])
+        out.row("Label rule", tagged(d["rule"], nd.rule.evidence if nd.rule else ""))
     warnings_block(out, nd.warnings)
     out.gap()
     for r in nd.reminders:
-        out.line((f"{r.kind}: ", "bold"), r.text)
+        out.line((f"{r.kind}: ", "bold"), reminder_text(r.text, r.evidence))
     for note in nd.notes:
         out.line(f"note: {note}")
     footer(out, nd.sources, book_path, sha256)

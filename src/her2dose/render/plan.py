@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from her2dose.model import weakest
+from her2dose.render.evidence import reminder_text, tagged, words
 from her2dose.render.numbers import clock, indication_words, signed_unit, text_number, vial_text
 from her2dose.render.records import plan_dict
-from her2dose.render.tables import Sheet, is_severe, sources_text
+from her2dose.render.tables import Sheet, grouped_sources, is_severe, sources_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -52,7 +54,8 @@ def plan_sheet(plan: Plan, book_path: str, sha256: str, *, details: bool = False
         dose += f" ({d['dose_mg_per_kg']} mg/kg, rounded)"
     else:
         dose += " (flat dose)"
-    row("Dose", dose, "bold")
+    dose_level = plan.level.evidence if plan.level is not None else plan.phase.evidence
+    row("Dose", tagged(dose, dose_level, plan.regimen.evidence), "bold")
     if d["rounding"] is not None:
         row("Rounding", _rounding_text(d["rounding"]))
     if d["open_vial"] is not None:
@@ -62,7 +65,9 @@ def plan_sheet(plan: Plan, book_path: str, sha256: str, *, details: bool = False
         vials += f" ({text_number(d['leftover_mg'], 'mg')} left over)"
     else:
         vials = "no new vial: the whole dose comes from the opened vial"
-    row("Vials", vials)
+    vial_levels = [c.vial.evidence for c in plan.vials.counts]
+    # strengths and counts are packaging: the product's listing, not the vial's preparation
+    row("Vials", tagged(vials, plan.product.evidence))
     if details and d["leftover_kept"]:
         kept = d["leftover_kept"]
         row(
@@ -85,7 +90,10 @@ def plan_sheet(plan: Plan, book_path: str, sha256: str, *, details: bool = False
         if r["volume_ml"] is not None:
             row(
                 "Reconstitute",
-                f"each {r['strength_mg']} mg vial with {r['volume_ml']} mL {r['fluid']}",
+                tagged(
+                    f"{r['strength_mg']} mg vial: {r['volume_ml']} mL {r['fluid']}",
+                    *vial_levels,
+                ),
             )
         elif r["fluid"] is None and plan.product.form.startswith("solution"):
             row("Reconstitute", f"not needed (solution, {concentration})")
@@ -98,17 +106,23 @@ def plan_sheet(plan: Plan, book_path: str, sha256: str, *, details: bool = False
         text_number(d["drug_volume_ml"], "mL") + f" ({concentration})" if known else missing,
         "bold",
     )
+    prep = plan.infusion.preparation
     if d["diluent"]:
-        row("Diluent", f"{d['diluent']}, {text_number(d['bag_volume_ml'], 'mL')} bag")
+        bag = f"{d['diluent']}, {text_number(d['bag_volume_ml'], 'mL')} bag"
+        levels = (prep.evidence_of("diluent"), prep.evidence_of("bag_volume")) if prep else ()
+        row("Diluent", tagged(bag, *levels))
     else:
         row("Diluent", "not encoded: check the current prescribing information")
     row("Total volume", text_number(d["total_volume_ml"], "mL") if known else missing)
     rate = text_number(d["rate_ml_per_h"], "mL/h") if known else "a rate " + missing
-    row("Infusion", f"{d['infusion_minutes']} min ({d['infusion']} infusion) at {rate}", "bold")
+    which = f"{d['infusion']} infusion"
+    if plan.request.infusion is None and not details:
+        which += "; later: --infusion subsequent"
+    row("Infusion", f"{d['infusion_minutes']} min at {rate} ({which})", "bold")
     # no encoded preparation means the filter is unknown, not that none is required
     row(
         "Filter",
-        d["filter"]
+        (tagged(d["filter"], prep.evidence_of("filter")) if d["filter"] and prep else d["filter"])
         or (
             "no in-line filter requirement in the label"
             if prep_known
@@ -131,10 +145,12 @@ def plan_sheet(plan: Plan, book_path: str, sha256: str, *, details: bool = False
     for warning in plan.warnings:
         out.warning(warning, severe=is_severe(warning))
     for bad in d["forbidden_diluents"]:
-        out.line(("Do not use ", "bold"), bad)
+        out.line(
+            ("Do not use ", "bold"), tagged(bad, prep.evidence_of("forbidden") if prep else "")
+        )
     for r in plan.reminders:
         if r.kind == "do not substitute":
-            out.line(r.text, *_source(r.source, details))
+            out.line(reminder_text(r.text, r.evidence), *_source(r.source, details))
     out.gap()
     row(
         "Prepared at",
@@ -143,21 +159,61 @@ def plan_sheet(plan: Plan, book_path: str, sha256: str, *, details: bool = False
     )
     # one line per use-by time, the label said once
     use_by = [_use_by_text(u, details, d["prepared_at"]) for u in d["use_by"]]
+    levels = {u.evidence for u in plan.use_by}
+    if len(levels) == 1 and not details:
+        # one evidence for every time: said once, on a line of its own, not after each time
+        said = words(*levels)
+        use_by = ([f"(all: {said})"] if said else []) + use_by
+    else:
+        use_by = [tagged(t, u.evidence) for t, u in zip(use_by, plan.use_by, strict=True)]
     if d["use_by_not_encoded"]:
         use_by.append(f"not encoded: {d['use_by_not_encoded']}")
     for i, text in enumerate(use_by):
         row("" if i else "Use by", text)
     for k in d["remainders"]:
         row("Remainder kept", _remainder_text(k))
-    out.gap()
+    if details:
+        out.gap()
     for r in plan.reminders:
         if r.kind != "do not substitute":
-            out.line((f"{r.kind}: ", "bold"), r.text, *_source(r.source, details))
+            out.line(
+                (f"{r.kind}: ", "bold"),
+                reminder_text(r.text, r.evidence),
+                *_source(r.source, details),
+            )
     for note in plan.notes:
-        out.line(f"note: {note}")
-    out.line(("Sources: " + sources_text(plan.sources, details), "dim"))
+        if details or not _said_in_a_row(note):
+            out.line(f"note: {note}")
+    sources = sources_text(plan.sources, True) if details else grouped_sources(_sourced(plan))
+    out.line(("Sources: " + sources, "dim"))
     out.line((f"Regimens file: {book_path} (sha256 {sha256})", "dim"))
     return out
+
+
+def _said_in_a_row(note: str) -> bool:
+    # the Infusion row names --infusion subsequent; the Prepared at row says "now"
+    return note.startswith(("infusion time is for a first infusion", "prepared_at not given"))
+
+
+def _sourced(plan: Plan) -> list[tuple[str, str]]:
+    """Each of the plan's sources with the evidence level of the record that cites it."""
+    records = [
+        plan.regimen,
+        plan.schedule,
+        plan.phase,
+        plan.level,
+        plan.product,
+        plan.infusion.preparation,
+        plan.regimen.max_dose,
+        *(c.vial for c in plan.vials.counts),
+        *(k.vial for k in plan.remainders),
+        *plan.use_by,
+    ]
+    levels: dict[str, list[str]] = {}
+    for record in records:
+        if record is not None and getattr(record, "source", None):
+            levels.setdefault(record.source, []).append(getattr(record, "evidence", ""))
+    return [(s, weakest(*levels.get(s, ()))) for s in plan.sources]
 
 
 def _source(source: str, details: bool) -> tuple[tuple[str, str], ...]:
@@ -219,15 +275,15 @@ def _remainder_text(k: dict[str, Any]) -> str:
 
 
 def _use_by_text(u: dict[str, Any], details: bool, prepared_at: str | None) -> str:
-    words = {"refrigerated": "refrigerated", "room_temperature": "at room temperature"}
+    kept = {"refrigerated": "refrigerated", "room_temperature": "at room temperature"}
     hold = text_number(u["hold_hours"], "h")
     if not details:
         when = clock(u["use_by"])
         if prepared_at and u["use_by"] and u["use_by"][16:] == prepared_at[16:]:
             when = when[:16]  # the offset is the one on the "Prepared at" line
-        return f"{u['what']}: {when} if {words[u['storage']]} ({hold})"
+        return f"{u['what']}: {when} if {kept[u['storage']]} ({hold})"
     text = (
-        f"{u['what']}: {clock(u['use_by'])} if {words[u['storage']]} ({u['condition']}), "
+        f"{u['what']}: {clock(u['use_by'])} if {kept[u['storage']]} ({u['condition']}), "
         f"{hold} from {u['counted_from']}"
     )
     if u["counted_from"] != "reconstitution":

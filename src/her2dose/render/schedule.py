@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from her2dose.model import weakest
+from her2dose.render.evidence import grouped, tagged
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_words,
@@ -118,7 +120,7 @@ def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
             f"{len(d['doses'])} doses.",
         )
     else:
-        out.row("Course", cs.end)
+        out.row("Course", tagged(cs.end, cs.course.evidence) if cs.course else cs.end)
     warnings_block(out, cs.warnings)
     out.gap()
     columns = ["#", "date", "weekday", "week", "day", "schedule", "phase", "label dose"]
@@ -148,8 +150,17 @@ def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
         rows.append(cells)
     mg_column = columns.index("dose") if "dose" in columns else len(columns)
     out.grid(columns, rows, right=(0, 3, 4, mg_column), keys=2)
+    for line in grouped([_dose_evidence(dose) for dose in cs.doses]):
+        out.line(("evidence: ", "bold"), line)
     out.gap()
     for note in cs.notes:
         out.line(f"note: {note}")
     footer(out, cs.sources, book_path, sha256)
     return out
+
+
+def _dose_evidence(dose: Any) -> tuple[str, str]:
+    """What a dose row rests on, named as the table names it: its level or its phase."""
+    if dose.level is not None:
+        return f"level {dose.level.level}", weakest(dose.level.evidence, dose.schedule.evidence)
+    return f"{dose.phase.name} dose", weakest(dose.phase.evidence, dose.schedule.evidence)

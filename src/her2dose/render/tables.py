@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from her2dose.render.evidence import SOURCE_WORDS, document_level
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
@@ -324,3 +326,42 @@ def warnings_block(sheet: Sheet, warnings: Any) -> None:
         sheet.gap()
         for warning in warnings:
             sheet.warning(warning, severe=is_severe(warning))
+
+
+def grouped_sources(sourced: list[tuple[str, str]]) -> str:
+    """One short sources line: each document once with its sections, documents of one
+    evidence level together, followed by that level's word:
+    'ENHERTU US PI §2.2, §3 (US label); NDC 65597-406-01 (FDA product listing)'."""
+    groups: dict[str, dict[str, list[str]]] = {}
+    for source, level in sourced:
+        for part in _without_remarks(source).split(";"):
+            document, _, sections = part.strip().partition(" §")
+            # the short line names a document by its first part; --details has it in full
+            document = document.split(", ")[0].strip()
+            if not document:
+                continue
+            found = groups.setdefault(document_level(document, level), {})
+            found.setdefault(document, [])
+            found[document] += [f"§{s.strip()}" for s in sections.split(", §") if s.strip()]
+    parts = []
+    for level, documents in groups.items():
+        named = "; ".join(
+            " ".join([document, ", ".join(dict.fromkeys(sections))]).strip()
+            for document, sections in documents.items()
+        )
+        word = SOURCE_WORDS.get(level)
+        parts.append(f"{named} ({word})" if word else named)
+    return "; ".join(parts)
+
+
+def _without_remarks(text: str) -> str:
+    """text without any parenthesised remark (the evidence word says what the document is)."""
+    out, depth = [], 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(char)
+    return " ".join("".join(out).split()).replace(" ,", ",").replace(" ;", ";")

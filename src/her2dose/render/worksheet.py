@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from her2dose.errors import OutputError
+from her2dose.render.evidence import reminder_text, tagged, words
 
 if TYPE_CHECKING:
     from her2dose.model.plan import Plan
@@ -144,23 +145,29 @@ def _mg(q: Any) -> Any:
     return number(q, "mg")
 
 
-def _use_by_rows(d: dict[str, Any], given: bool) -> list[Row]:
-    words = {"refrigerated": "refrigerated", "room_temperature": "at room temperature"}
+def _use_by_rows(d: dict[str, Any], given: bool, plan: Plan) -> list[Row]:
+    kept = {"refrigerated": "refrigerated", "room_temperature": "at room temperature"}
     rows = []
     if not given:
         rows.append(Row("Reconstituted at", f"date {SHORT_BLANK} time {SHORT_BLANK}"))
-    for u in d["use_by"]:
-        what = f"{u['what'].capitalize()}, {words[u['storage']]}"
+    for u, rule in zip(d["use_by"], plan.use_by, strict=True):
+        hold_said = tagged("", rule.evidence)
+        what = f"{u['what'].capitalize()}, {kept[u['storage']]}"
         hold = f"{_n(u['hold_hours'], 'h')} from {u['counted_from']} ({u['condition']})"
         if given:
             when = u["use_by"] if u["counted_from"] == "reconstitution" else None
             shown = _clock(when) if when else f"{SHORT_BLANK} (from the dilution time)"
-            rows.append(Row("Use by", f"{what}: {shown}; {hold}"))
+            rows.append(Row("Use by", f"{what}: {shown}; {hold}{hold_said}"))
         else:
-            rows.append(Row("Use by", f"{what}: {SHORT_BLANK}; {hold}"))
+            rows.append(Row("Use by", f"{what}: {SHORT_BLANK}; {hold}{hold_said}"))
     if d["use_by_not_encoded"]:
         rows.append(Row("Not encoded", d["use_by_not_encoded"]))
     return rows
+
+
+def _dose_levels(plan: Plan) -> tuple[str, ...]:
+    level = plan.level.evidence if plan.level is not None else plan.phase.evidence
+    return (level, plan.regimen.evidence)
 
 
 def _is_do_not(reminder: Any) -> bool:
@@ -214,6 +221,8 @@ def build(
         ),
         Row("Dose", dose, strong=True),
         Row("Basis", _dose_basis(plan, d)),
+        # the evidence of the dose figure, when it is not the current US label
+        *([Row("Evidence", said)] if (said := words(*_dose_levels(plan))) else []),
     ]
     if d["rounding"]:
         r = d["rounding"]
@@ -230,8 +239,11 @@ def build(
         vial_rows.append(
             Row(
                 "Vials",
-                f"{vial_text(plan)} = {_n(d['vial_total_mg'], 'mg')}; leftover "
-                f"{_n(d['leftover_mg'], 'mg')}",
+                tagged(
+                    f"{vial_text(plan)} = {_n(d['vial_total_mg'], 'mg')}; leftover "
+                    f"{_n(d['leftover_mg'], 'mg')}",
+                    plan.product.evidence,
+                ),
             )
         )
     else:
@@ -252,7 +264,10 @@ def build(
     prep_rows: list[Row] = []
     for r in d["reconstitution"]:
         if r["volume_ml"] is not None:
-            text = f"each {r['strength_mg']} mg vial with {r['volume_ml']} mL {r['fluid']}"
+            text = tagged(
+                f"each {r['strength_mg']} mg vial with {r['volume_ml']} mL {r['fluid']}",
+                *(c.vial.evidence for c in plan.vials.counts),
+            )
         elif r["fluid"] is None and plan.product.form.startswith("solution"):
             text = "not needed (solution)"
         else:
@@ -263,7 +278,10 @@ def build(
         Row("Withdraw", f"{_n(d['drug_volume_ml'], 'mL')} (= {dose})", strong=True),
         Row(
             "Bag and diluent",
-            f"{_n(d['bag_volume_ml'], 'mL')} {d['diluent']}"
+            tagged(
+                f"{_n(d['bag_volume_ml'], 'mL')} {d['diluent']}",
+                *((prep.evidence_of("diluent"), prep.evidence_of("bag_volume")) if prep else ()),
+            )
             if d["diluent"]
             else "not encoded: check the current prescribing information",
         ),
@@ -276,7 +294,7 @@ def build(
         ),
         Row(
             "Filter",
-            d["filter"]
+            (tagged(d["filter"], prep.evidence_of("filter")) if d["filter"] and prep else "")
             or (
                 "no in-line filter requirement in the label"
                 if prep is not None
@@ -299,12 +317,19 @@ def build(
     # The sheet is for the preparation: of the reminders it carries the boxed warning, the
     # do-not lines and the preparation ones; those about the order and its administration
     # (antiemetics, later infusion times, no dose reduction) stay in the plan's table.
-    do_not = [Row("Do not use", bad) for bad in d["forbidden_diluents"]]
-    do_not += [Row("Do not", m.text) for m in plan.reminders if _is_do_not(m)]
+    forbidden = prep.evidence_of("forbidden") if prep else ""
+    do_not = [Row("Do not use", tagged(bad, forbidden)) for bad in d["forbidden_diluents"]]
+    do_not += [
+        Row("Do not", reminder_text(m.text, m.evidence)) for m in plan.reminders if _is_do_not(m)
+    ]
     boxed = [
         Row("Boxed warning", f"{m.text} ({m.source})") for m in plan.reminders if m.kind == BOXED
     ]
-    prep_rows += [Row("Note", m.text) for m in plan.reminders if m.kind == "preparation"]
+    prep_rows += [
+        Row("Note", reminder_text(m.text, m.evidence))
+        for m in plan.reminders
+        if m.kind == "preparation"
+    ]
 
     sections = [Section("Patient", tuple(patient_rows))]
     if plan.warnings:
@@ -315,7 +340,7 @@ def build(
         Section("Drug and dose", tuple(dose_rows)),
         Section("Vials", tuple(vial_rows), table=_vial_table(plan, d)),
         Section("Preparation and infusion", tuple(prep_rows)),
-        Section("Use-by times", tuple(_use_by_rows(d, given))),
+        Section("Use-by times", tuple(_use_by_rows(d, given, plan))),
     ]
     if boxed or do_not:
         sections.append(Section("Boxed warning and do-not", tuple(boxed + do_not), alert=True))
@@ -332,8 +357,8 @@ def build(
 
     diluted = [u for u in d["use_by"] if u["what"].startswith("diluted")]
     if given and diluted:
-        words = {"refrigerated": "2-8 °C", "room_temperature": "room temp."}
-        use_by = "; ".join(f"{_clock(u['use_by'])} ({words[u['storage']]})" for u in diluted)
+        kept = {"refrigerated": "2-8 °C", "room_temperature": "room temp."}
+        use_by = "; ".join(f"{_clock(u['use_by'])} ({kept[u['storage']]})" for u in diluted)
     else:
         use_by = f"date {SHORT_BLANK} time {SHORT_BLANK}"
     bag = f"{_n(d['total_volume_ml'], 'mL')} total"
