@@ -20,7 +20,7 @@ EVIDENCE_WORDS: dict[str, str] = {
     "us-label": "US label",
     "us-label-older": "older US label (confirm against the current label)",
     "fda-listing": "FDA product listing",
-    "eu-label": "EU label (US text not read)",
+    "eu-label": "EU label, not the US label",
     "manufacturer": "manufacturer information (not the label)",
     "institutional": "institutional protocol (not a label)",
     "secondary": "published source, not a label",
