@@ -207,7 +207,7 @@ def next_record(result: Any) -> dict[str, Any]:
 
 def full_columns(batch_kind: Kind, book: RegimenBook, today: date) -> list[str]:
     """Every key of the command's JSON, in its order, taken from an answer for the
-    regimens file itself (keys later issues add become columns with no list to keep)."""
+    regimens file itself (keys added later become columns with no list to keep)."""
     answer = answerer(batch_kind, book, today)
     for request in _samples(batch_kind, book, today):
         try:

@@ -2,7 +2,7 @@
 
 Rows are read one at a time and written as soon as they are answered, so memory does not
 grow with the file. Each row becomes the command's request by column name (every field of
-the request is a column, so options that later issues add are picked up by themselves)
+the request is a column, so options added later are picked up by themselves)
 and is answered by the function the single command uses (batch/kinds.py): a row's
 numbers are those of `plan`, `check` or `next --format json`.
 
@@ -66,7 +66,7 @@ REQUIRED_FIELDS = kinds.kind("plan").required
 
 def plan_columns(planner: Planner) -> list[str]:
     """The keys of `plan --format json`, taken from a plan of the regimens file itself, so
-    that keys later issues add to render.plan_dict become columns with no list to keep."""
+    that keys added to render.plan_dict later become columns with no list to keep."""
     book = planner.book
     for regimen in book.regimens.values():
         for product in book.products_of(regimen.molecule_id):

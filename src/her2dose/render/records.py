@@ -117,7 +117,7 @@ def combination_dict(r: ResolvedRequest) -> dict[str, Any]:
         "next_level_mg_per_kg": ratio(lower.dose) if lower is not None and per_kg else None,
         "next_level_dose_mg": PER_PATIENT,
         "next_step": r.next_step,
-        # issue 4: policy, rounding, weight change, multiple-dose vials and use-by
+        # policy, rounding, weight change, multiple-dose vials and use-by
         "prepared_at": PER_PATIENT,
         "prepared_at_given": PER_PATIENT,
         "policy": PER_PATIENT,
