@@ -175,7 +175,7 @@ def plan(
     infusion: Annotated[
         str | None, typer.Option(help="first (default, the longer time) or subsequent.")
     ] = None,
-    # --- issue 4: policy overrides, weight change, multiple-dose vials, use-by ---
+    # policy overrides, weight change, multiple-dose vials, use-by
     baseline_weight: Annotated[
         str | None,
         typer.Option(
