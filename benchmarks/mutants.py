@@ -50,7 +50,7 @@ MODULES = {
     "dosing": "src/her2dose/core/dosing.py",
     "rounding": "src/her2dose/core/rounding.py",
     "infusion": "src/her2dose/core/infusion.py",
-    "check": "src/her2dose/commands/check.py",
+    "check": "src/her2dose/core/dose_check.py",
 }
 # Fast first: a killed mutant usually fails in the first file, under a second.
 DEFAULT_TESTS = (
@@ -58,6 +58,8 @@ DEFAULT_TESTS = (
     "tests/test_rounding.py",
     "tests/test_vials.py",
     "tests/test_dose_check.py",
+    "tests/test_dose_check_precision.py",
+    "tests/test_plan_dose.py",
     "tests/test_levels.py",
 )
 
