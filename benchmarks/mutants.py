@@ -123,6 +123,9 @@ _AFTER = "after = new_vials_for(candidate, vials, off) if candidate > 0 else bef
 _POSITIVE = "with no opened vial, d <= 0 never holds: doses are > 0"
 _UNUSED = "a candidate of 0 mg is refused just below; `after` is then unused"
 _SHORTCUT = "if vial_pct <= 0 and increment is None:  # neither asked for (the default policy)"
+# a match at level 0 more than half the ordering precision above it is "above label", never
+# a match: the note's level test can include level 0 without changing any answer
+_LEVEL0_ABOVE = "a level-0 match is never above level 0 by more than half the precision"
 _EQUIVALENT = [
     ("vials", 88, "0 -> 1",
      "total = sum((s * c for s, c in zip(strengths, combo, strict=True)), Decimal(0))", _SHIFT),
@@ -166,6 +169,8 @@ _EQUIVALENT = [
      "a shortcut: with 0% round_to_vial returns the dose unchanged, and no increment follows"),
     ("infusion", 41, "0 -> -1", "concentration = vial_plan.counts[0].vial.concentration",
      "the loader makes all vials of a product agree on concentration"),
+    ("check", 34, "0 -> 1", "and nearest.level.level < 0", _LEVEL0_ABOVE),
+    ("check", 12, "< -> <=", "and nearest.level.level < 0", _LEVEL0_ABOVE),
 ]  # fmt: skip
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     (module, text, col, what): why for module, col, what, text, why in _EQUIVALENT

@@ -901,3 +901,36 @@ def test_the_refused_change_is_shown_to_the_hundredth():
     assert tie.notes == (
         "not rounded to the nearest 889 mg: the change (11.13%) would exceed rounding_max_pct (10%)",
     )
+
+
+# -- the note on a match above a reduced level (shipped order_precision_mg = 1: half is 0.5 mg)
+
+
+def _reduced_notes(c):
+    return [n for n in c.notes if "above the reduced dose" in n]
+
+
+def test_a_match_above_a_reduced_level_says_so(book):
+    # level -1 = 4.4 x 72 = 316.8 mg; 320 mg is 3.2 mg (+1.0%) above it: within 5%, noted
+    c = check(book, "72 kg", "320 mg", **ENHERTU_BREAST)
+    assert c.verdict == MATCH and c.nearest.level.level == -1
+    assert _reduced_notes(c) == [
+        "320 mg is 3.2 mg (+1%) above level -1 (first dose reduction), 316.8 mg: within the "
+        "tolerance, but above the reduced dose"
+    ]
+    # level -2 = 3.2 x 72 = 230.4 mg; 233 mg is 2.6 mg above it: noted too
+    assert _reduced_notes(check(book, "72 kg", "233 mg", **ENHERTU_BREAST))
+
+
+def test_the_reduced_level_note_starts_past_half_the_ordering_precision(book):
+    # 317.3 - 316.8 = 0.5 mg, exactly half of 1 mg: the order is that dose, no note;
+    # 317.4 mg is 0.6 mg above: noted
+    assert _reduced_notes(check(book, "72 kg", "317.3 mg", **ENHERTU_BREAST)) == []
+    assert _reduced_notes(check(book, "72 kg", "317.4 mg", **ENHERTU_BREAST))
+
+
+def test_a_match_below_the_starting_dose_has_no_reduced_level_note(book):
+    # 385 mg is 3.8 mg below level 0 (388.8 mg): a match, and nothing to say about reductions
+    c = check(book, "72 kg", "385 mg", **ENHERTU_BREAST)
+    assert c.verdict == MATCH and c.nearest.level.level == 0
+    assert _reduced_notes(c) == []
