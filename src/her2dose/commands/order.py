@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from her2dose import units
 from her2dose.core import dosing, rounding
 from her2dose.errors import InputError
-from her2dose.model import Level, Quantity, RegimenBook, Reminder
+from her2dose.model import Level, Quantity, RegimenBook
 from her2dose.model.plan import MATCH, OrderedDose, PlanRequest, ResolvedRequest, Rounding
 
 # The plan's dose at a level under the policy in force, and the rounding in words; None
@@ -133,15 +133,7 @@ def as_ordered(r: ResolvedRequest, order: OrderedDose) -> ResolvedRequest:
     if not r.regimen.levels:
         return replace(r, dose_rate=rate)
     level = order.level
-    reminders = r.reminders
-    rule = r.molecule.no_re_escalation
-    if (
-        level is not None
-        and level.level < 0
-        and rule is not None
-        and not any(m.kind == "no re-escalation" for m in reminders)
-    ):
-        reminders += (Reminder("no re-escalation", rule.text, rule.source, rule.evidence),)
+    reminders = dosing.with_no_re_escalation(r.reminders, r.molecule, level)
     return replace(
         r,
         level=level,

@@ -37,7 +37,6 @@ from her2dose.model import (
     Quantity,
     Regimen,
     RegimenBook,
-    Reminder,
 )
 from her2dose.model.plan import (
     BASELINE,
@@ -138,15 +137,7 @@ def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
             "check the current prescribing information before preparing"
         )
     reminders = tuple(m for m in molecule.reminders + product.reminders if m.applies_to(regimen.id))
-    if molecule.no_re_escalation is not None and level is not None and level.level < 0:
-        reminders += (
-            Reminder(
-                "no re-escalation",
-                molecule.no_re_escalation.text,
-                molecule.no_re_escalation.source,
-                molecule.no_re_escalation.evidence,
-            ),
-        )
+    reminders = dosing.with_no_re_escalation(reminders, molecule, level)
     rules = storage.use_by if storage is not None else ()
     if storage is not None and storage.not_encoded is not None:
         not_encoded = storage.not_encoded.text

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from her2dose import units
 from her2dose.errors import InputError
-from her2dose.model import Level, Quantity, Regimen
+from her2dose.model import Level, Molecule, Quantity, Regimen, Reminder
 
 NO_REDUCTIONS = "no dose reductions; hold or discontinue only"
 
@@ -86,3 +86,15 @@ def dose_text(dose_rate: Quantity, basis: str) -> str:
     """'5.4 mg/kg' or '840 mg', exactly as the label writes it."""
     unit = "mg" if basis == "flat" else "mg/kg"
     return f"{dose_rate.to(unit).magnitude.normalize():f} {unit}"
+
+
+def with_no_re_escalation(
+    reminders: tuple[Reminder, ...], molecule: Molecule, level: Level | None
+) -> tuple[Reminder, ...]:
+    """A dose at a reduced level carries the label's no-re-escalation sentence, once."""
+    rule = molecule.no_re_escalation
+    if rule is None or level is None or level.level >= 0:
+        return reminders
+    if any(m.kind == "no re-escalation" for m in reminders):
+        return reminders
+    return (*reminders, Reminder("no re-escalation", rule.text, rule.source, rule.evidence))
