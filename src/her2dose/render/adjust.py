@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from her2dose.render.evidence import reminder_text, words
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     indication_words,
+    json_of,
     number,
     plain,
     ratio,
+    table_of,
     text_number,
-    traced_json,
+    trailer,
 )
 from her2dose.render.tables import Sheet, footer, warnings_block
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 def _lvef_words(reading: Any) -> str | None:
@@ -132,20 +131,8 @@ def adjustment_dict(adj: Any) -> dict[str, Any]:
         ),
         "message": adjustment_message(adj),
         "no_re_escalation": {"text": no_re.text, "source": no_re.source} if no_re else None,
-        "warnings": list(adj.warnings),
-        "notes": list(adj.notes),
-        "sources": list(adj.sources),
-        "regimens_file": None,
-        "regimens_sha256": None,
+        **trailer(adj),
     }
-
-
-def adjustment_json(adj: Any, book_path: str, sha256: str) -> str:
-    return traced_json(adjustment_dict(adj), book_path, sha256)
-
-
-def adjustment_table(adj: Any, console: Console, book_path: str, sha256: str) -> None:
-    adjustment_sheet(adj, book_path, sha256).print(console)
 
 
 def adjustment_sheet(adj: Any, book_path: str, sha256: str) -> Sheet:
@@ -207,3 +194,7 @@ def adjustment_sheet(adj: Any, book_path: str, sha256: str) -> Sheet:
 
 def _outcome_line(o: dict[str, Any]) -> str:
     return o["text"] + (f" = {text_number(o['dose_mg'], 'mg')}" if o.get("dose_mg") else "")
+
+
+adjustment_json = json_of(adjustment_dict)
+adjustment_table = table_of(adjustment_sheet)

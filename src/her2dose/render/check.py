@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from her2dose.render.evidence import grouped, tagged
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_words,
     indication_words,
+    json_of,
     number,
     percent,
     plain,
     ratio,
     signed,
+    table_of,
     text_number,
-    traced_json,
+    trailer,
 )
 from her2dose.render.tables import SEVERE, Sheet, footer, warnings_block
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 def _comparison_dict(c: Any, basis: str) -> dict[str, Any]:
@@ -119,19 +118,8 @@ def dose_check_dict(check: Any) -> dict[str, Any]:
         ),
         "max_dose_source": check.maximum.source if check.maximum is not None else None,
         "message": dose_check_message(check),
-        "warnings": list(check.warnings),
-        "notes": list(check.notes),
-        "regimens_file": None,
-        "regimens_sha256": None,
+        **trailer(check, sources=False),
     }
-
-
-def dose_check_json(check: Any, book_path: str, sha256: str) -> str:
-    return traced_json(dose_check_dict(check), book_path, sha256)
-
-
-def dose_check_table(check: Any, console: Console, book_path: str, sha256: str) -> None:
-    dose_check_sheet(check, book_path, sha256).print(console)
 
 
 def dose_check_sheet(check: Any, book_path: str, sha256: str) -> Sheet:
@@ -184,3 +172,7 @@ def dose_check_sheet(check: Any, book_path: str, sha256: str) -> Sheet:
     sources += [d["max_dose_source"], d["over_label"]["source"] if d["over_label"] else None]
     footer(out, sources, book_path, sha256)
     return out
+
+
+dose_check_json = json_of(dose_check_dict)
+dose_check_table = table_of(dose_check_sheet)

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from her2dose.render.evidence import grouped, reminder_text, tagged
 from her2dose.render.numbers import (
     SCHEMA_VERSION,
     dose_value,
     indication_words,
+    json_of,
     number,
     ratio,
+    table_of,
     text_number,
-    traced_json,
+    trailer,
     vial_text,
 )
 from her2dose.render.records import plan_dict
 from her2dose.render.tables import Sheet, footer, warnings_block
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 def levels_dict(table: Any) -> dict[str, Any]:
@@ -67,19 +66,8 @@ def levels_dict(table: Any) -> dict[str, Any]:
         "no_re_escalation": {"text": no_re.text, "source": no_re.source} if no_re else None,
         "max_dose_mg_per_kg": ratio(max_dose.dose) if max_dose is not None and per_kg else None,
         "max_dose_source": max_dose.source if max_dose is not None else None,
-        "warnings": list(table.warnings),
-        "notes": list(table.notes),
-        "regimens_file": None,
-        "regimens_sha256": None,
+        **trailer(table, sources=False),
     }
-
-
-def levels_json(table: Any, book_path: str, sha256: str) -> str:
-    return traced_json(levels_dict(table), book_path, sha256)
-
-
-def levels_table(table: Any, console: Console, book_path: str, sha256: str) -> None:
-    levels_sheet(table, book_path, sha256).print(console)
 
 
 def levels_sheet(table: Any, book_path: str, sha256: str) -> Sheet:
@@ -151,3 +139,7 @@ def _row_name(row: Any) -> str:
 
 def _row_level(row: Any) -> str:
     return row.level.evidence if row.level is not None else row.phase.evidence
+
+
+levels_json = json_of(levels_dict)
+levels_table = table_of(levels_sheet)

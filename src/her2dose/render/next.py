@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from her2dose.render.evidence import reminder_text, tagged
 from her2dose.render.numbers import (
@@ -10,17 +10,16 @@ from her2dose.render.numbers import (
     dose_words,
     drug_title,
     indication_words,
+    json_of,
     number,
     ratio,
+    table_of,
     text_number,
-    traced_json,
+    trailer,
     vial_list,
     vial_text,
 )
 from her2dose.render.tables import Sheet, footer, warnings_block
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 def next_dict(nd: Any) -> dict[str, Any]:
@@ -89,20 +88,8 @@ def next_dict(nd: Any) -> dict[str, Any]:
             {"kind": r.kind, "text": r.text, "source": r.source, "evidence": r.evidence}
             for r in nd.reminders
         ],
-        "warnings": list(nd.warnings),
-        "notes": list(nd.notes),
-        "sources": list(nd.sources),
-        "regimens_file": None,
-        "regimens_sha256": None,
+        **trailer(nd),
     }
-
-
-def next_json(nd: Any, book_path: str, sha256: str) -> str:
-    return traced_json(next_dict(nd), book_path, sha256)
-
-
-def next_table(nd: Any, console: Console, book_path: str, sha256: str) -> None:
-    next_sheet(nd, book_path, sha256).print(console)
 
 
 def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
@@ -177,3 +164,7 @@ def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
         out.line(f"note: {note}")
     footer(out, nd.sources, book_path, sha256)
     return out
+
+
+next_json = json_of(next_dict)
+next_table = table_of(next_sheet)

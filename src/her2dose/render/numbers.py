@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from her2dose import units
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from her2dose.model.plan import Plan
 
 MEMO_LIMIT = 4096  # distinct texts kept: a batch's memory must not grow with its rows
@@ -134,3 +136,33 @@ def indication_words(regimen: Any) -> str:
     """A regimen's indication as a reader says it ('metastatic-breast' -> 'metastatic
     breast'); what to type for --indication stays in `her2dose regimens`."""
     return regimen.indication.replace("-", " ")
+
+
+def trailer(result: Any, *, sources: bool = True) -> dict[str, Any]:
+    """The keys every command's JSON object ends with, in this order: its warnings and
+    notes (and sources), then the regimens file and its SHA-256 (filled by traced_json)."""
+    return {
+        "warnings": list(result.warnings),
+        "notes": list(result.notes),
+        **({"sources": list(result.sources)} if sources else {}),
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def json_of(to_dict: Callable[[Any], dict[str, Any]]) -> Callable[[Any, str, str], str]:
+    """A command's `--format json` writer from its record function."""
+
+    def to_json(result: Any, book_path: str, sha256: str) -> str:
+        return traced_json(to_dict(result), book_path, sha256)
+
+    return to_json
+
+
+def table_of(to_sheet: Callable[[Any, str, str], Any]) -> Callable[[Any, Any, str, str], None]:
+    """A command's table writer (to a Rich console) from its sheet function."""
+
+    def to_table(result: Any, console: Any, book_path: str, sha256: str) -> None:
+        to_sheet(result, book_path, sha256).print(console)
+
+    return to_table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from her2dose.model import weakest
 from her2dose.render.evidence import grouped, tagged
@@ -11,17 +11,16 @@ from her2dose.render.numbers import (
     dose_words,
     drug_title,
     indication_words,
+    json_of,
     number,
     ratio,
+    table_of,
     text_number,
-    traced_json,
+    trailer,
     vial_list,
     vial_text,
 )
 from her2dose.render.tables import Sheet, footer, warnings_block
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 def schedule_dict(cs: Any) -> dict[str, Any]:
@@ -80,20 +79,8 @@ def schedule_dict(cs: Any) -> dict[str, Any]:
             for d in cs.doses
         ],
         "end": cs.end,
-        "warnings": list(cs.warnings),
-        "notes": list(cs.notes),
-        "sources": list(cs.sources),
-        "regimens_file": None,
-        "regimens_sha256": None,
+        **trailer(cs),
     }
-
-
-def schedule_json(cs: Any, book_path: str, sha256: str) -> str:
-    return traced_json(schedule_dict(cs), book_path, sha256)
-
-
-def schedule_table(cs: Any, console: Console, book_path: str, sha256: str) -> None:
-    schedule_sheet(cs, book_path, sha256).print(console)
 
 
 def schedule_sheet(cs: Any, book_path: str, sha256: str) -> Sheet:
@@ -164,3 +151,7 @@ def _dose_evidence(dose: Any) -> tuple[str, str]:
     if dose.level is not None:
         return f"level {dose.level.level}", weakest(dose.level.evidence, dose.schedule.evidence)
     return f"{dose.phase.name} dose", weakest(dose.phase.evidence, dose.schedule.evidence)
+
+
+schedule_json = json_of(schedule_dict)
+schedule_table = table_of(schedule_sheet)
