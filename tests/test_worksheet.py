@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 
 from her2dose import __version__
 from her2dose.errors import InputError, OutputError
-from her2dose.render import worksheet
+from her2dose.render import files, worksheet
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -246,11 +248,24 @@ def test_a_failed_write_keeps_the_old_file_whole(tmp_path, monkeypatch):
     def refuse(*_):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(worksheet.os, "replace", refuse)
-    with pytest.raises(OutputError, match="No space left on device"):
-        worksheet.write_atomic(target, b"new")
+    monkeypatch.setattr(files.os, "replace", refuse)
+    with pytest.raises(OutputError) as raised:
+        files.write_atomic(target, b"new")
+    assert str(raised.value) == (
+        f"no space left on the device: nothing was written to {target}; the older file is intact"
+    )
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["w.pdf"]
+
+
+def test_a_fifo_a_device_or_a_folder_is_never_replaced_by_a_worksheet(cli, tmp_path):
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    for target, what in ((fifo, "is a FIFO"), (os.devnull, "is a device"), (tmp_path, "folder")):
+        done = cli(*ENHERTU_72, "--format", "pdf", "-o", str(target))
+        assert done.exit_code == 2 and what in done.stderr, done.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.pdf"]
 
 
 def test_ndcs_are_read_from_the_sources():

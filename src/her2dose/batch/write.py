@@ -3,12 +3,10 @@ to stdout or atomically to a file."""
 
 from __future__ import annotations
 
-import errno
 import io
 import itertools
 import json
 import os
-import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -18,6 +16,7 @@ from typing import IO, Any
 from her2dose import render
 from her2dose.batch.read import STATUS_COLUMNS, Layout, Row, UsageError
 from her2dose.errors import OutputError
+from her2dose.render.files import check_output_path, write_error
 
 
 class CsvWriter:
@@ -351,30 +350,11 @@ def check_paths(input_path: str, output_path: str) -> None:
     regular file or a new name (a device, FIFO, socket or folder is never replaced)."""
     if output_path == "-":
         return
-    try:
-        info = os.stat(output_path)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise UsageError("output", f"cannot write '{output_path}': {exc.strerror}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise UsageError("output", f"output '{output_path}' is a folder; give a file name")
-    if not stat.S_ISREG(info.st_mode):
-        what = (
-            "a FIFO"
-            if stat.S_ISFIFO(info.st_mode)
-            else "a socket"
-            if stat.S_ISSOCK(info.st_mode)
-            else "a device"
-        )
-        raise UsageError(
-            "output",
-            f"output '{output_path}' is {what}, not a regular file; her2dose batch writes "
-            "only a regular file or a new name",
-        )
+    check_output_path(output_path)
     if (
         input_path != "-"
         and os.path.exists(input_path)
+        and os.path.exists(output_path)
         and os.path.samefile(input_path, output_path)
     ):
         raise UsageError(
@@ -421,19 +401,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-NO_SPACE = {errno.ENOSPC: "no space left on the device", errno.EFBIG: "the file is too large"}
-if hasattr(errno, "EDQUOT"):
-    NO_SPACE[errno.EDQUOT] = "the disk quota is used up"
-
-
-def _write_error(exc: OSError, where: str, existed: bool) -> OutputError:
-    reason = NO_SPACE.get(exc.errno or 0) or f"cannot write: {exc.strerror or exc}"
-    if where == "-":
-        return OutputError(f"{reason}: stdout is incomplete")
-    older = "the older file is intact" if existed else "no file was made"
-    return OutputError(f"{reason}: nothing was written to {where}; {older}")
-
-
 @contextmanager
 def output_stream(path: str, binary: bool = False) -> Iterator[IO[Any]]:
     """stdout, or a temporary file beside OUTPUT renamed into place only when the run
@@ -457,7 +424,7 @@ def output_stream(path: str, binary: bool = False) -> Iterator[IO[Any]]:
             ) from None
         except OSError as exc:
             _silence_stdout()
-            raise _write_error(exc, "-", False) from None
+            raise write_error(exc, "-", False) from None
         return
     target = Path(path)
     existed = target.exists()
@@ -478,7 +445,7 @@ def output_stream(path: str, binary: bool = False) -> Iterator[IO[Any]]:
         except OSError as exc:
             if isinstance(exc, OutputError):
                 raise
-            raise _write_error(exc, path, existed) from None
+            raise write_error(exc, path, existed) from None
     except BaseException:
         with suppress(OSError):
             os.unlink(tmp)

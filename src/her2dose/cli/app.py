@@ -375,7 +375,7 @@ def worksheet_target(output_format: "PlanFormat", output, patient, mrn) -> None:
 
 def write_worksheet(result, output_format: str, output, book, patient, mrn) -> None:
     """The worksheet to FILE (atomically) or to stdout; warnings to stderr as for a table."""
-    from her2dose.render import worksheet
+    from her2dose.render import files, worksheet
 
     warn(result.warnings)
     data = worksheet.render(
@@ -392,7 +392,7 @@ def write_worksheet(result, output_format: str, output, book, patient, mrn) -> N
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        worksheet.write_atomic(Path(output), data)
+        files.write_atomic(Path(output), data)
 
 
 @app.command("regimens")

@@ -13,16 +13,12 @@ Latin-1 only; `latin1` spells every other character out safely ("µg" -> "mcg",
 from __future__ import annotations
 
 import html
-import os
 import re
 import unicodedata
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from her2dose.errors import OutputError
 from her2dose.render.evidence import reminder_text, tagged, words
 
 if TYPE_CHECKING:
@@ -495,35 +491,6 @@ def html_text(sheet: Worksheet) -> str:
     )
     parts.append(f'<p class="foot">{e(sheet.footer)}</p></body></html>')
     return "\n".join(parts) + "\n"
-
-
-# --- writing -----------------------------------------------------------------------------
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, renamed into place only when whole."""
-    import tempfile
-
-    directory = path.resolve().parent
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove(tmp)
-        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-
-
-def _remove(tmp: str) -> None:
-    with suppress(OSError):
-        os.unlink(tmp)
 
 
 def render(
