@@ -390,3 +390,29 @@ def test_help_does_not_load_pint_or_rich():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["schedule", "kadcyla", "--indication", "mbc", "--start", "2026-01-05", "--cycles", "2"],
+        ["next", "enhertu", "--indication", "breast", "--last-dose", "2026-01-05"],
+        ["levels", "enhertu", "--indication", "gastric"],
+        ["adjust", "enhertu", "--indication", "breast", "--level", "0", "--event", "anc"],
+    ],
+    ids=["schedule", "next", "levels", "adjust"],
+)
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_only_plan_notes_the_time_use_by_times_count_from(cli, args, fmt):
+    """Use-by times are shown by `plan` alone: no other command mentions --prepared-at."""
+    extra = ["--grade", "3"] if args[0] == "adjust" else []
+    if args[0] == "next":
+        extra = ["--on", "2026-01-26"]
+    result = cli(*args, *extra, "--weight", "72 kg", "--format", fmt)
+    assert result.exit_code in (0, 1)
+    assert "mg" in result.stdout  # the command planned a dose
+    for said in ("prepared_at", "prepared-at", "use-by times count from now"):
+        assert said not in result.stdout + result.stderr
+    plan = cli("plan", "enhertu", "--indication", "breast", "--weight", "72 kg", "--format", fmt)
+    said = "prepared_at not given: use-by" if fmt == "json" else "(now: no --prepared-at given)"
+    assert said in plan.stdout

@@ -353,6 +353,29 @@ def test_adjust_event_without_a_row_exits_1(cli):
     assert "did you mean" not in result.stderr
 
 
+@pytest.mark.parametrize("event", ["xyzzy", "nausae"])
+def test_adjust_unknown_event_exits_2_with_the_valid_names(cli, event):
+    """A word no label's table and no unlisted event knows is a typo, not "no row"."""
+    result = cli("adjust", "kadcyla", "--indication", "mbc", "--level", "0", "--event", event)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"error: unknown event '{event}' for ado-trastuzumab")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Events in its label's dose-modification table: transaminases (ast, alt" in (
+        result.stderr
+    )
+    assert "adverse events it has no row for: neutropenia, " in result.stderr
+    assert ("did you mean 'nausea'?" in result.stderr) == (event == "nausae")
+    assert "has no row for nausea" not in result.stderr
+
+
+@pytest.mark.parametrize("event", ["diarrhoea", "vomiting", "emesis", "neutropenia"])
+def test_adjust_known_event_without_a_row_still_exits_1(cli, event):
+    result = cli("adjust", "kadcyla", "--indication", "mbc", "--level", "0", "--event", event)
+    assert result.exit_code == 1
+    assert f"has no row for {event}; no label-directed modification" in result.stderr
+    assert "unknown event" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

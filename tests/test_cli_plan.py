@@ -425,6 +425,29 @@ def test_regimens_json(run):
     assert {"herceptin", "ogivri"} <= trastuzumab
 
 
+def test_regimens_lists_enhertu_early_breast_as_not_encoded(run):
+    """Where ENHERTU's indications are listed, as not encoded; JSON has plan's refusal
+    and its public document."""
+    out = " ".join(run("regimens").stdout.split())
+    enhertu = out[out.index("ENHERTU") : out.index("ado-trastuzumab emtansine")]
+    assert (
+        "--indication early-breast: not encoded: check the current prescribing information"
+    ) in enhertu
+    refused = run("plan", "enhertu", "--indication", "early-breast", "--weight", "70 kg")
+    assert refused.exit_code == 1 and "not encoded: the early-breast-cancer dose" in refused.stderr
+    data = json.loads(run("regimens", "--format", "json").stdout)
+    stops = {d["drug"]: d["not_encoded_indications"] for d in data["drugs"]}
+    (stop,) = stops["trastuzumab-deruxtecan"]
+    assert stop["indication"] == "early-breast" and "ebc" in stop["indication_aliases"]
+    assert stop["message"].startswith("not encoded: the early-breast-cancer dose")
+    assert stop["source"].startswith("FDA notice") and stop["evidence"] == "us-label"
+    assert (
+        stop["hint"]
+        == "for unresectable or metastatic breast cancer, use --indication metastatic-breast"
+    )
+    assert stops["ado-trastuzumab-emtansine"] == []  # its early-breast regimen is encoded
+
+
 # -- help -------------------------------------------------------------------------------
 
 

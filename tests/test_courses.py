@@ -197,6 +197,7 @@ def test_weight_reuses_compute_plan(book):
                 schedule=dose.schedule.name,
                 infusion=dose.infusion,
             ),
+            use_by_shown=False,  # a schedule shows no use-by times, so no note on their clock
         )
         assert dose.plan == expected
     minutes = [

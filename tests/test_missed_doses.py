@@ -74,6 +74,7 @@ def test_reload_is_over_90_minutes_with_the_loading_plan(book):
         PlanRequest(
             drug="ogivri", weight="70 kg", indication="gastric", phase="loading", schedule="q3w"
         ),
+        use_by_shown=False,  # `next` shows no use-by times, so no note on their clock
     )
     assert answer.plan == expected
     assert answer.plan.dose.m_as("mg") == 560

@@ -153,28 +153,30 @@ def resolve_event(
     table: AdverseEvents, name: str, molecule: Molecule, book: RegimenBook | None = None
 ) -> Event | None:
     """The event of this drug's table that `name` names; None when the table has no row
-    for that event (an event of another label's table, or one no table lists).
+    for an adverse event her2dose knows (an event of another label's table, or one of
+    [unlisted_adverse_events]). Any other name is an unknown event.
 
-    A suggestion is made only within one clinical meaning: a close misspelling of this
-    table's names, unless the name is closer to an event this table does not have; or this
-    table's name for the same event when `name` is another label's spelling of it.
+    A suggestion is made only within one clinical meaning: this table's name for the same
+    event when `name` is another label's spelling of it; for an unknown name, the names of
+    the one event nearest to it (never an event's name for another event's).
     """
     key = normalise(name)
     event_id = table.names.get(key)
     if event_id is not None:
         return table.events[event_id]
     others = [t for t in (book.adverse_events.values() if book else ()) if t is not table]
+    unlisted = book.unlisted_events if book else {}
     listing = "; ".join(
         f"{e.id}" + (f" ({', '.join(e.synonyms)})" if e.synonyms else "")
         for e in table.events.values()
     )
 
-    def did_you_mean(close: list[str], why: str = "") -> UnknownNameError:
+    def unknown(close: list[str], why: str = "") -> UnknownNameError:
+        guess = f"; did you mean {' or '.join(repr(c) for c in close)}?{why}" if close else "."
         return UnknownNameError(
             "event",
-            f"unknown event '{name}' for {molecule.name}; did you mean "
-            f"{' or '.join(repr(c) for c in close)}?{why} Events in its label's "
-            f"dose-modification table: {listing}",
+            f"unknown event '{name}' for {molecule.name}{guess} Events in its label's "
+            f"dose-modification table: {listing}" + _without_rows(table, others, unlisted),
         )
 
     elsewhere = [t.events[t.names[key]] for t in others if key in t.names]
@@ -185,14 +187,35 @@ def resolve_event(
             if any(_event_names(e) & _event_names(other) for other in elsewhere)
         ]
         if same:
-            return_hint = f" ('{name}' is another label's name for it)"
-            raise did_you_mean(sorted(set(same)), return_hint)
+            raise unknown(sorted(set(same)), f" ('{name}' is another label's name for it)")
         return None
-    vocabulary = set(table.names).union(*(t.names for t in others))
-    close = difflib.get_close_matches(key, sorted(vocabulary), n=3, cutoff=0.6)
-    if close and close[0] in table.names:
-        raise did_you_mean([c for c in close if c in table.names])
-    return None
+    if key in unlisted:
+        return None
+    # each known name, with the event it names: a suggestion keeps to the nearest event.
+    # 0.8 keeps slips of a letter or two (neutropenai 0.91, nausae 0.83) and leaves out
+    # words that only look alike (hepatotoxicity and pulmonary-toxicity: 0.63).
+    meaning = {k: (t.molecule_id, e) for t in others for k, e in t.names.items()}
+    meaning |= {k: ("", v) for k, v in unlisted.items()}
+    meaning |= {k: (table.molecule_id, e) for k, e in table.names.items()}
+    close = difflib.get_close_matches(key, sorted(meaning), n=3, cutoff=0.8)
+    raise unknown([c for c in close if meaning[c] == meaning[close[0]]])
+
+
+def _without_rows(
+    table: AdverseEvents, others: list[AdverseEvents], unlisted: dict[str, str]
+) -> str:
+    """'; adverse events it has no row for: ...': other labels' events (one name each),
+    then the unlisted ones."""
+    seen = [_event_names(e) for e in table.events.values()]
+    foreign = []
+    for other in (e for t in others for e in t.events.values()):
+        if not any(_event_names(other) & names for names in seen):  # one event, one name
+            foreign.append(other.id)
+            seen.append(_event_names(other))
+    names = list(dict.fromkeys((*foreign, *unlisted.values())))
+    if not names:
+        return ""
+    return f"; adverse events it has no row for: {', '.join(names)}"
 
 
 def no_row_message(table_events: list[Event], name: str, brand: str) -> str:

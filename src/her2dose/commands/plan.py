@@ -85,9 +85,14 @@ def compute_plan(
     *,
     now: datetime | None = None,
     zone: tzinfo | None = None,
+    use_by_shown: bool = True,
 ) -> Plan:
-    """The plan for one request. `now` and `zone` default to the clock and the local zone."""
-    return plan_patient(book, resolve(book, request), request, now=now, zone=zone)
+    """The plan for one request. `now` and `zone` default to the clock and the local zone.
+    `use_by_shown=False`: the caller shows no use-by times, so no note on the time they
+    count from."""
+    return plan_patient(
+        book, resolve(book, request), request, now=now, zone=zone, use_by_shown=use_by_shown
+    )
 
 
 def plan_beside(book: RegimenBook, request: Any, indication: str | None, **choices: Any) -> Plan:
@@ -95,8 +100,11 @@ def plan_beside(book: RegimenBook, request: Any, indication: str | None, **choic
     drug, weight and product of that command's request, on the indication it resolved, so
     that every mg it shows is `plan`'s. `choices` are further PlanRequest fields."""
     fields = {"product": getattr(request, "product", None), **choices}
+    # no other command shows a plan's use-by times (they belong to the preparation)
     return compute_plan(
-        book, PlanRequest(drug=request.drug, weight=request.weight, indication=indication, **fields)
+        book,
+        PlanRequest(drug=request.drug, weight=request.weight, indication=indication, **fields),
+        use_by_shown=False,
     )
 
 
@@ -183,9 +191,11 @@ def plan_patient(
     now: datetime | None = None,
     zone: tzinfo | None = None,
     weighed: tuple[Quantity, list[str], list[str]] | None = None,
+    use_by_shown: bool = True,
 ) -> Plan:
     """The per-patient part: weights, dose, rounding, vials, volumes, times. `weighed` is
-    parse_weight's answer when the caller already has it (batch keeps one per weight)."""
+    parse_weight's answer when the caller already has it (batch keeps one per weight).
+    `use_by_shown` as for compute_plan."""
     r = resolved
     zone = zone if zone is not None else clock.local_zone()
     weight, weight_warnings, weight_notes = weighed or parse_weight(request.weight, book)
@@ -259,7 +269,8 @@ def plan_patient(
     prepared_at, time_notes = r.remember(
         time_key, lambda: preparation_time(request.prepared_at, now, zone)
     )
-    notes.extend(time_notes)
+    if use_by_shown:
+        notes.extend(time_notes)
     opened = None
     if _given(request.open_vial_mg) or _given(request.open_vial_date):
         opened = _open_vial(r, request, zone, prepared_at, ordered, notes)

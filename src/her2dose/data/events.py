@@ -380,3 +380,34 @@ class EventSections(CoreSections):
                     f"'{rid}' is not a regimen of molecule '{mid}'; known: {', '.join(mine)}",
                 )
         return tuple(ids)
+
+    def unlisted_adverse_events(
+        self, section: dict[str, Any], tables: dict[str, AdverseEvents]
+    ) -> dict[str, str]:
+        """[unlisted_adverse_events]: `EVENT = [synonyms]`, adverse events that no table
+        lists; normalised name or synonym -> the event's name."""
+        listed = {
+            key: f"event '{eid}' of adverse_events.{mid}"
+            for mid, table in tables.items()
+            for key, eid in table.names.items()
+        }
+        names: dict[str, str] = {}
+        for name, synonyms in section.items():
+            where = f"unlisted_adverse_events.{name}"
+            if not isinstance(synonyms, list) or not all(
+                isinstance(s, str) and s.strip() for s in synonyms
+            ):
+                self.problem(where, 'must be a list of synonyms (texts), e.g. ["emesis"] or []')
+                continue
+            for spelling in (name, *synonyms):
+                key = normalise(spelling)
+                if key in listed:
+                    self.problem(
+                        where,
+                        f"'{spelling}' is a name of {listed[key]}: a table's event needs no "
+                        "entry here",
+                    )
+                elif key in names and names[key] != name:
+                    self.problem(where, f"'{spelling}' is also a name of '{names[key]}'")
+                names[key] = name
+        return names

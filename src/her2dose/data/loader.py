@@ -46,6 +46,7 @@ SECTIONS = {
     "products",
     "regimens",
     "adverse_events",
+    "unlisted_adverse_events",
     "storage",
     "courses",
     "missed_doses",
@@ -166,6 +167,9 @@ class Checker(EventSections, CourseSections):
             return self.table(data, name, "file", required=False) or {}
 
         adverse_events = self.adverse_events(optional("adverse_events"), molecules, regimens)
+        unlisted_events = self.unlisted_adverse_events(
+            optional("unlisted_adverse_events"), adverse_events
+        )
         storage = self.storage(optional("storage"), molecules, products)
         courses = self.courses(optional("courses"), regimens)
         missed_doses = self.missed_doses(optional("missed_doses"), molecules, regimens)
@@ -182,6 +186,7 @@ class Checker(EventSections, CourseSections):
             regimens,
             names,
             adverse_events=adverse_events,
+            unlisted_events=unlisted_events,
             storage=storage,
             courses=courses,
             missed_doses=missed_doses,

@@ -245,6 +245,8 @@ class RegimenBook:
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
     # The optional sections, each read by its own section reader in data/:
     adverse_events: dict[str, Any] = field(default_factory=dict)  # by molecule id
+    # adverse events no table lists: normalised name or synonym -> the event's name
+    unlisted_events: dict[str, str] = field(default_factory=dict)
     storage: dict[str, Any] = field(default_factory=dict)  # by product or molecule id
     courses: dict[str, Any] = field(default_factory=dict)  # by regimen id
     missed_doses: dict[str, Any] = field(default_factory=dict)  # by molecule id

@@ -87,6 +87,18 @@ def catalogue_dict(book: Any) -> dict[str, Any]:
                     }
                     for r in book.regimens_of(m.id)
                 ],
+                "not_encoded_indications": [
+                    {
+                        "indication": stop.indication,
+                        "indication_aliases": list(stop.aliases),
+                        "description": stop.description,
+                        "message": f"not encoded: {stop.message}",
+                        "hint": stop.hint,
+                        "source": stop.source,
+                        "evidence": stop.evidence,
+                    }
+                    for stop in m.not_encoded_indications
+                ],
             }
             for m in book.molecules.values()
         ],
@@ -145,6 +157,14 @@ def catalogue_sheet(book: Any) -> Sheet:
                 *(lv.evidence for lv in r.levels),
             ]
             out.row("", tagged(text, *levels_of))
+        # what plan refuses, beside what it plans; two lines at 80 columns keep the listing
+        # on one screen: the refusal's own words and its document are in JSON and in `plan`
+        for stop in m.not_encoded_indications:
+            said = (
+                f"--indication {stop.indication}: not encoded: check the current prescribing "
+                "information"
+            )
+            out.row("", tagged(said, stop.evidence))
     return out
 
 
