@@ -99,6 +99,15 @@ def catalogue_dict(book: Any) -> dict[str, Any]:
                     }
                     for stop in m.not_encoded_indications
                 ],
+                "not_planned": (
+                    {
+                        "text": m.not_planned.text,
+                        "source": m.not_planned.source,
+                        "evidence": m.not_planned.evidence,
+                    }
+                    if m.not_planned is not None
+                    else None
+                ),
             }
             for m in book.molecules.values()
         ],
@@ -165,6 +174,14 @@ def catalogue_sheet(book: Any) -> Sheet:
                 "information"
             )
             out.row("", tagged(said, stop.evidence))
+        if m.not_planned is not None:  # a subcutaneous fixed dose: `next` gives its dose
+            out.row(
+                m.abbreviation or m.name,
+                tagged(
+                    f"subcutaneous fixed dose, not planned; its dose: her2dose next {m.aliases[0]}",
+                    m.not_planned.evidence,
+                ),
+            )
     return out
 
 
