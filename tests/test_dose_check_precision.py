@@ -82,6 +82,28 @@ def test_printed_percent_never_contradicts_within():
     assert "within 5%" in d["message"] and "+5.01%" in d["message"]
 
 
+@pytest.mark.parametrize(
+    ("weight", "dose", "level", "shown"),
+    [
+        # 5.4 x 85.77 = 463.158 mg; 95% of it is 440.0001 mg: 440 mg is just outside
+        ("85.77 kg", "440 mg", 0, "-5.00002"),
+        # 338.3 lb = 153.450298... kg; 787.2 mg is 5.000004% below 828.63... mg
+        ("338.3 lb", "787.2 mg", 0, "-5.000004"),
+        # 172.6 lb = 78.290043... kg; 4.4 mg/kg = 344.476... mg, +5% of it 361.699... mg
+        ("172.6 lb", "361.7 mg", -1, "+5.0000003"),
+    ],
+)
+def test_a_dose_a_hair_outside_the_tolerance_prints_the_decimals_that_show_it(
+    book, weight, dose, level, shown
+):
+    c = check(book, "enhertu", weight, dose, indication="breast")
+    d = render.dose_check_dict(c)
+    assert c.verdict == NO_MATCH and c.nearest.level.level == level
+    assert not c.nearest.within_tolerance
+    assert f"{shown}%" in d["message"]  # never "-5%" or "+5%" beside "no"
+    assert d["nearest"]["difference_pct"] == float(shown)
+
+
 @given(
     weight=st.decimals(min_value=40, max_value=150, places=2),
     dose=st.decimals(min_value=150, max_value=600, places=1),
