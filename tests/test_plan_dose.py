@@ -70,6 +70,17 @@ def test_the_plan_gives_checks_verdict(whole_mg, dose, verdict):
     assert any(s.startswith(f"ordered dose {dose}: ") for s in said)
 
 
+def test_an_order_above_the_starting_dose_says_by_how_much_to_one_decimal(book):
+    # gastric, 72 kg: 6.6 mg/kg = 475.2 mg, 14.4 mg above 6.4 mg/kg = 460.8 mg: +3.125%
+    p = plan(book, drug="enhertu", weight="72 kg", indication="gastric", dose="6.6 mg/kg")
+    assert p.order.verdict == ABOVE_LABEL_DOSE
+    assert p.order.message.startswith(
+        "ordered dose 6.6 mg/kg: ABOVE THE LABEL: 475.2 mg is 14.4 mg (+3.1%) above the "
+        "starting dose, 6.4 mg/kg = 460.8 mg (ENHERTU US PI"
+    )
+    assert p.order.message in p.warnings
+
+
 def test_above_the_label_maximum_is_refused_with_the_figure(book):
     with pytest.raises(InputError) as info:
         plan(book, drug="kadcyla", weight="72 kg", indication="mbc", dose="270 mg")
