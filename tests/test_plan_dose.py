@@ -128,3 +128,23 @@ def test_an_order_in_mg_shows_its_rate_to_the_thousandth(book):
     p = plan(book, drug="enhertu", weight="72 kg", indication="breast", dose="350 mg")
     assert units.magnitude(p.dose_rate, "mg/kg") == Decimal("4.861")
     assert units.magnitude(p.dose, "mg") == 350
+
+
+def test_an_order_at_a_reduced_level_carries_the_no_re_escalation_sentence_once(book):
+    kw = {"drug": "enhertu", "weight": "72 kg", "indication": "breast"}
+    for asked in (
+        {"dose": "4.4 mg/kg"},
+        {"dose": "4.4 mg/kg", "level": "-1"},
+        {"dose": "3.2 mg/kg"},
+    ):
+        p = plan(book, **kw, **asked)
+        rules = [r for r in p.reminders if r.kind == "no re-escalation"]
+        assert len(rules) == 1, asked  # the level's and the order's: one sentence
+        assert (
+            rules[0].text == "Do not re-escalate the ENHERTU dose after a dose reduction is made."
+        )
+        assert (rules[0].source, rules[0].evidence) == ("ENHERTU US PI §2.3", "us-label")
+        assert len(p.reminders) > 1  # the other reminders are kept beside it
+    at_start = plan(book, **kw, dose="5.4 mg/kg")
+    assert at_start.level.level == 0 and at_start.reminders
+    assert all(r.kind != "no re-escalation" for r in at_start.reminders)
