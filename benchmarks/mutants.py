@@ -126,6 +126,12 @@ _SHORTCUT = "if vial_pct <= 0 and increment is None:  # neither asked for (the d
 # a match at level 0 more than half the ordering precision above it is "above label", never
 # a match: the note's level test can include level 0 without changing any answer
 _LEVEL0_ABOVE = "a level-0 match is never above level 0 by more than half the precision"
+_STEP = "return value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)"
+_EXPONENT = (
+    "quantize reads only its argument's exponent, and Decimal(n).scaleb(-places) has the "
+    "exponent -places for n = 0, 1 or 2 alike"
+)
+_ONE = "holds exactly one here (two or more were taken by the ambiguous branch before): [0] is [-1]"
 _EQUIVALENT = [
     ("vials", 88, "0 -> 1",
      "total = sum((s * c for s, c in zip(strengths, combo, strict=True)), Decimal(0))", _SHIFT),
@@ -171,6 +177,12 @@ _EQUIVALENT = [
      "the loader makes all vials of a product agree on concentration"),
     ("check", 34, "0 -> 1", "and nearest.level.level < 0", _LEVEL0_ABOVE),
     ("check", 12, "< -> <=", "and nearest.level.level < 0", _LEVEL0_ABOVE),
+    ("check", 34, "1 -> 2", _STEP, _EXPONENT),
+    ("check", 34, "1 -> 0", _STEP, _EXPONENT),
+    ("check", 42, "0 -> -1", "verdict, nearest = MATCH, planned[0][1]",
+     f"planned {_ONE}"),
+    ("check", 42, "0 -> -1", "verdict, nearest = MATCH, covered[0]",
+     f"covered {_ONE}"),
 ]  # fmt: skip
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     (module, text, col, what): why for module, col, what, text, why in _EQUIVALENT

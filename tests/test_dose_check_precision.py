@@ -82,6 +82,46 @@ def test_printed_percent_never_contradicts_within():
     assert "within 5%" in d["message"] and "+5.01%" in d["message"]
 
 
+@pytest.mark.parametrize(
+    ("weight", "dose", "level", "shown"),
+    [
+        # 5.4 x 85.77 = 463.158 mg; 95% of it is 440.0001 mg: 440 mg is just outside
+        ("85.77 kg", "440 mg", 0, "-5.00002"),
+        # 338.3 lb = 153.450298... kg; 787.2 mg is 5.000004% below 828.63... mg
+        ("338.3 lb", "787.2 mg", 0, "-5.000004"),
+        # 172.6 lb = 78.290043... kg; 4.4 mg/kg = 344.476... mg, +5% of it 361.699... mg
+        ("172.6 lb", "361.7 mg", -1, "+5.0000003"),
+    ],
+)
+def test_a_dose_a_hair_outside_the_tolerance_prints_the_decimals_that_show_it(
+    book, weight, dose, level, shown
+):
+    c = check(book, "enhertu", weight, dose, indication="breast")
+    d = render.dose_check_dict(c)
+    assert c.verdict == NO_MATCH and c.nearest.level.level == level
+    assert not c.nearest.within_tolerance
+    assert f"{shown}%" in d["message"]  # never "-5%" or "+5%" beside "no"
+    assert d["nearest"]["difference_pct"] == float(shown)
+
+
+def test_a_dose_exactly_at_a_two_decimal_tolerance_prints_it_to_two(book):
+    # 388.8 mg x (1 - 2.25%) = 380.052 mg: within, and printed -2.25% (not -2.3%, outside)
+    c = check(book, "enhertu", "72 kg", "380.052 mg", indication="breast", tolerance="2.25")
+    d = render.dose_check_dict(c)
+    assert c.verdict == MATCH and c.nearest.within_tolerance
+    assert d["nearest"]["difference_pct"] == -2.25
+    assert "within 2.25%" in d["message"] and "-2.25%" in d["message"]
+
+
+def test_a_match_to_the_ordering_precision_prints_one_decimal(book):
+    # 389 mg for 388.8 mg: +0.0514%, printed +0.1% (not +0.05%, nor +0%)
+    c = check(book, "enhertu", "72 kg", "389 mg", indication="breast")
+    d = render.dose_check_dict(c)
+    assert c.verdict == MATCH and c.nearest.within_precision
+    assert d["nearest"]["difference_pct"] == 0.1
+    assert d["message"].endswith("+0.2 mg, +0.1%")
+
+
 @given(
     weight=st.decimals(min_value=40, max_value=150, places=2),
     dose=st.decimals(min_value=150, max_value=600, places=1),
@@ -117,6 +157,19 @@ def test_the_plans_own_rounded_dose_is_recognised(book):
     assert check(book, "enhertu", "72 kg", "400 mg", indication="breast").verdict == (
         ABOVE_LABEL_DOSE
     )
+
+
+def test_a_planned_dose_is_recognised_to_exactly_half_the_ordering_precision(book):
+    # the plan's 400 mg (vial rounding 10%, 72 kg), orders to the whole mg: 400.5 mg and
+    # 399.5 mg are that order; 400.51 mg and 399.49 mg are not, and are above the label
+    rounding = with_policy(book, round_to_vial_pct=Decimal(10))
+    for dose in ("400.5 mg", "399.5 mg"):
+        c = check(rounding, "enhertu", "72 kg", dose, indication="breast", tolerance="1")
+        assert c.verdict == MATCH and c.over_label is None, dose
+        assert any(n.startswith(f"{dose} is the dose the active rounding") for n in c.notes)
+    for dose in ("400.51 mg", "399.49 mg"):
+        c = check(rounding, "enhertu", "72 kg", dose, indication="breast", tolerance="1")
+        assert c.verdict == ABOVE_LABEL_DOSE, dose
 
 
 def test_a_tolerance_covering_two_levels_is_ambiguous(book):

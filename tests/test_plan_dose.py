@@ -70,6 +70,17 @@ def test_the_plan_gives_checks_verdict(whole_mg, dose, verdict):
     assert any(s.startswith(f"ordered dose {dose}: ") for s in said)
 
 
+def test_an_order_above_the_starting_dose_says_by_how_much_to_one_decimal(book):
+    # gastric, 72 kg: 6.6 mg/kg = 475.2 mg, 14.4 mg above 6.4 mg/kg = 460.8 mg: +3.125%
+    p = plan(book, drug="enhertu", weight="72 kg", indication="gastric", dose="6.6 mg/kg")
+    assert p.order.verdict == ABOVE_LABEL_DOSE
+    assert p.order.message.startswith(
+        "ordered dose 6.6 mg/kg: ABOVE THE LABEL: 475.2 mg is 14.4 mg (+3.1%) above the "
+        "starting dose, 6.4 mg/kg = 460.8 mg (ENHERTU US PI"
+    )
+    assert p.order.message in p.warnings
+
+
 def test_above_the_label_maximum_is_refused_with_the_figure(book):
     with pytest.raises(InputError) as info:
         plan(book, drug="kadcyla", weight="72 kg", indication="mbc", dose="270 mg")
@@ -117,3 +128,23 @@ def test_an_order_in_mg_shows_its_rate_to_the_thousandth(book):
     p = plan(book, drug="enhertu", weight="72 kg", indication="breast", dose="350 mg")
     assert units.magnitude(p.dose_rate, "mg/kg") == Decimal("4.861")
     assert units.magnitude(p.dose, "mg") == 350
+
+
+def test_an_order_at_a_reduced_level_carries_the_no_re_escalation_sentence_once(book):
+    kw = {"drug": "enhertu", "weight": "72 kg", "indication": "breast"}
+    for asked in (
+        {"dose": "4.4 mg/kg"},
+        {"dose": "4.4 mg/kg", "level": "-1"},
+        {"dose": "3.2 mg/kg"},
+    ):
+        p = plan(book, **kw, **asked)
+        rules = [r for r in p.reminders if r.kind == "no re-escalation"]
+        assert len(rules) == 1, asked  # the level's and the order's: one sentence
+        assert (
+            rules[0].text == "Do not re-escalate the ENHERTU dose after a dose reduction is made."
+        )
+        assert (rules[0].source, rules[0].evidence) == ("ENHERTU US PI §2.3", "us-label")
+        assert len(p.reminders) > 1  # the other reminders are kept beside it
+    at_start = plan(book, **kw, dose="5.4 mg/kg")
+    assert at_start.level.level == 0 and at_start.reminders
+    assert all(r.kind != "no re-escalation" for r in at_start.reminders)

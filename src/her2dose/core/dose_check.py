@@ -29,8 +29,6 @@ from her2dose.model.results import (
     OverLabel,
 )
 
-MAX_PLACES = 6
-
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -120,11 +118,14 @@ def _round(value: Decimal, places: int) -> Decimal:
 def decisive_places(value: Decimal, threshold: Decimal, *, minimum: int = 1) -> int:
     """The fewest decimal places (from `minimum`) at which `value`, rounded half-up, is on
     the same side of `threshold` (above, or at-or-below) as the exact value."""
+    # No cap on the places: a weight in lb has eight decimals in kg, and 361.7 mg for
+    # 172.6 lb at 4.4 mg/kg is +5.0000003%, which a cap of six printed "+5%" beside "no".
+    # The loop ends: at as many places as `value` has, rounding leaves it as it is.
     above = value > threshold
-    for places in range(minimum, MAX_PLACES + 1):
-        if (_round(value, places) > threshold) == above:
-            return places
-    return MAX_PLACES
+    places = minimum
+    while (_round(value, places) > threshold) != above:
+        places += 1
+    return places
 
 
 def percent(part: Quantity, whole: Quantity) -> Decimal:
