@@ -230,3 +230,15 @@ def test_one_dose_planned_at_two_levels_is_ambiguous(book):
     c = check(steps, "kadcyla", "45.9 kg", "150 mg", indication="mbc")
     assert c.verdict == AMBIGUOUS and not c.matched
     assert "level 0" in c.message and "level -1" in c.message
+
+
+def test_a_dose_as_near_two_levels_as_orders_are_written_is_ambiguous(whole_mg):
+    # 1 kg: level 0 is 5.4 mg, level -1 4.4 mg; 4.9 mg is half a mg from each
+    c = check(whole_mg, "enhertu", "1 kg", "4.9 mg", indication="breast")
+    assert c.verdict == AMBIGUOUS
+    assert [comp.level.level for comp in c.comparisons if comp.within_precision] == [0, -1]
+    message = render.dose_check_message(c)
+    assert "within half the ordering precision (1 mg)" in message
+    assert "level 0 (starting dose) (5.4 mg) and level -1" in message
+    # a tenth of a mg nearer level 0 is level 0
+    assert check(whole_mg, "enhertu", "1 kg", "5 mg", indication="breast").verdict == MATCH

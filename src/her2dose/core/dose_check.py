@@ -226,6 +226,14 @@ def decide(
             f"matches {_what(nearest)} as planned under the active rounding policy: "
             f"{planned[0][0].planned_by}"
         )
+    elif len(precise) > 1:  # as near to two levels as orders are written: fail closed
+        verdict = AMBIGUOUS
+        listing = " and ".join(f"{_what(c)} ({mg_text(c.label_dose)})" for c in precise)
+        message = (
+            f"AMBIGUOUS: {mg_text(ordered_mg)} is within half the ordering precision "
+            f"({precision_mg.normalize():f} mg) of {listing}; the dose does not say which "
+            "level is meant: check the order"
+        )
     elif precise:
         verdict, nearest = MATCH, precise[0]
         others = [c for c in covered if c is not nearest]
