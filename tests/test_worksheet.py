@@ -216,7 +216,7 @@ def test_worksheet_options_without_a_worksheet_are_errors(cli, args, message):
 
 
 def test_pdf_to_a_terminal_is_refused(monkeypatch):
-    cli_app = importlib.import_module("her2dose.cli.app")
+    cli_plan = importlib.import_module("her2dose.cli.plan")
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -224,11 +224,11 @@ def test_pdf_to_a_terminal_is_refused(monkeypatch):
 
     monkeypatch.setattr(sys, "stdout", Terminal())
     with pytest.raises(InputError, match="give -o FILE"):
-        cli_app.worksheet_target(cli_app.PlanFormat.pdf, None, None, None)
+        cli_plan.worksheet_target(cli_plan.PlanFormat.pdf, None, None, None)
     with pytest.raises(InputError, match="give -o FILE"):
-        cli_app.worksheet_target(cli_app.PlanFormat.pdf, "-", None, None)
-    cli_app.worksheet_target(cli_app.PlanFormat.html, None, None, None)  # text: fine
-    cli_app.worksheet_target(cli_app.PlanFormat.pdf, "w.pdf", None, None)
+        cli_plan.worksheet_target(cli_plan.PlanFormat.pdf, "-", None, None)
+    cli_plan.worksheet_target(cli_plan.PlanFormat.html, None, None, None)  # text: fine
+    cli_plan.worksheet_target(cli_plan.PlanFormat.pdf, "w.pdf", None, None)
 
 
 def test_an_unwritable_output_names_the_path_and_leaves_nothing(cli, tmp_path):
