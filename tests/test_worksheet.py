@@ -246,7 +246,7 @@ def test_a_failed_write_keeps_the_old_file_whole(tmp_path, monkeypatch):
     def refuse(*_):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(worksheet.os, "replace", refuse)
+    monkeypatch.setattr("os.replace", refuse)
     with pytest.raises(OutputError, match="No space left on device"):
         worksheet.write_atomic(target, b"new")
     assert target.read_bytes() == b"old"

@@ -6,17 +6,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, Any
 
 from her2dose.errors import OutputError
 
-if TYPE_CHECKING:
-    pass
-
 
 @contextmanager
-def atomic_output(path: Path, *, newline: str | None = None) -> Iterator[IO[str]]:
-    """Write to a temporary file beside `path`, renamed into place only on success."""
+def atomic_output(
+    path: Path, *, newline: str | None = None, binary: bool = False
+) -> Iterator[IO[Any]]:
+    """Write to a temporary file beside `path` (text, or bytes when `binary`), renamed into
+    place only on success."""
     import tempfile  # only when writing a file: `plan` does not pay for it
 
     directory = path.resolve().parent
@@ -25,7 +25,10 @@ def atomic_output(path: Path, *, newline: str | None = None) -> Iterator[IO[str]
     except OSError as exc:
         raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
+        opened = (
+            os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=newline)
+        )
+        with opened as handle:
             yield handle
         os.replace(tmp, path)
     except BaseException:

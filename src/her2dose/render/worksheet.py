@@ -13,10 +13,8 @@ Latin-1 only; `latin1` spells every other character out safely ("µg" -> "mcg",
 from __future__ import annotations
 
 import html
-import os
 import re
 import unicodedata
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -502,28 +500,15 @@ def html_text(sheet: Worksheet) -> str:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, renamed into place only when whole."""
-    import tempfile
+    from her2dose.render.files import atomic_output
 
-    directory = path.resolve().parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
+        with atomic_output(path, binary=True) as handle:
             handle.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove(tmp)
-        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
-    except BaseException:
-        _remove(tmp)
+    except OutputError:
         raise
-
-
-def _remove(tmp: str) -> None:
-    with suppress(OSError):
-        os.unlink(tmp)
+    except OSError as exc:
+        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
 
 
 def render(
