@@ -141,6 +141,7 @@ METAVARS = {
     "first_cycle": "N",
     "patient": "NAME",
     "mrn": "MRN",
+    "weight_date": "YYYY-MM-DD",
     "output": "FILE",
     "columns": "lean|full|NAME,NAME,...",
     "sheet": "NAME",
@@ -287,6 +288,16 @@ def _param_names(param: core.Parameter | None) -> str:
     return (param.metavar or param.name or "argument").upper()
 
 
+def _closest(typed: str, names: Iterable[str]) -> list[str]:
+    """Of Click's suggestions, those about as close to `typed` as the closest one:
+    --wieght is --weight, not --weight-date too."""
+    import difflib
+
+    score = {name: difflib.SequenceMatcher(None, typed, name).ratio() for name in names}
+    best = max(score.values())
+    return sorted(name for name, ratio in score.items() if ratio >= best - 0.1)
+
+
 def one_line(error: exceptions.UsageError) -> OneLineUsageError:
     """Click's usage error in words that name the input and the fix, on one line."""
     ctx = error.ctx
@@ -296,7 +307,9 @@ def one_line(error: exceptions.UsageError) -> OneLineUsageError:
     if isinstance(error, exceptions.NoSuchOption):
         message = f"unknown option {error.option_name}"
         if error.possibilities:
-            message += f" (did you mean {' or '.join(sorted(error.possibilities))}?)"
+            message += (
+                f" (did you mean {' or '.join(_closest(error.option_name, error.possibilities))}?)"
+            )
     elif isinstance(error, exceptions.MissingParameter):
         what = _param_names(error.param)
         kind = "option" if _is_option(error.param) else "argument"

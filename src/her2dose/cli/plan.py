@@ -107,6 +107,9 @@ def plan(
         str | None,
         typer.Option(metavar="MRN", help="Worksheet: the medical record number (else a blank)."),
     ] = None,
+    weight_date: options.text_option(
+        "Worksheet: the day the weight was measured, YYYY-MM-DD (else a blank to fill in)."
+    ) = None,
     regimens: RegimensOption = None,
     regimens_sha256: RegimensSha256Option = None,
 ) -> None:
@@ -114,13 +117,26 @@ def plan(
     with user_errors():
         from her2dose.commands.plan import PlanRequest, compute_plan
 
-        worksheet_target(output_format, output, patient, mrn)
+        worksheet_target(output_format, output, patient, mrn, weight_date)
+        weighed_on = None
+        if weight_date is not None:
+            import datetime
+
+            from her2dose.commands.dates import past_date
+
+            weighed_on = past_date(
+                weight_date,
+                "weight-date",
+                datetime.date.today(),
+                "give the day the weight was measured",
+            )
         book = load_book(regimens, regimens_sha256)
         result = compute_plan(
             book, request(PlanRequest, no_benzyl_alcohol=no_benzyl_alcohol or None)
         )
         if output_format in (PlanFormat.pdf, PlanFormat.html):
-            write_worksheet(result, output_format.value, output, book, patient, mrn)
+            sheet = {"patient": patient, "mrn": mrn, "weighed_on": weighed_on}
+            write_worksheet(result, output_format.value, output, book, **sheet)
             return
         from her2dose import render
 
@@ -130,16 +146,18 @@ def plan(
         emit(result, TableOrJson(output_format), book, render.plan_json, as_table)
 
 
-def worksheet_target(output_format: "PlanFormat", output, patient, mrn) -> None:
+def worksheet_target(output_format: "PlanFormat", output, patient, mrn, weight_date=None) -> None:
     """Refuse a worksheet option without a worksheet, and a PDF sent to a terminal."""
     from her2dose.errors import InputError
 
     if output_format not in (PlanFormat.pdf, PlanFormat.html):
-        given = [
-            name
-            for name, value in (("-o/--output", output), ("--patient", patient), ("--mrn", mrn))
-            if value is not None
-        ]
+        sheet_options = (
+            ("-o/--output", output),
+            ("--patient", patient),
+            ("--mrn", mrn),
+            ("--weight-date", weight_date),
+        )
+        given = [name for name, value in sheet_options if value is not None]
         if given:
             raise InputError(
                 "output", f"{', '.join(given)}: only with --format pdf or --format html"
@@ -151,7 +169,9 @@ def worksheet_target(output_format: "PlanFormat", output, patient, mrn) -> None:
         )
 
 
-def write_worksheet(result, output_format: str, output, book, patient, mrn) -> None:
+def write_worksheet(
+    result, output_format: str, output, book, patient, mrn, weighed_on=None
+) -> None:
     """The worksheet to FILE (atomically) or to stdout; warnings to stderr as for a table."""
     from her2dose.render import worksheet
 
@@ -164,6 +184,7 @@ def write_worksheet(result, output_format: str, output, book, patient, mrn) -> N
         version=__version__,
         patient=patient,
         mrn=mrn,
+        weighed_on=weighed_on,
     )
     if output in (None, "-"):
         sys.stdout.flush()

@@ -16,7 +16,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -180,6 +180,7 @@ def build(
     version: str,
     patient: str | None = None,
     mrn: str | None = None,
+    weighed_on: date | None = None,
 ) -> Worksheet:
     """The worksheet's content, from the plan and what the command line adds to it."""
     from her2dose.render.numbers import vial_text
@@ -196,7 +197,7 @@ def build(
         Row("Patient", who),
         Row("MRN", mrn_text),
         Row("Weight used", _weight_text(plan, d)),
-        Row("Weighed on", f"date {SHORT_BLANK}"),
+        Row("Weighed on", weighed_on.isoformat() if weighed_on else f"date {SHORT_BLANK}"),
     ]
     if d["weight_change"]:
         w = d["weight_change"]
@@ -520,10 +521,17 @@ def render(
     version: str,
     patient: str | None = None,
     mrn: str | None = None,
+    weighed_on: date | None = None,
 ) -> bytes:
     """The worksheet as `pdf` or `html` (UTF-8) bytes."""
     sheet = build(
-        plan, regimens_path=regimens_path, sha256=sha256, version=version, patient=patient, mrn=mrn
+        plan,
+        regimens_path=regimens_path,
+        sha256=sha256,
+        version=version,
+        patient=patient,
+        mrn=mrn,
+        weighed_on=weighed_on,
     )
     if output_format == "pdf":
         return pdf_bytes(sheet)
