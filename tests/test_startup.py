@@ -13,6 +13,18 @@ from pathlib import Path
 import pytest
 
 SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
+PLAN_JSON = [  # a plan as JSON, on the shipped file
+    "plan",
+    "enhertu",
+    "--indication",
+    "breast",
+    "--weight",
+    "72 kg",
+    "--format",
+    "json",
+    "--regimens",
+    str(SHIPPED),
+]
 
 PROBE = """
 import json, sys
@@ -69,20 +81,7 @@ def test_version_and_help_load_neither_pint_nor_rich(args):
 
 
 def test_plan_as_json_loads_pint_but_not_rich():
-    loaded = modules_after(
-        [
-            "plan",
-            "enhertu",
-            "--indication",
-            "breast",
-            "--weight",
-            "72 kg",
-            "--format",
-            "json",
-            "--regimens",
-            str(SHIPPED),
-        ]
-    )
+    loaded = modules_after(PLAN_JSON)
     assert heavy(loaded) == {"pint"}
 
 
@@ -116,18 +115,6 @@ CLI_COMMAND_MODULES = {
     "her2dose.cli.courses",
     "her2dose.cli.batch",
 }
-PLAN_JSON = [
-    "plan",
-    "enhertu",
-    "--indication",
-    "breast",
-    "--weight",
-    "72 kg",
-    "--format",
-    "json",
-    "--regimens",
-    str(SHIPPED),
-]
 
 
 @pytest.mark.parametrize(

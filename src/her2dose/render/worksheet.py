@@ -512,27 +512,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
 
 
-def render(
-    plan: Plan,
-    output_format: str,
-    *,
-    regimens_path: str,
-    sha256: str,
-    version: str,
-    patient: str | None = None,
-    mrn: str | None = None,
-    weighed_on: date | None = None,
-) -> bytes:
-    """The worksheet as `pdf` or `html` (UTF-8) bytes."""
-    sheet = build(
-        plan,
-        regimens_path=regimens_path,
-        sha256=sha256,
-        version=version,
-        patient=patient,
-        mrn=mrn,
-        weighed_on=weighed_on,
-    )
+def render(plan: Plan, output_format: str, **details: Any) -> bytes:
+    """The worksheet `build(plan, **details)` makes, as `pdf` or `html` (UTF-8) bytes."""
+    sheet = build(plan, **details)
     if output_format == "pdf":
         return pdf_bytes(sheet)
     return html_text(sheet).encode("utf-8")
