@@ -139,6 +139,16 @@ def test_a_value_after_double_dash_is_not_an_option(cli):
     ("args", "expected"),
     [
         (["plan", "enhertu", "--wieght", "72"], "unknown option --wieght (did you mean --weight?)"),
+        # only the closest suggestions: not --phase for --patent, nor --weight for --weight-dat
+        (["plan", "enhertu", "--patent", "J"], "unknown option --patent (did you mean --patient?)"),
+        (
+            ["plan", "enhertu", "--weight-dat", "2026-03-01"],
+            "unknown option --weight-dat (did you mean --weight-date?)",
+        ),
+        (
+            ["plan", "enhertu", "--open-vial", "1"],
+            "(did you mean --open-vial-date or --open-vial-mg?)",
+        ),
         (["plan", "enhertu", "-w", "72", "-f", "xml"], "'xml' is not one of 'table', 'json'"),
         (["schedule", "enhertu", "--start", "2026-01-05", "--cycles", "x"], "--cycles: 'x'"),
         (["plan", "enhertu"], "missing option --weight / -w, e.g. her2dose plan enhertu"),

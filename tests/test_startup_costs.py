@@ -14,7 +14,7 @@ import pytest
 from conftest import SHIPPED
 from hypothesis import given
 from hypothesis import strategies as st
-from test_startup import modules_after
+from test_startup import PLAN_JSON, modules_after
 from typer.testing import CliRunner
 
 from her2dose import units
@@ -77,20 +77,7 @@ def gc_after_main(args: list[str], stdin: str = "") -> dict:
 
 
 def test_plan_through_main_runs_without_the_collector_and_freezes_at_exit():
-    state = gc_after_main(
-        [
-            "plan",
-            "enhertu",
-            "--indication",
-            "breast",
-            "--weight",
-            "72 kg",
-            "--format",
-            "json",
-            "--regimens",
-            str(SHIPPED),
-        ]
-    )
+    state = gc_after_main(PLAN_JSON)
     assert state["code"] == 0
     assert state["enabled_at_end"] is False
     assert state["frozen"] > 10_000

@@ -176,6 +176,44 @@ def test_no_patient_given_leaves_blanks(cli, tmp_path):
     assert "Patient ______" in text and "MRN ______" in text
 
 
+def test_the_weight_date_given_is_on_the_weight_line(cli, tmp_path):
+    sheet = ("--weight-date", "2026-03-01")
+    text, pages, _ = worksheet_of(cli, tmp_path, *ENHERTU_72, *AT, sheet=sheet)
+    assert pages == 1
+    assert "Weight used 72 kg Weighed on 2026-03-01" in text
+    assert "Weighed on date" not in text
+    out = tmp_path / "w.html"
+    assert cli(*ENHERTU_72, *sheet, "--format", "html", "-o", str(out)).exit_code == 0
+    assert "<th>Weighed on</th><td>2026-03-01</td>" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("weight_date", "message"),
+    [
+        ("2026-02-30", "--weight-date '2026-02-30' is not a date; use ISO 8601 YYYY-MM-DD"),
+        ("01/03/2026", "--weight-date '01/03/2026' is not a date"),
+        ("9999-12-31", "--weight-date 9999-12-31 is in the future (today is "),
+    ],
+)
+def test_a_weight_date_that_is_no_day_or_is_to_come_is_refused(cli, tmp_path, weight_date, message):
+    out = tmp_path / "w.pdf"
+    done = cli(*ENHERTU_72, "--format", "pdf", "-o", str(out), "--weight-date", weight_date)
+    assert done.exit_code == 2
+    assert done.stderr.startswith(f"error: {message}") and done.stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_a_weight_date_may_be_today_but_not_tomorrow():
+    from datetime import date
+
+    from her2dose.commands.dates import past_date
+
+    today = date(2026, 3, 2)
+    assert past_date("2026-03-02", "weight-date", today, "x") == today
+    with pytest.raises(InputError, match=r"2026-03-03 is in the future \(today is 2026-03-02\)"):
+        past_date("2026-03-03", "weight-date", today, "give the day the weight was measured")
+
+
 def test_a_long_name_wraps_and_is_never_cut(cli, tmp_path):
     name = " ".join(["Maximiliana-Alexandrina"] * 12) + " Z" * 3
     text, pages, _ = worksheet_of(cli, tmp_path, *ENHERTU_72, sheet=("--patient", name))
@@ -208,6 +246,7 @@ def test_html_keeps_unicode_the_pdf_spells_out(cli, tmp_path):
         (("--patient", "J"), "--patient: only with --format pdf or --format html"),
         (("-o", "x.pdf"), "-o/--output: only with --format pdf or --format html"),
         (("--format", "json", "--mrn", "1"), "--mrn: only with"),
+        (("--weight-date", "2026-03-01"), "--weight-date: only with --format pdf or --format html"),
     ],
 )
 def test_worksheet_options_without_a_worksheet_are_errors(cli, args, message):
@@ -218,7 +257,7 @@ def test_worksheet_options_without_a_worksheet_are_errors(cli, args, message):
 
 
 def test_pdf_to_a_terminal_is_refused(monkeypatch):
-    cli_app = importlib.import_module("her2dose.cli.app")
+    cli_plan = importlib.import_module("her2dose.cli.plan")
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -226,11 +265,11 @@ def test_pdf_to_a_terminal_is_refused(monkeypatch):
 
     monkeypatch.setattr(sys, "stdout", Terminal())
     with pytest.raises(InputError, match="give -o FILE"):
-        cli_app.worksheet_target(cli_app.PlanFormat.pdf, None, None, None)
+        cli_plan.worksheet_target(cli_plan.PlanFormat.pdf, None, None, None)
     with pytest.raises(InputError, match="give -o FILE"):
-        cli_app.worksheet_target(cli_app.PlanFormat.pdf, "-", None, None)
-    cli_app.worksheet_target(cli_app.PlanFormat.html, None, None, None)  # text: fine
-    cli_app.worksheet_target(cli_app.PlanFormat.pdf, "w.pdf", None, None)
+        cli_plan.worksheet_target(cli_plan.PlanFormat.pdf, "-", None, None)
+    cli_plan.worksheet_target(cli_plan.PlanFormat.html, None, None, None)  # text: fine
+    cli_plan.worksheet_target(cli_plan.PlanFormat.pdf, "w.pdf", None, None)
 
 
 def test_an_unwritable_output_names_the_path_and_leaves_nothing(cli, tmp_path):

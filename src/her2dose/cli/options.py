@@ -1,5 +1,6 @@
 """What every command shares: its Click classes, option types, metavars, help examples and
-shell completion. Command functions in app.py declare only what is theirs.
+shell completion, and the options several commands take. The command modules (plan.py,
+clinical.py, courses.py, batch.py) declare only what is theirs.
 
 Only typer and the standard library at module level: `--help` must not load Pint or Rich.
 """
@@ -40,15 +41,62 @@ RegimensOption = Annotated[
         dir_okay=False,
     ),
 ]
-FormatOption = Annotated[
-    TableOrJson,
+RegimensSha256Option = Annotated[
+    str | None,
     typer.Option(
-        "--format",
-        "-f",
-        help="Output format (--json is short for --format json).",
-        case_sensitive=False,
+        "--regimens-sha256",
+        help="Refuse a regimens file whose SHA-256 is not this one (default: "
+        "$HER2DOSE_REGIMENS_SHA256); pins the file a deployment approved.",
     ),
 ]
+
+
+def format_option(help: str, choices: Any = TableOrJson) -> Any:
+    """--format / -f: one of the enum `choices` (or None where that is the type), any case."""
+    return Annotated[choices, typer.Option("--format", "-f", help=help, case_sensitive=False)]
+
+
+FormatOption = format_option("Output format (--json is short for --format json).")
+
+
+# The options several commands take, declared here once; each command says in its help
+# what the value does there (a plan's weight is required, a schedule's adds mg per dose).
+def drug_argument(examples: str = "") -> Any:
+    """The drug named first; `examples`: the names that suit the command's help."""
+    shown = f" ({examples})" if examples else ""
+    return Annotated[str, typer.Argument(help=f"Brand, generic name or abbreviation{shown}.")]
+
+
+def weight_option(help: str, *, required: bool = False) -> Any:
+    return Annotated[str if required else str | None, typer.Option("--weight", "-w", help=help)]
+
+
+def dose_option(help: str, *, required: bool = False) -> Any:
+    return Annotated[str if required else str | None, typer.Option("--dose", "-d", help=help)]
+
+
+def start_option(help: str, *, required: bool = False) -> Any:
+    return Annotated[str if required else str | None, typer.Option("--start", help=help)]
+
+
+def text_option(help: str) -> Any:
+    """An option spelled as its parameter is named (--first-cycle for first_cycle): text,
+    or None when not given."""
+    return Annotated[str | None, typer.Option(help=help)]
+
+
+def indication_option(examples: str = "") -> Any:
+    shown = f", e.g. {examples}" if examples else ""
+    return text_option(f"Indication{shown} (required when the drug has several).")
+
+
+IndicationOption = indication_option()
+LevelOption = text_option("Dose level: 0 (starting dose), -1, -2.")
+InfusionOption = text_option("first (default, the longer time) or subsequent.")
+ChemotherapyOption = text_option(
+    "With adjuvant-weekly-then-q3w: paclitaxel, docetaxel or docetaxel-carboplatin."
+)
+ProductForWeightOption = text_option("Product whose vials to use (with --weight), e.g. ogivri.")
 
 # Closed sets show their values; open ones (names from the regimens file) say what they
 # are and complete from the file. Kept beside the commands' own lists by a test
@@ -93,6 +141,7 @@ METAVARS = {
     "first_cycle": "N",
     "patient": "NAME",
     "mrn": "MRN",
+    "weight_date": "YYYY-MM-DD",
     "output": "FILE",
     "columns": "lean|full|NAME,NAME,...",
     "sheet": "NAME",
@@ -239,6 +288,16 @@ def _param_names(param: core.Parameter | None) -> str:
     return (param.metavar or param.name or "argument").upper()
 
 
+def _closest(typed: str, names: Iterable[str]) -> list[str]:
+    """Of Click's suggestions, those about as close to `typed` as the closest one:
+    --wieght is --weight, not --weight-date too."""
+    import difflib
+
+    score = {name: difflib.SequenceMatcher(None, typed, name).ratio() for name in names}
+    best = max(score.values())
+    return sorted(name for name, ratio in score.items() if ratio >= best - 0.1)
+
+
 def one_line(error: exceptions.UsageError) -> OneLineUsageError:
     """Click's usage error in words that name the input and the fix, on one line."""
     ctx = error.ctx
@@ -248,7 +307,9 @@ def one_line(error: exceptions.UsageError) -> OneLineUsageError:
     if isinstance(error, exceptions.NoSuchOption):
         message = f"unknown option {error.option_name}"
         if error.possibilities:
-            message += f" (did you mean {' or '.join(sorted(error.possibilities))}?)"
+            message += (
+                f" (did you mean {' or '.join(_closest(error.option_name, error.possibilities))}?)"
+            )
     elif isinstance(error, exceptions.MissingParameter):
         what = _param_names(error.param)
         kind = "option" if _is_option(error.param) else "argument"

@@ -8,10 +8,10 @@ intervals and the weekly-then-every-3-weeks pattern come from regimens.toml
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from her2dose.commands import selection
+from her2dose.commands.dates import parse_date
 from her2dose.commands.plan import plan_beside
 from her2dose.core import courses as core_courses
 from her2dose.core.courses import continuing_phase, dated_doses, opening_phase  # noqa: F401
@@ -25,22 +25,6 @@ from her2dose.model.results import CourseSchedule, ScheduledDose, ScheduleReques
 # clinical one: ten years of weekly doses.
 MAX_DOSES = 520
 MAX_WEEKS = 520
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_date(text: str, field: str) -> date:
-    """'2026-01-05' -> date; anything else is an InputError naming the option."""
-    raw = str(text).strip()
-    try:
-        if not _ISO_DATE.match(raw):
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InputError(
-            field,
-            f"--{field} '{text}' is not a date; use ISO 8601 YYYY-MM-DD, for example 2026-01-05",
-        ) from None
 
 
 def _check_length(cycles: int | None, weeks: int | None) -> None:

@@ -16,7 +16,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from her2dose.render.evidence import reminder_text, tagged, words
@@ -178,6 +178,7 @@ def build(
     version: str,
     patient: str | None = None,
     mrn: str | None = None,
+    weighed_on: date | None = None,
 ) -> Worksheet:
     """The worksheet's content, from the plan and what the command line adds to it."""
     from her2dose.render.numbers import vial_text
@@ -194,7 +195,7 @@ def build(
         Row("Patient", who),
         Row("MRN", mrn_text),
         Row("Weight used", _weight_text(plan, d)),
-        Row("Weighed on", f"date {SHORT_BLANK}"),
+        Row("Weighed on", weighed_on.isoformat() if weighed_on else f"date {SHORT_BLANK}"),
     ]
     if d["weight_change"]:
         w = d["weight_change"]
@@ -493,20 +494,9 @@ def html_text(sheet: Worksheet) -> str:
     return "\n".join(parts) + "\n"
 
 
-def render(
-    plan: Plan,
-    output_format: str,
-    *,
-    regimens_path: str,
-    sha256: str,
-    version: str,
-    patient: str | None = None,
-    mrn: str | None = None,
-) -> bytes:
-    """The worksheet as `pdf` or `html` (UTF-8) bytes."""
-    sheet = build(
-        plan, regimens_path=regimens_path, sha256=sha256, version=version, patient=patient, mrn=mrn
-    )
+def render(plan: Plan, output_format: str, **details: Any) -> bytes:
+    """The worksheet `build(plan, **details)` makes, as `pdf` or `html` (UTF-8) bytes."""
+    sheet = build(plan, **details)
     if output_format == "pdf":
         return pdf_bytes(sheet)
     return html_text(sheet).encode("utf-8")
