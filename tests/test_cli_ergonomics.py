@@ -272,6 +272,8 @@ def test_completion_of_products_and_events():
     products = complete("her2dose plan ogivri --product ")
     assert "ogivri" in products and "kanjinti" in products and "enhertu" not in products
     assert "neutropenia" in complete("her2dose adjust enhertu --event neu")
+    # an event no table lists is offered too: adjust answers it ("no row"), not "unknown"
+    assert "nausea" in complete("her2dose adjust kadcyla --event nau")
 
 
 def test_completion_with_a_broken_regimens_file_offers_nothing(tmp_path):

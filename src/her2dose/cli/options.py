@@ -245,7 +245,8 @@ def names_for(kind: str, ctx: core.Context) -> list[str]:
         found = [p for r in regimens for s in r.schedules.values() for p in s.phases]
     else:  # event
         tables = [t for m, t in book.adverse_events.items() if molecule in (None, m)]
-        found = [n for t in tables for n in t.names]
+        # and the events no table lists (nausea, ...): `adjust` answers those too
+        found = [*(n for t in tables for n in t.names), *book.unlisted_events]
     return sorted(set(found))
 
 
