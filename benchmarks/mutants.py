@@ -183,6 +183,8 @@ _EQUIVALENT = [
      f"planned {_ONE}"),
     ("check", 42, "0 -> -1", "verdict, nearest = MATCH, covered[0]",
      f"covered {_ONE}"),
+    ("check", 42, "0 -> -1", "verdict, nearest = MATCH, precise[0]",
+     f"precise {_ONE}"),
 ]  # fmt: skip
 EQUIVALENT: dict[tuple[str, str, int, str], str] = {
     (module, text, col, what): why for module, col, what, text, why in _EQUIVALENT
