@@ -167,9 +167,7 @@ def answerer(batch_kind: Kind, book: RegimenBook, today: date) -> Callable[[Any]
 
         return plan
     if batch_kind.name == "check":
-        from her2dose.commands.check import compute_check
-
-        return lambda request: (None, _traced(check_record(compute_check(book, request)), book))
+        return _check_answerer(book)
     from her2dose.commands.next import compute_next
 
     return lambda request: (None, _traced(next_record(compute_next(book, request, today)), book))
@@ -181,18 +179,52 @@ def _traced(record: dict[str, Any], book: RegimenBook) -> dict[str, Any]:
     return record
 
 
-def check_record(result: Any) -> dict[str, Any]:
-    """dose_check_dict with the nearest level's dose and the difference from it beside the
-    verdict (a spreadsheet cannot open the `nearest` object)."""
-    d = render.dose_check_dict(result)
-    nearest = d["nearest"]
+COMBINATIONS_KEPT = 4096  # shared parts kept: memory stays flat however many rows
+
+
+# Beside a check's verdict in a batch, from its `nearest` object (a spreadsheet cannot open
+# an object): the nearest level's dose and the difference from it.
+NEAREST_COLUMNS = {
+    "label_dose_mg": "dose_mg",
+    "difference_mg": "difference_mg",
+    "difference_pct": "difference_pct",
+}
+
+
+def _check_answerer(book: RegimenBook) -> Callable[[CheckRequest], Answer]:
+    """Each row checked by a Checker (commands/check.py); the part of its record shared by
+    a combination's rows made once per setup and tolerance."""
+    from her2dose.commands.check import Checker
+    from her2dose.render.check import check_combination_dict, check_order_dict
+
+    checker = Checker(book)
+    shared: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
+
+    def check(request: CheckRequest) -> Answer:
+        setup, result = checker.check(request)
+        key = (id(setup), result.tolerance_pct, result.tolerance_from)
+        entry = shared.get(key)
+        if entry is None or entry[0] is not setup:  # the same object, kept alive here
+            if len(shared) >= COMBINATIONS_KEPT:
+                shared.clear()
+            combination = _traced(check_combination_dict(result), book)
+            entry = shared[key] = (setup, _with_nearest_columns(combination))
+        order = check_order_dict(result)
+        nearest = order["nearest"]
+        for column, name in NEAREST_COLUMNS.items():
+            order[column] = nearest[name]
+        return entry[1], order
+
+    return check
+
+
+def _with_nearest_columns(combination: dict[str, Any]) -> dict[str, Any]:
+    """check_combination_dict with the NEAREST_COLUMNS after level_name, per order."""
     out: dict[str, Any] = {}
-    for key, value in d.items():
+    for key, value in combination.items():
         out[key] = value
         if key == "level_name":
-            out["label_dose_mg"] = nearest["dose_mg"]
-            out["difference_mg"] = nearest["difference_mg"]
-            out["difference_pct"] = nearest["difference_pct"]
+            out.update(dict.fromkeys(NEAREST_COLUMNS))
     return out
 
 

@@ -94,10 +94,13 @@ def plan_beside(book: RegimenBook, request: Any, indication: str | None, **choic
     """The plan another command computes for its answer (a level, a dose of a course): the
     drug, weight and product of that command's request, on the indication it resolved, so
     that every mg it shows is `plan`'s. `choices` are further PlanRequest fields."""
+    return compute_plan(book, beside_request(request, indication, **choices))
+
+
+def beside_request(request: Any, indication: str | None, **choices: Any) -> PlanRequest:
+    """plan_beside's request, for a caller that plans it itself (a batch, with a Planner)."""
     fields = {"product": getattr(request, "product", None), **choices}
-    return compute_plan(
-        book, PlanRequest(drug=request.drug, weight=request.weight, indication=indication, **fields)
-    )
+    return PlanRequest(drug=request.drug, weight=request.weight, indication=indication, **fields)
 
 
 def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:

@@ -17,6 +17,7 @@ from her2dose.render.numbers import (
     text_number,
     traced_json,
 )
+from her2dose.render.records import PER_PATIENT, joined
 from her2dose.render.tables import SEVERE, Sheet, footer, warnings_block
 
 if TYPE_CHECKING:
@@ -72,11 +73,16 @@ def dose_check_message(check: Any) -> str:
 
 
 def dose_check_dict(check: Any) -> dict[str, Any]:
-    """The documented JSON object for `her2dose check`. Keys and their order are stable."""
-    basis = check.regimen.basis
-    per_kg = basis == "per_kg"
-    matched = check.matched_level
-    over = check.over_label
+    """The documented JSON object for `her2dose check`. Keys and their order are stable:
+    those of check_combination_dict, with the per-order ones filled in by check_order_dict."""
+    return joined(check_combination_dict(check), check_order_dict(check))
+
+
+def check_combination_dict(check: Any) -> dict[str, Any]:
+    """Every key of a check's object, in the documented order; those that depend on the
+    patient or the order are PER_PATIENT here (check_order_dict gives them). The same for
+    every check of one drug, regimen, schedule, phase, scope and tolerance."""
+    per_kg = check.regimen.basis == "per_kg"
     return {
         "schema_version": SCHEMA_VERSION,
         "drug": check.molecule.id,
@@ -85,6 +91,39 @@ def dose_check_dict(check: Any) -> dict[str, Any]:
         "indication": check.regimen.indication,
         "schedule": check.schedule.name,
         "phase": check.phase.name,
+        "weight_input": PER_PATIENT,
+        "weight_kg": PER_PATIENT,
+        "dose_input": PER_PATIENT,
+        "dose_mg": PER_PATIENT,
+        "dose_mg_per_kg": PER_PATIENT,
+        "tolerance_pct": plain(check.tolerance_pct, 2),
+        "tolerance_from": check.tolerance_from,
+        "checked_against": check.scope,
+        "verdict": PER_PATIENT,
+        "match": PER_PATIENT,
+        "level": PER_PATIENT,
+        "level_name": PER_PATIENT,
+        "nearest": PER_PATIENT,
+        "comparisons": PER_PATIENT,
+        "over_label": PER_PATIENT,
+        "max_dose_mg_per_kg": (
+            ratio(check.maximum.dose) if check.maximum is not None and per_kg else None
+        ),
+        "max_dose_source": check.maximum.source if check.maximum is not None else None,
+        "message": PER_PATIENT,
+        "warnings": PER_PATIENT,
+        "notes": PER_PATIENT,
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def check_order_dict(check: Any) -> dict[str, Any]:
+    """The PER_PATIENT keys of check_combination_dict, for this check."""
+    basis = check.regimen.basis
+    matched = check.matched_level
+    over = check.over_label
+    return {
         "weight_input": check.request.weight,
         "weight_kg": number(check.weight, "kg"),
         "dose_input": check.request.dose,
@@ -92,9 +131,6 @@ def dose_check_dict(check: Any) -> dict[str, Any]:
         "dose_mg_per_kg": (
             ratio(check.ordered) if check.per_kg_input else number(check.ordered_rate, "mg/kg", 3)
         ),
-        "tolerance_pct": plain(check.tolerance_pct, 2),
-        "tolerance_from": check.tolerance_from,
-        "checked_against": check.scope,
         "verdict": check.verdict,
         "match": check.matched,
         "level": matched.level.level if matched and matched.level is not None else None,
@@ -105,7 +141,7 @@ def dose_check_dict(check: Any) -> dict[str, Any]:
             {
                 "kind": over.kind,
                 "what": over.what,
-                "limit_mg_per_kg": ratio(over.limit_rate) if per_kg else None,
+                "limit_mg_per_kg": ratio(over.limit_rate) if basis == "per_kg" else None,
                 "limit_mg": number(over.limit_dose, "mg"),
                 "difference_mg": number(over.difference, "mg"),
                 "difference_pct": percent(over.difference_pct),
@@ -114,15 +150,9 @@ def dose_check_dict(check: Any) -> dict[str, Any]:
             if over is not None
             else None
         ),
-        "max_dose_mg_per_kg": (
-            ratio(check.maximum.dose) if check.maximum is not None and per_kg else None
-        ),
-        "max_dose_source": check.maximum.source if check.maximum is not None else None,
         "message": dose_check_message(check),
         "warnings": list(check.warnings),
         "notes": list(check.notes),
-        "regimens_file": None,
-        "regimens_sha256": None,
     }
 
 
