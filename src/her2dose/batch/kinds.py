@@ -168,9 +168,7 @@ def answerer(batch_kind: Kind, book: RegimenBook, today: date) -> Callable[[Any]
         return plan
     if batch_kind.name == "check":
         return _check_answerer(book)
-    from her2dose.commands.next import compute_next
-
-    return lambda request: (None, _traced(next_record(compute_next(book, request, today)), book))
+    return _next_answerer(book, today)
 
 
 def _traced(record: dict[str, Any], book: RegimenBook) -> dict[str, Any]:
@@ -179,7 +177,26 @@ def _traced(record: dict[str, Any], book: RegimenBook) -> dict[str, Any]:
     return record
 
 
-COMBINATIONS_KEPT = 4096  # shared parts kept: memory stays flat however many rows
+class _Shared:
+    """The parts of records that many rows share, each made once: found by the identity
+    of the objects it is made of (kept alive here, so that an id is never another
+    object's) and by plain values. Bounded, so that memory stays flat."""
+
+    KEPT = 4096
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+    def get(
+        self, objects: tuple[Any, ...], values: tuple[Any, ...], make: Callable[[], dict]
+    ) -> dict[str, Any]:
+        key = (*map(id, objects), *values)
+        entry = self.entries.get(key)
+        if entry is None or any(a is not b for a, b in zip(entry[0], objects, strict=True)):
+            if len(self.entries) >= self.KEPT:
+                self.entries.clear()
+            entry = self.entries[key] = (objects, make())
+        return entry[1]
 
 
 # Beside a check's verdict in a batch, from its `nearest` object (a spreadsheet cannot open
@@ -198,22 +215,20 @@ def _check_answerer(book: RegimenBook) -> Callable[[CheckRequest], Answer]:
     from her2dose.render.check import check_combination_dict, check_order_dict
 
     checker = Checker(book)
-    shared: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
+    shared = _Shared()
 
     def check(request: CheckRequest) -> Answer:
         setup, result = checker.check(request)
-        key = (id(setup), result.tolerance_pct, result.tolerance_from)
-        entry = shared.get(key)
-        if entry is None or entry[0] is not setup:  # the same object, kept alive here
-            if len(shared) >= COMBINATIONS_KEPT:
-                shared.clear()
-            combination = _traced(check_combination_dict(result), book)
-            entry = shared[key] = (setup, _with_nearest_columns(combination))
+        combination = shared.get(
+            (setup,),
+            (result.tolerance_pct, result.tolerance_from),
+            lambda: _with_nearest_columns(_traced(check_combination_dict(result), book)),
+        )
         order = check_order_dict(result)
         nearest = order["nearest"]
         for column, name in NEAREST_COLUMNS.items():
             order[column] = nearest[name]
-        return entry[1], order
+        return combination, order
 
     return check
 
@@ -228,13 +243,32 @@ def _with_nearest_columns(combination: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def next_record(result: Any) -> dict[str, Any]:
-    """next_dict, its `status` (due, late, ...) named due_status: a batch row has a status
-    of its own (ok or error)."""
-    return {
-        ("due_status" if key == "status" else key): value
-        for key, value in render.next_dict(result).items()
-    }
+def _next_answerer(book: RegimenBook, today: date) -> Callable[[NextRequest], Answer]:
+    """Each row answered by a NextPlanner (commands/next.py); the part of its record that
+    next_shared_dict gives made once for each setup and kind of answer."""
+    from her2dose.commands.next import NextPlanner
+    from her2dose.render.next import next_patient_dict, next_shared_dict
+
+    planner = NextPlanner(book, today)
+    shared = _Shared()
+
+    def answer(request: NextRequest) -> Answer:
+        setup, nd = planner.next(request)
+        common = shared.get(
+            # what next_shared_dict reads besides the setup's choices
+            (setup, nd.schedule, nd.phase, nd.dose_rate, nd.fixed_dose, nd.product),
+            (nd.status, nd.action, nd.rule_text, nd.rule_source),
+            lambda: next_record(_traced(next_shared_dict(nd), book)),
+        )
+        return common, next_patient_dict(nd)
+
+    return answer
+
+
+def next_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A next_dict (or next_shared_dict), its `status` (due, late, ...) named due_status:
+    a batch row has a status of its own (ok or error)."""
+    return {("due_status" if key == "status" else key): value for key, value in record.items()}
 
 
 def full_columns(batch_kind: Kind, book: RegimenBook, today: date) -> list[str]:
