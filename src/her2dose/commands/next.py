@@ -52,9 +52,13 @@ from her2dose.model.results import (
 PREVIOUS_CHOICES = ("iv", "phesgo")
 
 
-def _dates(request: NextRequest, today: date) -> tuple[date, date]:
-    last = courses.parse_date(request.last_dose, "last-dose")
-    on = courses.parse_date(request.on, "on") if request.on is not None else today
+def _dates(
+    request: NextRequest, today: date, parse: Callable[[str, str], date] = courses.parse_date
+) -> tuple[date, date]:
+    """The last dose and the day the patient is here. `parse` is courses.parse_date, or a
+    caller's memo of it (a batch's dates repeat)."""
+    last = parse(request.last_dose, "last-dose")
+    on = parse(request.on, "on") if request.on is not None else today
     if last > today:
         raise InputError(
             "last-dose",
@@ -94,6 +98,7 @@ class NextSetup:
     course_note: str | None = None  # said when no --start is given
     schedule_note: str | None = None
     words: dict[tuple[str, str], str] | None = None  # (schedule, phase) -> the dose in words
+    intervals: dict[str, int] | None = None  # schedule -> its interval in days
 
 
 def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDose:
@@ -139,15 +144,16 @@ def setup_next(book: RegimenBook, request: NextRequest) -> NextSetup:
             f"in {regimen.id} the {shape.name} schedule is part of {patterns}; use "
             f"--schedule {patterns} --start DATE --chemotherapy ... to have the switch dated"
         )
+    schedules = [s for s in (shape.first, shape.then) if s is not None]
     words = {
         (schedule.name, phase.name): dosing.dose_text(
             level.dose if level is not None else phase.dose, regimen.basis
         )
-        for schedule in (shape.first, shape.then)
-        if schedule is not None
+        for schedule in schedules
         for phase in schedule.phases.values()
     }
-    return NextSetup(molecule, rule, chosen, course, course_note, schedule_note, words)
+    intervals = {schedule.name: days(schedule.interval) for schedule in schedules}
+    return NextSetup(molecule, rule, chosen, course, course_note, schedule_note, words, intervals)
 
 
 def next_patient(
@@ -168,7 +174,8 @@ def next_patient(
             return _fixed_dose_next(request, molecule, rule, last, on)
         return _one_fixed_dose_next(request, molecule, rule, last, on)
     regimen, level, shape = chosen.regimen, chosen.level, chosen.shape
-    assert shape is not None and setup.words is not None
+    assert shape is not None and setup.words is not None and setup.intervals is not None
+    intervals = setup.intervals
     named_product = chosen.product
     course = setup.course
     start = courses.parse_date(request.start, "start") if request.start is not None else None
@@ -195,7 +202,7 @@ def next_patient(
     if shape.pattern is not None and shape.then is not None and start is not None:
         assert shape.first_days is not None and shape.switch_after_days is not None
         since_start = (last - start).days
-        if shape.first_days <= since_start < shape.first_days + days(shape.then.interval):
+        if shape.first_days <= since_start < shape.first_days + intervals[shape.then.name]:
             switch = last + timedelta(shape.switch_after_days)
             notes.append(
                 f"the last dose ({last.isoformat()}, week {since_start // 7 + 1}) is taken as "
@@ -251,8 +258,8 @@ def next_patient(
         )
 
     next_due, next_schedule = shape.due_after(on, due_schedule, start)
-    then = f"the next dose {days(next_schedule.interval)} days later"
-    if next_due != on + timedelta(days(next_schedule.interval)):
+    then = f"the next dose {intervals[next_schedule.name]} days later"
+    if next_due != on + timedelta(intervals[next_schedule.name]):
         then = f"the next dose on {next_due.isoformat()}"
     give = core_courses.continuing_phase(due_schedule)
     warnings: list[str] = []
@@ -264,7 +271,7 @@ def next_patient(
             f"{shape.first.name} doses end {shape.first_days // 7} weeks after the first dose "
             f"of the course ({start}), whatever the delay"
         )
-    interval_days = days(due_schedule.interval)
+    interval_days = intervals[due_schedule.name]
     if (
         late > 0
         and core_courses.long_gap(last, on, interval_days)
@@ -338,7 +345,7 @@ def next_patient(
         )
         message = (
             f"{_days(late)} late: give the dose now, {how}; keep the "
-            f"{days(due_schedule.interval)}-day interval from this dose, "
+            f"{interval_days}-day interval from this dose, "
             f"{then}; there is no re-loading dose"
         )
     else:  # pragma: no cover - the loader allows only the rules above
@@ -576,10 +583,14 @@ class NextPlanner:
         self.today = today
         self.planner = Planner(book, max_entries)
         self._setups = _Memo(max_entries)
+        self._dates = _Memo(max_entries)
+
+    def parse_date(self, text: str, field: str) -> date:
+        return self._dates.get((text, field), lambda: courses.parse_date(text, field))
 
     def next(self, request: NextRequest) -> tuple[NextSetup, NextDose]:
         """The answer, and the setup it was made on (shared by the combination's rows)."""
-        last, on = _dates(request, self.today)
+        last, on = _dates(request, self.today, self.parse_date)
         setup = self._setups.get(setup_key(request), lambda: setup_next(self.book, request))
         answer = next_patient(self.book, setup, request, last, on, plan=self.planner.plan)
         return setup, answer

@@ -44,7 +44,9 @@ def _ordered_words(check: Any) -> str:
     return f"{mg} ({text_number(number(check.ordered_rate, 'mg/kg', 3))} mg/kg)"
 
 
-def dose_check_message(check: Any) -> str:
+def dose_check_message(check: Any, nearest: dict[str, Any] | None = None) -> str:
+    """The answer in one sentence. `nearest` is the nearest comparison's dict when the
+    caller has made it (its figures are the ones the sentence shows)."""
     if check.message is not None:
         return check.message
     basis = check.regimen.basis
@@ -58,11 +60,11 @@ def dose_check_message(check: Any) -> str:
             f"{limit} = {limit_mg} ({over.source})"
         )
     n = check.nearest
+    shown = nearest if nearest is not None else _comparison_dict(n, basis)
     what = f"level {n.level.level} ({n.name})" if n.level is not None else f"the {n.name}"
     where = (
-        f"{dose_words(n.label_rate, basis)} = {text_number(number(n.label_dose, 'mg'), 'mg')}: "
-        f"{signed(number(n.difference, 'mg'), ' mg')}, "
-        f"{signed(plain(n.difference_pct, n.pct_places), '%')}"
+        f"{dose_words(n.label_rate, basis)} = {text_number(shown['dose_mg'], 'mg')}: "
+        f"{signed(shown['difference_mg'], ' mg')}, {signed(shown['difference_pct'], '%')}"
     )
     tolerance = f"{plain(check.tolerance_pct, 2):g}%"
     if check.matched:
@@ -123,6 +125,12 @@ def check_order_dict(check: Any) -> dict[str, Any]:
     basis = check.regimen.basis
     matched = check.matched_level
     over = check.over_label
+    comparisons = [_comparison_dict(c, basis) for c in check.comparisons]
+    # the nearest is one of the comparisons: its dict is made once
+    nearest = next(
+        (d for c, d in zip(check.comparisons, comparisons, strict=True) if c is check.nearest),
+        None,
+    ) or _comparison_dict(check.nearest, basis)
     return {
         "weight_input": check.request.weight,
         "weight_kg": number(check.weight, "kg"),
@@ -135,8 +143,8 @@ def check_order_dict(check: Any) -> dict[str, Any]:
         "match": check.matched,
         "level": matched.level.level if matched and matched.level is not None else None,
         "level_name": matched.name if matched else None,
-        "nearest": _comparison_dict(check.nearest, basis),
-        "comparisons": [_comparison_dict(c, basis) for c in check.comparisons],
+        "nearest": nearest,
+        "comparisons": comparisons,
         "over_label": (
             {
                 "kind": over.kind,
@@ -150,7 +158,7 @@ def check_order_dict(check: Any) -> dict[str, Any]:
             if over is not None
             else None
         ),
-        "message": dose_check_message(check),
+        "message": dose_check_message(check, nearest),
         "warnings": list(check.warnings),
         "notes": list(check.notes),
     }
