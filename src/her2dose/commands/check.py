@@ -120,7 +120,9 @@ def check_patient(
         ordered_mg = dosing.dose_for(ordered, "per_kg", weight)
         ordered_rate = units.quantity(units.magnitude(ordered, "mg/kg"), "mg/kg")
     else:
-        ordered_mg = units.quantity(units.magnitude(ordered, "mg"), "mg")
+        mg = units.magnitude(ordered, "mg")
+        # an order typed in mg is its own figure in mg (a Quantity is never changed in place)
+        ordered_mg = ordered if mg == ordered.magnitude else units.quantity(mg, "mg")
         ordered_rate = _per_kg(ordered_mg, weight)
     candidates = candidates_at(setup.doses, regimen.basis, weight)
     if setup.rounding_product is not None:

@@ -149,8 +149,12 @@ def limits_for(regimen: Regimen, phase: Phase, weight: Quantity) -> list[Limit]:
     return limits_at(label_limits(regimen, phase), regimen.basis, weight)
 
 
+_STEPS = tuple(Decimal(1).scaleb(-places) for places in range(MAX_PLACES + 1))  # made once
+
+
 def _round(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    step = _STEPS[places] if 0 <= places <= MAX_PLACES else Decimal(1).scaleb(-places)
+    return value.quantize(step, ROUND_HALF_UP)
 
 
 def decisive_places(value: Decimal, threshold: Decimal, *, minimum: int = 1) -> int:

@@ -37,34 +37,36 @@ def _comparison_dict(c: Any, basis: str) -> dict[str, Any]:
     }
 
 
-def _ordered_words(check: Any) -> str:
-    mg = text_number(number(check.ordered_mg, "mg"), "mg")
+def _ordered_words(check: Any, shown: dict[str, Any] | None = None) -> str:
+    d = shown if shown is not None else _order_figures(check)
+    mg = text_number(d["dose_mg"], "mg")
     if check.per_kg_input:
-        return f"{text_number(ratio(check.ordered))} mg/kg ({mg})"
-    return f"{mg} ({text_number(number(check.ordered_rate, 'mg/kg', 3))} mg/kg)"
+        return f"{text_number(d['dose_mg_per_kg'])} mg/kg ({mg})"
+    return f"{mg} ({text_number(d['dose_mg_per_kg'])} mg/kg)"
 
 
-def dose_check_message(check: Any, nearest: dict[str, Any] | None = None) -> str:
-    """The answer in one sentence. `nearest` is the nearest comparison's dict when the
-    caller has made it (its figures are the ones the sentence shows)."""
+def dose_check_message(check: Any, shown: dict[str, Any] | None = None) -> str:
+    """The answer in one sentence, with the figures of the check's object: `shown` is
+    check_order_dict's when the caller has made it."""
     if check.message is not None:
         return check.message
+    d = shown if shown is not None else _order_figures(check)
     basis = check.regimen.basis
     over = check.over_label
     if over is not None:
-        limit = dose_words(over.limit_rate, basis)
-        limit_mg = text_number(number(over.limit_dose, "mg"), "mg")
+        o = d["over_label"]
+        limit = _rate_words(o["limit_mg_per_kg"], over.limit_rate, basis)
         return (
-            f"ABOVE THE LABEL: {_ordered_words(check)} is {percent(over.difference_pct)}% "
-            f"({text_number(number(over.difference, 'mg'), 'mg')}) above {over.what}, "
-            f"{limit} = {limit_mg} ({over.source})"
+            f"ABOVE THE LABEL: {_ordered_words(check, d)} is {o['difference_pct']}% "
+            f"({text_number(o['difference_mg'], 'mg')}) above {over.what}, "
+            f"{limit} = {text_number(o['limit_mg'], 'mg')} ({over.source})"
         )
-    n = check.nearest
-    shown = nearest if nearest is not None else _comparison_dict(n, basis)
+    n, shown_n = check.nearest, d["nearest"]
     what = f"level {n.level.level} ({n.name})" if n.level is not None else f"the {n.name}"
     where = (
-        f"{dose_words(n.label_rate, basis)} = {text_number(shown['dose_mg'], 'mg')}: "
-        f"{signed(shown['difference_mg'], ' mg')}, {signed(shown['difference_pct'], '%')}"
+        f"{_rate_words(shown_n['dose_mg_per_kg'], n.label_rate, basis)} = "
+        f"{text_number(shown_n['dose_mg'], 'mg')}: "
+        f"{signed(shown_n['difference_mg'], ' mg')}, {signed(shown_n['difference_pct'], '%')}"
     )
     tolerance = f"{plain(check.tolerance_pct, 2):g}%"
     if check.matched:
@@ -72,6 +74,11 @@ def dose_check_message(check: Any, nearest: dict[str, Any] | None = None) -> str
     if check.scope == "all-levels":
         return f"matches no level within {tolerance}; nearest is {what}, {where}"
     return f"does not match {what} within {tolerance}: {where}"
+
+
+def _rate_words(per_kg: Any, rate: Any, basis: str) -> str:
+    """dose_words(rate, basis), from the mg/kg already shown when the dose is per kg."""
+    return f"{text_number(per_kg)} mg/kg" if basis == "per_kg" else dose_words(rate, basis)
 
 
 def dose_check_dict(check: Any) -> dict[str, Any]:
@@ -122,8 +129,30 @@ def check_combination_dict(check: Any) -> dict[str, Any]:
 
 def check_order_dict(check: Any) -> dict[str, Any]:
     """The PER_PATIENT keys of check_combination_dict, for this check."""
-    basis = check.regimen.basis
+    d = _order_figures(check)
     matched = check.matched_level
+    return {
+        "weight_input": check.request.weight,
+        "weight_kg": number(check.weight, "kg"),
+        "dose_input": check.request.dose,
+        "dose_mg": d["dose_mg"],
+        "dose_mg_per_kg": d["dose_mg_per_kg"],
+        "verdict": check.verdict,
+        "match": check.matched,
+        "level": matched.level.level if matched and matched.level is not None else None,
+        "level_name": matched.name if matched else None,
+        "nearest": d["nearest"],
+        "comparisons": d["comparisons"],
+        "over_label": d["over_label"],
+        "message": dose_check_message(check, d),
+        "warnings": list(check.warnings),
+        "notes": list(check.notes),
+    }
+
+
+def _order_figures(check: Any) -> dict[str, Any]:
+    """The figures of a check's object that its message shows too, each made once."""
+    basis = check.regimen.basis
     over = check.over_label
     comparisons = [_comparison_dict(c, basis) for c in check.comparisons]
     # the nearest is one of the comparisons: its dict is made once
@@ -132,17 +161,10 @@ def check_order_dict(check: Any) -> dict[str, Any]:
         None,
     ) or _comparison_dict(check.nearest, basis)
     return {
-        "weight_input": check.request.weight,
-        "weight_kg": number(check.weight, "kg"),
-        "dose_input": check.request.dose,
         "dose_mg": number(check.ordered_mg, "mg"),
         "dose_mg_per_kg": (
             ratio(check.ordered) if check.per_kg_input else number(check.ordered_rate, "mg/kg", 3)
         ),
-        "verdict": check.verdict,
-        "match": check.matched,
-        "level": matched.level.level if matched and matched.level is not None else None,
-        "level_name": matched.name if matched else None,
         "nearest": nearest,
         "comparisons": comparisons,
         "over_label": (
@@ -158,9 +180,6 @@ def check_order_dict(check: Any) -> dict[str, Any]:
             if over is not None
             else None
         ),
-        "message": dose_check_message(check, nearest),
-        "warnings": list(check.warnings),
-        "notes": list(check.notes),
     }
 
 
