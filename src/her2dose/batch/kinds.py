@@ -256,7 +256,7 @@ def _next_answerer(book: RegimenBook, today: date) -> Callable[[NextRequest], An
         setup, nd = planner.next(request)
         common = shared.get(
             # what next_shared_dict reads besides the setup's choices
-            (setup, nd.schedule, nd.phase, nd.dose_rate, nd.fixed_dose, nd.product),
+            (setup, nd.schedule, nd.phase, nd.dose_rate, nd.fixed_dose, nd.product, nd.reminders),
             (nd.status, nd.action, nd.rule_text, nd.rule_source),
             lambda: next_record(_traced(next_shared_dict(nd), book)),
         )

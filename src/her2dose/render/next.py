@@ -35,7 +35,7 @@ def next_shared_dict(nd: Any) -> dict[str, Any]:
     patient (the dates, the plan's figures, the words) are PER_PATIENT here. The rest
     reads only the drug, regimen, course shape, level and previous dose of the request,
     the status, action and rule of the answer, and the schedule, phase, dose rate, fixed
-    dose and product of the dose given."""
+    dose, product and reminders of the dose given."""
     basis = nd.regimen.basis if nd.regimen is not None else None
     fixed = nd.fixed_dose
     product = nd.product
@@ -95,7 +95,10 @@ def next_shared_dict(nd: Any) -> dict[str, Any]:
         "next_due_date": PER_PATIENT,
         "rule": nd.rule_text,
         "rule_source": nd.rule_source,
-        "reminders": PER_PATIENT,
+        "reminders": [
+            {"kind": r.kind, "text": r.text, "source": r.source, "evidence": r.evidence}
+            for r in nd.reminders
+        ],
         "warnings": PER_PATIENT,
         "notes": PER_PATIENT,
         "sources": PER_PATIENT,
@@ -128,10 +131,6 @@ def next_patient_dict(nd: Any) -> dict[str, Any]:
         "infusion_minutes": number(plan.infusion.minutes, "min") if plan else None,
         "rate_ml_per_h": number(plan.infusion.rate, "mL/h") if plan else None,
         "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
-        "reminders": [
-            {"kind": r.kind, "text": r.text, "source": r.source, "evidence": r.evidence}
-            for r in nd.reminders
-        ],
         "warnings": list(nd.warnings),
         "notes": list(nd.notes),
         "sources": list(nd.sources),
