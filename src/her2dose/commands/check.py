@@ -143,7 +143,7 @@ def check_patient(
             )
             if at.rounding is not None:
                 candidates[i] = replace(c, planned_mg=at.dose, planned_by=at.rounding.reason)
-    limits = limits_at(setup.limits, regimen.basis, weight)
+    limits = limits_at(setup.limits, regimen.basis, weight, candidates)
     precision = book.policy.order_precision_mg
     comparisons, decided = decide(ordered_mg, candidates, limits, tolerance, precision)
     return DoseCheck(

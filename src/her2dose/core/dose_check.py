@@ -136,12 +136,21 @@ def label_limits(regimen: Regimen, phase: Phase) -> tuple[LabelLimit, ...]:
     return tuple(limits)
 
 
-def limits_at(limits: tuple[LabelLimit, ...], basis: str, weight: Quantity) -> list[Limit]:
-    """The limits in mg for this weight, by the plan's dose rule."""
-    return [
-        Limit(m.kind, m.what, m.rate, dosing.dose_for(m.rate, basis, weight), m.source)
-        for m in limits
-    ]
+def limits_at(
+    limits: tuple[LabelLimit, ...],
+    basis: str,
+    weight: Quantity,
+    candidates: list[Candidate] | None = None,
+) -> list[Limit]:
+    """The limits in mg for this weight, by the plan's dose rule. A limit at the very rate
+    of one of `candidates` (the starting dose is both) takes that candidate's mg."""
+    out = []
+    for m in limits:
+        mg = next((c.label_mg for c in candidates or () if c.rate is m.rate), None)
+        if mg is None:
+            mg = dosing.dose_for(m.rate, basis, weight)
+        out.append(Limit(m.kind, m.what, m.rate, mg, m.source))
+    return out
 
 
 def limits_for(regimen: Regimen, phase: Phase, weight: Quantity) -> list[Limit]:
@@ -187,8 +196,14 @@ def mg_text(q: Quantity, places: int = 1) -> str:
 def compare(
     ordered_mg: Quantity, c: Candidate, tolerance_pct: Decimal, precision_mg: Decimal
 ) -> Comparison:
-    difference, pct = _difference(ordered_mg, c.label_mg)
-    half = precision_mg / 2
+    return _compared(units.magnitude(ordered_mg, "mg"), c, tolerance_pct, precision_mg / 2)
+
+
+def _compared(ordered: Decimal, c: Candidate, tolerance_pct: Decimal, half: Decimal) -> Comparison:
+    """compare, on the order in mg and half the ordering precision."""
+    label = units.magnitude(c.label_mg, "mg")
+    difference = ordered - label
+    pct = difference / label * 100
     within_precision = abs(difference) <= half
     within = within_precision or abs(pct) <= tolerance_pct
     places = 1 if within_precision else decisive_places(abs(pct), tolerance_pct)
@@ -218,8 +233,9 @@ def decide(
     precision_mg: Decimal,
 ) -> tuple[tuple[Comparison, ...], Verdict]:
     """Compare with every candidate and give the one verdict."""
-    comparisons = tuple(compare(ordered_mg, c, tolerance_pct, precision_mg) for c in candidates)
     half = precision_mg / 2
+    ordered = units.magnitude(ordered_mg, "mg")
+    comparisons = tuple([_compared(ordered, c, tolerance_pct, half) for c in candidates])
     notes: list[str] = []
     # Nearest by percent; on a tie the lower dose, the safer reading.
     nearest = min(comparisons, key=lambda c: (abs(c.difference_pct), c.label_dose))
@@ -229,7 +245,7 @@ def decide(
         for cand, comp in zip(candidates, comparisons, strict=True)
         if cand.planned_mg is not None
         and cand.planned_mg != cand.label_mg
-        and abs(units.magnitude(ordered_mg, "mg") - units.magnitude(cand.planned_mg, "mg")) <= half
+        and abs(ordered - units.magnitude(cand.planned_mg, "mg")) <= half
     ]
     for cand, comp in planned:
         assert cand.planned_mg is not None
