@@ -7,7 +7,6 @@ import csv
 import datetime
 import io
 import json
-import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, event, given, settings
@@ -18,7 +17,6 @@ from her2dose.batch import kinds
 SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 CHECK = kinds.kind("check")
 NEXT = kinds.kind("next")
-_NOW = re.compile(r"(from now, )\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?(?:[+-]\d\d:\d\d|Z)?")
 
 
 def _combinations() -> list[dict[str, str]]:
@@ -54,16 +52,6 @@ def csv_text(rows: list[dict[str, str]], columns: list[str]) -> str:
     return out.getvalue()
 
 
-def _normalised(value):
-    if isinstance(value, str):
-        return _NOW.sub(r"\1<now>", value)
-    if isinstance(value, list):
-        return [_normalised(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _normalised(v) for k, v in value.items()}
-    return value
-
-
 def _agree(cli, rows, single_args, batch_kind, columns, rename=None):
     result = cli(
         "batch",
@@ -90,7 +78,7 @@ def _agree(cli, rows, single_args, batch_kind, columns, rename=None):
             for old, new in (rename or {}).items():
                 expected[new] = expected.pop(old)
             got = {k: v for k, v in line.items() if k in expected}
-            assert _normalised(got) == _normalised(expected)
+            assert got == expected  # no current time in either: neither shows use-by times
         else:
             assert single.exit_code == 2
             assert line["status"] == "error"

@@ -167,12 +167,8 @@ def answerer(batch_kind: Kind, book: RegimenBook, today: date) -> Callable[[Any]
 
         return plan
     if batch_kind.name == "check":
-        from her2dose.commands.check import compute_check
-
-        return lambda request: (None, _traced(check_record(compute_check(book, request)), book))
-    from her2dose.commands.next import compute_next
-
-    return lambda request: (None, _traced(next_record(compute_next(book, request, today)), book))
+        return _check_answerer(book)
+    return _next_answerer(book, today)
 
 
 def _traced(record: dict[str, Any], book: RegimenBook) -> dict[str, Any]:
@@ -181,28 +177,98 @@ def _traced(record: dict[str, Any], book: RegimenBook) -> dict[str, Any]:
     return record
 
 
-def check_record(result: Any) -> dict[str, Any]:
-    """dose_check_dict with the nearest level's dose and the difference from it beside the
-    verdict (a spreadsheet cannot open the `nearest` object)."""
-    d = render.dose_check_dict(result)
-    nearest = d["nearest"]
+class _Shared:
+    """The parts of records that many rows share, each made once: found by the identity
+    of the objects it is made of (kept alive here, so that an id is never another
+    object's) and by plain values. Bounded, so that memory stays flat."""
+
+    KEPT = 4096
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+    def get(
+        self, objects: tuple[Any, ...], values: tuple[Any, ...], make: Callable[[], dict]
+    ) -> dict[str, Any]:
+        key = (*map(id, objects), *values)
+        entry = self.entries.get(key)
+        if entry is None or any(a is not b for a, b in zip(entry[0], objects, strict=True)):
+            if len(self.entries) >= self.KEPT:
+                self.entries.clear()
+            entry = self.entries[key] = (objects, make())
+        return entry[1]
+
+
+# Beside a check's verdict in a batch, from its `nearest` object (a spreadsheet cannot open
+# an object): the nearest level's dose and the difference from it.
+NEAREST_COLUMNS = {
+    "label_dose_mg": "dose_mg",
+    "difference_mg": "difference_mg",
+    "difference_pct": "difference_pct",
+}
+
+
+def _check_answerer(book: RegimenBook) -> Callable[[CheckRequest], Answer]:
+    """Each row checked by a Checker (commands/check.py); the part of its record shared by
+    a combination's rows made once per setup and tolerance."""
+    from her2dose.commands.check import Checker
+    from her2dose.render.check import check_combination_dict, check_order_dict
+
+    checker = Checker(book)
+    shared = _Shared()
+
+    def check(request: CheckRequest) -> Answer:
+        setup, result = checker.check(request)
+        combination = shared.get(
+            (setup,),
+            (result.tolerance_pct, result.tolerance_from),
+            lambda: _with_nearest_columns(_traced(check_combination_dict(result), book)),
+        )
+        order = check_order_dict(result)
+        nearest = order["nearest"]
+        for column, name in NEAREST_COLUMNS.items():
+            order[column] = nearest[name]
+        return combination, order
+
+    return check
+
+
+def _with_nearest_columns(combination: dict[str, Any]) -> dict[str, Any]:
+    """check_combination_dict with the NEAREST_COLUMNS after level_name, per order."""
     out: dict[str, Any] = {}
-    for key, value in d.items():
+    for key, value in combination.items():
         out[key] = value
         if key == "level_name":
-            out["label_dose_mg"] = nearest["dose_mg"]
-            out["difference_mg"] = nearest["difference_mg"]
-            out["difference_pct"] = nearest["difference_pct"]
+            out.update(dict.fromkeys(NEAREST_COLUMNS))
     return out
 
 
-def next_record(result: Any) -> dict[str, Any]:
-    """next_dict, its `status` (due, late, ...) named due_status: a batch row has a status
-    of its own (ok or error)."""
-    return {
-        ("due_status" if key == "status" else key): value
-        for key, value in render.next_dict(result).items()
-    }
+def _next_answerer(book: RegimenBook, today: date) -> Callable[[NextRequest], Answer]:
+    """Each row answered by a NextPlanner (commands/next.py); the part of its record that
+    next_shared_dict gives made once for each setup and kind of answer."""
+    from her2dose.commands.next import NextPlanner
+    from her2dose.render.next import next_patient_dict, next_shared_dict
+
+    planner = NextPlanner(book, today)
+    shared = _Shared()
+
+    def answer(request: NextRequest) -> Answer:
+        setup, nd = planner.next(request)
+        common = shared.get(
+            # what next_shared_dict reads besides the setup's choices
+            (setup, nd.schedule, nd.phase, nd.dose_rate, nd.fixed_dose, nd.product, nd.reminders),
+            (nd.status, nd.action, nd.rule_text, nd.rule_source),
+            lambda: next_record(_traced(next_shared_dict(nd), book)),
+        )
+        return common, next_patient_dict(nd)
+
+    return answer
+
+
+def next_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A next_dict (or next_shared_dict), its `status` (due, late, ...) named due_status:
+    a batch row has a status of its own (ok or error)."""
+    return {("due_status" if key == "status" else key): value for key, value in record.items()}
 
 
 def full_columns(batch_kind: Kind, book: RegimenBook, today: date) -> list[str]:

@@ -9,12 +9,15 @@ pertuzumab and trastuzumab; unverified rules (PERJETA) answer "check the label".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any
 
 from her2dose.commands import schedule as courses
 from her2dose.commands import selection
-from her2dose.commands.plan import plan_beside
+from her2dose.commands.plan import Planner, _Memo, beside_request, compute_plan
 from her2dose.core import courses as core_courses
 from her2dose.core import dosing
 from her2dose.data.loader import normalise
@@ -30,8 +33,10 @@ from her2dose.model.courses import (
     FIXED_DOSE_TRANSITION,
     NOT_ENCODED,
     RELOAD,
+    Course,
     MissedDoseRule,
 )
+from her2dose.model.plan import Plan, PlanRequest
 from her2dose.model.results import (
     COURSE_COMPLETE,
     DUE,
@@ -47,9 +52,13 @@ from her2dose.model.results import (
 PREVIOUS_CHOICES = ("iv", "phesgo")
 
 
-def _dates(request: NextRequest, today: date) -> tuple[date, date]:
-    last = courses.parse_date(request.last_dose, "last-dose")
-    on = courses.parse_date(request.on, "on") if request.on is not None else today
+def _dates(
+    request: NextRequest, today: date, parse: Callable[[str, str], date] = courses.parse_date
+) -> tuple[date, date]:
+    """The last dose and the day the patient is here. `parse` is courses.parse_date, or a
+    caller's memo of it (a batch's dates repeat)."""
+    last = parse(request.last_dose, "last-dose")
+    on = parse(request.on, "on") if request.on is not None else today
     if last > today:
         raise InputError(
             "last-dose",
@@ -65,14 +74,43 @@ def _dates(request: NextRequest, today: date) -> tuple[date, date]:
     return last, on
 
 
+# NextRequest fields that `setup_next` reads: everything but the patient's dates (last
+# dose, on, start), weight and infusion. Whether a weight is given is part of the key too
+# (setup_key): with one, the product is a required choice.
+SETUP_FIELDS = ("drug", "indication", "product", "level", "schedule", "chemotherapy", "previous")
+_setup_fields = attrgetter(*SETUP_FIELDS)
+
+
+def setup_key(request: NextRequest) -> tuple[Any, ...]:
+    return (*_setup_fields(request), request.weight is None)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NextSetup:
+    """The part of `next` that depends only on the combination: the drug and its missed-dose
+    rule; for a regimen (not a fixed-dose product) the regimen, course shape and level
+    chosen, the course, the notes that do not depend on the dates, and each dose in words."""
+
+    molecule: Molecule
+    rule: MissedDoseRule | None
+    chosen: selection.Selection | None = None  # None: a fixed-dose product
+    course: Course | None = None
+    course_note: str | None = None  # said when no --start is given
+    schedule_note: str | None = None
+    words: dict[tuple[str, str], str] | None = None  # (schedule, phase) -> the dose in words
+    intervals: dict[str, int] | None = None  # schedule -> its interval in days
+
+
 def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDose:
     last, on = _dates(request, today)
+    return next_patient(book, setup_next(book, request), request, last, on)
+
+
+def setup_next(book: RegimenBook, request: NextRequest) -> NextSetup:
     molecule, _ = selection.resolve_drug(book, request.drug)
     rule = book.missed_doses.get(molecule.id)
-    if rule is not None and rule.rule == FIXED_DOSE_TRANSITION:
-        return _fixed_dose_next(request, molecule, rule, last, on)
-    if rule is not None and rule.rule == FIXED_DOSE_AS_SOON_AS_POSSIBLE:
-        return _one_fixed_dose_next(request, molecule, rule, last, on)
+    if rule is not None and rule.rule in (FIXED_DOSE_TRANSITION, FIXED_DOSE_AS_SOON_AS_POSSIBLE):
+        return NextSetup(molecule, rule)
     if request.previous is not None:
         raise InputError("previous", "--previous applies only to PHESGO; leave it out")
 
@@ -84,8 +122,62 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     )
     regimen, level, shape = chosen.regimen, chosen.level, chosen.shape
     assert shape is not None
-    named_product = chosen.product
     course = book.courses.get(regimen.id)
+    course_note = schedule_note = None
+    if course is not None and course.until is None:
+        how = (
+            "give --start to check where it ends"
+            if course.duration is not None
+            else "count the doses given"
+        )
+        course_note = f"the course is {courses.course_length_text(course)} in total ({how})." + (
+            f" {course.limit}" if course.limit else ""
+        )
+    if (
+        course is not None
+        and shape.pattern is None
+        and course.schedules
+        and (shape.name not in course.schedules)
+    ):
+        patterns = ", ".join(course.patterns)
+        schedule_note = (
+            f"in {regimen.id} the {shape.name} schedule is part of {patterns}; use "
+            f"--schedule {patterns} --start DATE --chemotherapy ... to have the switch dated"
+        )
+    schedules = [s for s in (shape.first, shape.then) if s is not None]
+    words = {
+        (schedule.name, phase.name): dosing.dose_text(
+            level.dose if level is not None else phase.dose, regimen.basis
+        )
+        for schedule in schedules
+        for phase in schedule.phases.values()
+    }
+    intervals = {schedule.name: days(schedule.interval) for schedule in schedules}
+    return NextSetup(molecule, rule, chosen, course, course_note, schedule_note, words, intervals)
+
+
+def next_patient(
+    book: RegimenBook,
+    setup: NextSetup,
+    request: NextRequest,
+    last: date,
+    on: date,
+    *,
+    plan: Callable[[PlanRequest], Plan] | None = None,
+) -> NextDose:
+    """The per-patient part: the dates, what is due, and the plan of the dose given. `plan`
+    plans a request (compute_plan on `book` when None)."""
+    molecule, rule, chosen = setup.molecule, setup.rule, setup.chosen
+    if chosen is None:
+        assert rule is not None
+        if rule.rule == FIXED_DOSE_TRANSITION:
+            return _fixed_dose_next(request, molecule, rule, last, on)
+        return _one_fixed_dose_next(request, molecule, rule, last, on)
+    regimen, level, shape = chosen.regimen, chosen.level, chosen.shape
+    assert shape is not None and setup.words is not None and setup.intervals is not None
+    intervals = setup.intervals
+    named_product = chosen.product
+    course = setup.course
     start = courses.parse_date(request.start, "start") if request.start is not None else None
     if start is not None and start > last:
         raise InputError(
@@ -100,34 +192,17 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
             "know when the weekly doses end",
         )
     notes: list[str] = []
-    if course is not None and start is None and course.until is None:
-        how = (
-            "give --start to check where it ends"
-            if course.duration is not None
-            else "count the doses given"
-        )
-        notes.append(
-            f"the course is {courses.course_length_text(course)} in total ({how})."
-            + (f" {course.limit}" if course.limit else "")
-        )
-    if (
-        course is not None
-        and shape.pattern is None
-        and course.schedules
-        and (shape.name not in course.schedules)
-    ):
-        patterns = ", ".join(course.patterns)
-        notes.append(
-            f"in {regimen.id} the {shape.name} schedule is part of {patterns}; use "
-            f"--schedule {patterns} --start DATE --chemotherapy ... to have the switch dated"
-        )
+    if setup.course_note is not None and start is None:
+        notes.append(setup.course_note)
+    if setup.schedule_note is not None:
+        notes.append(setup.schedule_note)
 
     last_schedule = shape.schedule_of(last, start)
     due, due_schedule = shape.due_after(last, last_schedule, start)
     if shape.pattern is not None and shape.then is not None and start is not None:
         assert shape.first_days is not None and shape.switch_after_days is not None
         since_start = (last - start).days
-        if shape.first_days <= since_start < shape.first_days + days(shape.then.interval):
+        if shape.first_days <= since_start < shape.first_days + intervals[shape.then.name]:
             switch = last + timedelta(shape.switch_after_days)
             notes.append(
                 f"the last dose ({last.isoformat()}, week {since_start // 7 + 1}) is taken as "
@@ -183,8 +258,8 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         )
 
     next_due, next_schedule = shape.due_after(on, due_schedule, start)
-    then = f"the next dose {days(next_schedule.interval)} days later"
-    if next_due != on + timedelta(days(next_schedule.interval)):
+    then = f"the next dose {intervals[next_schedule.name]} days later"
+    if next_due != on + timedelta(intervals[next_schedule.name]):
         then = f"the next dose on {next_due.isoformat()}"
     give = core_courses.continuing_phase(due_schedule)
     warnings: list[str] = []
@@ -196,7 +271,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
             f"{shape.first.name} doses end {shape.first_days // 7} weeks after the first dose "
             f"of the course ({start}), whatever the delay"
         )
-    interval_days = days(due_schedule.interval)
+    interval_days = intervals[due_schedule.name]
     if (
         late > 0
         and core_courses.long_gap(last, on, interval_days)
@@ -211,7 +286,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     dose_rate = level.dose if level is not None else give.dose
 
     def words(phase: Phase) -> str:
-        return dosing.dose_text(level.dose if level is not None else phase.dose, regimen.basis)
+        return setup.words[due_schedule.name, phase.name]
 
     if late == 0:
         status, action = DUE, give.name
@@ -270,7 +345,7 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         )
         message = (
             f"{_days(late)} late: give the dose now, {how}; keep the "
-            f"{days(due_schedule.interval)}-day interval from this dose, "
+            f"{interval_days}-day interval from this dose, "
             f"{then}; there is no re-loading dose"
         )
     else:  # pragma: no cover - the loader allows only the rules above
@@ -279,23 +354,24 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
     if end is not None and next_due >= end:
         notes.append(f"no further dose after this one: the course ends on {end.isoformat()}")
         next_due = None
-    plan = None
+    dose_plan = None
     if request.weight is not None:
-        plan = plan_beside(
-            book,
-            request,
-            regimen.indication,
-            level=request.level,
-            phase=give.name,
-            schedule=due_schedule.name,
-            infusion=request.infusion,
+        dose_plan = (plan or (lambda r: compute_plan(book, r, use_by_shown=False)))(
+            beside_request(
+                request,
+                regimen.indication,
+                level=request.level,
+                phase=give.name,
+                schedule=due_schedule.name,
+                infusion=request.infusion,
+            )
         )
-        warnings += plan.warnings
-        notes += plan.notes
-        sources += plan.sources
+        warnings += dose_plan.warnings
+        notes += dose_plan.notes
+        sources += dose_plan.sources
     sources += [give.source] + ([level.source] if level is not None else [])
-    if plan is not None:
-        base["product"] = plan.product
+    if dose_plan is not None:
+        base["product"] = dose_plan.product
     return NextDose(
         **base,
         status=status,
@@ -307,8 +383,8 @@ def compute_next(book: RegimenBook, request: NextRequest, today: date) -> NextDo
         phase=give,
         dose_rate=dose_rate,
         next_due_date=next_due,
-        plan=plan,
-        reminders=plan.reminders if plan is not None else molecule.reminders,
+        plan=dose_plan,
+        reminders=dose_plan.reminders if dose_plan is not None else molecule.reminders,
         warnings=tuple(warnings),
         notes=tuple(notes),
         sources=tuple(dict.fromkeys(sources)),
@@ -495,3 +571,26 @@ def _days(n: int) -> str:
 
 def _days_text(n: int) -> str:
     return f"{n // 7} weeks" if n % 7 == 0 else f"{n} days"
+
+
+class NextPlanner:
+    """compute_next for many patients on one book: each distinct setup_next (on setup_key)
+    worked out once, and the plan of each dose given made by one Planner. Answers are
+    exactly compute_next's, as they are made by the same functions."""
+
+    def __init__(self, book: RegimenBook, today: date, max_entries: int = 4096) -> None:
+        self.book = book
+        self.today = today
+        self.planner = Planner(book, max_entries, use_by_shown=False)
+        self._setups = _Memo(max_entries)
+        self._dates = _Memo(max_entries)
+
+    def parse_date(self, text: str, field: str) -> date:
+        return self._dates.get((text, field), lambda: courses.parse_date(text, field))
+
+    def next(self, request: NextRequest) -> tuple[NextSetup, NextDose]:
+        """The answer, and the setup it was made on (shared by the combination's rows)."""
+        last, on = _dates(request, self.today, self.parse_date)
+        setup = self._setups.get(setup_key(request), lambda: setup_next(self.book, request))
+        answer = next_patient(self.book, setup, request, last, on, plan=self.planner.plan)
+        return setup, answer

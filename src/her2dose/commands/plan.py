@@ -99,13 +99,14 @@ def plan_beside(book: RegimenBook, request: Any, indication: str | None, **choic
     """The plan another command computes for its answer (a level, a dose of a course): the
     drug, weight and product of that command's request, on the indication it resolved, so
     that every mg it shows is `plan`'s. `choices` are further PlanRequest fields."""
-    fields = {"product": getattr(request, "product", None), **choices}
     # no other command shows a plan's use-by times (they belong to the preparation)
-    return compute_plan(
-        book,
-        PlanRequest(drug=request.drug, weight=request.weight, indication=indication, **fields),
-        use_by_shown=False,
-    )
+    return compute_plan(book, beside_request(request, indication, **choices), use_by_shown=False)
+
+
+def beside_request(request: Any, indication: str | None, **choices: Any) -> PlanRequest:
+    """plan_beside's request, for a caller that plans it itself (a batch, with a Planner)."""
+    fields = {"product": getattr(request, "product", None), **choices}
+    return PlanRequest(drug=request.drug, weight=request.weight, indication=indication, **fields)
 
 
 def resolve(book: RegimenBook, request: PlanRequest) -> ResolvedRequest:
@@ -527,7 +528,8 @@ class Planner:
     """compute_plan for many requests on one book: each distinct resolve() (on the values
     of RESOLVE_FIELDS) and each distinct weight text worked out once. Plans are exactly
     compute_plan's, as they are made by the same two functions. `now` is fixed for the
-    run, so that rows without prepared_at share one preparation time."""
+    run, so that rows without prepared_at share one preparation time. `use_by_shown` as for
+    compute_plan: False for the plans of commands that show no use-by times."""
 
     def __init__(
         self,
@@ -536,8 +538,10 @@ class Planner:
         *,
         now: datetime | None = None,
         zone: tzinfo | None = None,
+        use_by_shown: bool = True,
     ) -> None:
         self.book = book
+        self.use_by_shown = use_by_shown
         self.zone = zone if zone is not None else clock.local_zone()
         self.now = now if now is not None else clock.now(self.zone)
         self._resolve_key = attrgetter(*RESOLVE_FIELDS)
@@ -550,7 +554,13 @@ class Planner:
         )
         weighed = self._weights.get(request.weight, lambda: parse_weight(request.weight, self.book))
         return plan_patient(
-            self.book, resolved, request, now=self.now, zone=self.zone, weighed=weighed
+            self.book,
+            resolved,
+            request,
+            now=self.now,
+            zone=self.zone,
+            weighed=weighed,
+            use_by_shown=self.use_by_shown,
         )
 
 

@@ -62,12 +62,31 @@ class Verdict:
     message: str | None  # when the usual "matches level ..." would not say it
 
 
-def candidates_for(
-    regimen: Regimen, schedule: Schedule, phase: Phase, wanted: int | None, weight: Quantity
-) -> tuple[list[Candidate], str]:
+@dataclass(frozen=True, slots=True)
+class LabelDose:
+    """A label dose before any weight: what a Candidate is made of for each patient."""
+
+    level: Level | None
+    name: str
+    rate: Quantity  # mg/kg or flat mg
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class LabelLimit:
+    """What "above the label" is measured against, before any weight."""
+
+    kind: str  # "maximum" or "label-dose"
+    what: str
+    rate: Quantity
+    source: str
+
+
+def label_doses(
+    regimen: Regimen, schedule: Schedule, phase: Phase, wanted: int | None
+) -> tuple[tuple[LabelDose, ...], str]:
     """The label doses an order is compared with, and the scope: every level (none chosen),
-    one level, or the phase of a regimen dosed by phase."""
-    raw: list[tuple[Level | None, str, Quantity, str]]
+    one level, or the phase of a regimen dosed by phase. The same for every patient."""
     if regimen.levels:
         targets: tuple[Level, ...] = regimen.levels
         scope = "all-levels"
@@ -75,40 +94,66 @@ def candidates_for(
             chosen = dosing.select_level(regimen, wanted)
             assert chosen is not None  # a regimen with levels always gives one
             targets, scope = (chosen,), "level"
-        raw = [(lv, lv.name, lv.dose, lv.source) for lv in targets]
-    else:
-        dosing.select_level(regimen, wanted)  # any --level but 0 is an error that says why
-        raw = [(None, f"{phase.name} dose ({schedule.name})", phase.dose, phase.source)]
-        scope = "phase"
-    candidates = [
-        Candidate(lv, name, rate, dosing.dose_for(rate, regimen.basis, weight), source)
-        for lv, name, rate, source in raw
+        return tuple(LabelDose(lv, lv.name, lv.dose, lv.source) for lv in targets), scope
+    dosing.select_level(regimen, wanted)  # any --level but 0 is an error that says why
+    name = f"{phase.name} dose ({schedule.name})"
+    return (LabelDose(None, name, phase.dose, phase.source),), "phase"
+
+
+def candidates_at(doses: tuple[LabelDose, ...], basis: str, weight: Quantity) -> list[Candidate]:
+    """The label doses in mg for this weight, by the plan's dose rule."""
+    return [
+        Candidate(d.level, d.name, d.rate, dosing.dose_for(d.rate, basis, weight), d.source)
+        for d in doses
     ]
-    return candidates, scope
 
 
-def limits_for(regimen: Regimen, phase: Phase, weight: Quantity) -> list[Limit]:
+def candidates_for(
+    regimen: Regimen, schedule: Schedule, phase: Phase, wanted: int | None, weight: Quantity
+) -> tuple[list[Candidate], str]:
+    """label_doses, in mg for this weight."""
+    doses, scope = label_doses(regimen, schedule, phase, wanted)
+    return candidates_at(doses, regimen.basis, weight), scope
+
+
+def label_limits(regimen: Regimen, phase: Phase) -> tuple[LabelLimit, ...]:
     """What "above the label" is measured against: the label's maximum, if it states one,
     then the highest label dose (the starting dose, or the phase's dose)."""
     limits = []
     if regimen.max_dose is not None:
         limits.append(
-            Limit(
-                "maximum",
-                "the label's maximum",
-                regimen.max_dose.dose,
-                dosing.dose_for(regimen.max_dose.dose, regimen.basis, weight),
-                regimen.max_dose.source,
+            LabelLimit(
+                "maximum", "the label's maximum", regimen.max_dose.dose, regimen.max_dose.source
             )
         )
     if regimen.levels:
         top, what, source = regimen.levels[0].dose, "the starting dose", regimen.levels[0].source
     else:
         top, what, source = phase.dose, f"the labelled {phase.name} dose", phase.source
-    limits.append(
-        Limit("label-dose", what, top, dosing.dose_for(top, regimen.basis, weight), source)
-    )
-    return limits
+    limits.append(LabelLimit("label-dose", what, top, source))
+    return tuple(limits)
+
+
+def limits_at(
+    limits: tuple[LabelLimit, ...],
+    basis: str,
+    weight: Quantity,
+    candidates: list[Candidate] | None = None,
+) -> list[Limit]:
+    """The limits in mg for this weight, by the plan's dose rule. A limit at the very rate
+    of one of `candidates` (the starting dose is both) takes that candidate's mg."""
+    out = []
+    for m in limits:
+        mg = next((c.label_mg for c in candidates or () if c.rate is m.rate), None)
+        if mg is None:
+            mg = dosing.dose_for(m.rate, basis, weight)
+        out.append(Limit(m.kind, m.what, m.rate, mg, m.source))
+    return out
+
+
+def limits_for(regimen: Regimen, phase: Phase, weight: Quantity) -> list[Limit]:
+    """label_limits, in mg for this weight."""
+    return limits_at(label_limits(regimen, phase), regimen.basis, weight)
 
 
 def _round(value: Decimal, places: int) -> Decimal:
@@ -128,8 +173,17 @@ def decisive_places(value: Decimal, threshold: Decimal, *, minimum: int = 1) -> 
     return places
 
 
-def percent(part: Quantity, whole: Quantity) -> Decimal:
-    return units.magnitude(part, "mg") / units.magnitude(whole, "mg") * 100
+# in magnitudes (Pint's factors, found once): these run for every label dose of a batch row
+@units.computes(part="mg", whole="mg")
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    return part / whole * 100
+
+
+@units.computes(ordered="mg", label="mg")
+def _difference(ordered: Decimal, label: Decimal) -> tuple[Decimal, Decimal]:
+    """ordered - label, in mg and as a percent of label."""
+    difference = ordered - label
+    return difference, difference / label * 100
 
 
 def mg_text(q: Quantity, places: int = 1) -> str:
@@ -139,10 +193,15 @@ def mg_text(q: Quantity, places: int = 1) -> str:
 def compare(
     ordered_mg: Quantity, c: Candidate, tolerance_pct: Decimal, precision_mg: Decimal
 ) -> Comparison:
-    difference = ordered_mg - c.label_mg
-    pct = percent(difference, c.label_mg)
-    half = precision_mg / 2
-    within_precision = abs(units.magnitude(difference, "mg")) <= half
+    return _compared(units.magnitude(ordered_mg, "mg"), c, tolerance_pct, precision_mg / 2)
+
+
+def _compared(ordered: Decimal, c: Candidate, tolerance_pct: Decimal, half: Decimal) -> Comparison:
+    """compare, on the order in mg and half the ordering precision."""
+    label = units.magnitude(c.label_mg, "mg")
+    difference = ordered - label
+    pct = difference / label * 100
+    within_precision = abs(difference) <= half
     within = within_precision or abs(pct) <= tolerance_pct
     places = 1 if within_precision else decisive_places(abs(pct), tolerance_pct)
     return Comparison(
@@ -150,7 +209,7 @@ def compare(
         name=c.name,
         label_rate=c.rate,
         label_dose=c.label_mg,
-        difference=difference,
+        difference=units.quantity(difference, "mg"),
         difference_pct=pct,
         within_tolerance=within,
         source=c.source,
@@ -171,8 +230,9 @@ def decide(
     precision_mg: Decimal,
 ) -> tuple[tuple[Comparison, ...], Verdict]:
     """Compare with every candidate and give the one verdict."""
-    comparisons = tuple(compare(ordered_mg, c, tolerance_pct, precision_mg) for c in candidates)
     half = precision_mg / 2
+    ordered = units.magnitude(ordered_mg, "mg")
+    comparisons = tuple([_compared(ordered, c, tolerance_pct, half) for c in candidates])
     notes: list[str] = []
     # Nearest by percent; on a tie the lower dose, the safer reading.
     nearest = min(comparisons, key=lambda c: (abs(c.difference_pct), c.label_dose))
@@ -182,7 +242,7 @@ def decide(
         for cand, comp in zip(candidates, comparisons, strict=True)
         if cand.planned_mg is not None
         and cand.planned_mg != cand.label_mg
-        and abs(units.magnitude(ordered_mg - cand.planned_mg, "mg")) <= half
+        and abs(ordered - units.magnitude(cand.planned_mg, "mg")) <= half
     ]
     for cand, comp in planned:
         assert cand.planned_mg is not None
@@ -194,11 +254,16 @@ def decide(
 
     over = None
     for limit in limits:
-        excess = ordered_mg - limit.limit_mg
-        if units.magnitude(excess, "mg") > half:
-            pct = percent(excess, limit.limit_mg)
+        excess, pct = _difference(ordered_mg, limit.limit_mg)
+        if excess > half:
             over = OverLabel(
-                limit.kind, limit.what, limit.rate, limit.limit_mg, excess, pct, limit.source
+                limit.kind,
+                limit.what,
+                limit.rate,
+                limit.limit_mg,
+                units.quantity(excess, "mg"),
+                pct,
+                limit.source,
             )
             break
     if over is not None and planned:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from her2dose import units
 from her2dose.errors import InputError
 from her2dose.model import (
     Level,
@@ -406,5 +407,6 @@ class LevelsRequest:
 
 
 def days(q: Quantity) -> int:
-    """A whole-day duration as an int (the loader rejects fractional days)."""
-    return int(q.m_as("day"))
+    """A whole-day duration as an int (the loader rejects fractional days). units.magnitude
+    is `m_as` with the factor found once: `next` asks for several intervals per batch row."""
+    return int(units.magnitude(q, "day"))

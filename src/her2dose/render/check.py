@@ -17,8 +17,8 @@ from her2dose.render.numbers import (
     signed,
     table_of,
     text_number,
-    trailer,
 )
+from her2dose.render.records import PER_PATIENT, joined
 from her2dose.render.tables import SEVERE, Sheet, footer, warnings_block
 
 
@@ -35,32 +35,36 @@ def _comparison_dict(c: Any, basis: str) -> dict[str, Any]:
     }
 
 
-def _ordered_words(check: Any) -> str:
-    mg = text_number(number(check.ordered_mg, "mg"), "mg")
+def _ordered_words(check: Any, shown: dict[str, Any] | None = None) -> str:
+    d = shown if shown is not None else _order_figures(check)
+    mg = text_number(d["dose_mg"], "mg")
     if check.per_kg_input:
-        return f"{text_number(ratio(check.ordered))} mg/kg ({mg})"
-    return f"{mg} ({text_number(number(check.ordered_rate, 'mg/kg', 3))} mg/kg)"
+        return f"{text_number(d['dose_mg_per_kg'])} mg/kg ({mg})"
+    return f"{mg} ({text_number(d['dose_mg_per_kg'])} mg/kg)"
 
 
-def dose_check_message(check: Any) -> str:
+def dose_check_message(check: Any, shown: dict[str, Any] | None = None) -> str:
+    """The answer in one sentence, with the figures of the check's object: `shown` is
+    check_order_dict's when the caller has made it."""
     if check.message is not None:
         return check.message
+    d = shown if shown is not None else _order_figures(check)
     basis = check.regimen.basis
     over = check.over_label
     if over is not None:
-        limit = dose_words(over.limit_rate, basis)
-        limit_mg = text_number(number(over.limit_dose, "mg"), "mg")
+        o = d["over_label"]
+        limit = _rate_words(o["limit_mg_per_kg"], over.limit_rate, basis)
         return (
-            f"ABOVE THE LABEL: {_ordered_words(check)} is {percent(over.difference_pct)}% "
-            f"({text_number(number(over.difference, 'mg'), 'mg')}) above {over.what}, "
-            f"{limit} = {limit_mg} ({over.source})"
+            f"ABOVE THE LABEL: {_ordered_words(check, d)} is {o['difference_pct']}% "
+            f"({text_number(o['difference_mg'], 'mg')}) above {over.what}, "
+            f"{limit} = {text_number(o['limit_mg'], 'mg')} ({over.source})"
         )
-    n = check.nearest
+    n, shown_n = check.nearest, d["nearest"]
     what = f"level {n.level.level} ({n.name})" if n.level is not None else f"the {n.name}"
     where = (
-        f"{dose_words(n.label_rate, basis)} = {text_number(number(n.label_dose, 'mg'), 'mg')}: "
-        f"{signed(number(n.difference, 'mg'), ' mg')}, "
-        f"{signed(plain(n.difference_pct, n.pct_places), '%')}"
+        f"{_rate_words(shown_n['dose_mg_per_kg'], n.label_rate, basis)} = "
+        f"{text_number(shown_n['dose_mg'], 'mg')}: "
+        f"{signed(shown_n['difference_mg'], ' mg')}, {signed(shown_n['difference_pct'], '%')}"
     )
     tolerance = f"{plain(check.tolerance_pct, 2):g}%"
     if check.matched:
@@ -70,12 +74,22 @@ def dose_check_message(check: Any) -> str:
     return f"does not match {what} within {tolerance}: {where}"
 
 
+def _rate_words(per_kg: Any, rate: Any, basis: str) -> str:
+    """dose_words(rate, basis), from the mg/kg already shown when the dose is per kg."""
+    return f"{text_number(per_kg)} mg/kg" if basis == "per_kg" else dose_words(rate, basis)
+
+
 def dose_check_dict(check: Any) -> dict[str, Any]:
-    """The documented JSON object for `her2dose check`. Keys and their order are stable."""
-    basis = check.regimen.basis
-    per_kg = basis == "per_kg"
-    matched = check.matched_level
-    over = check.over_label
+    """The documented JSON object for `her2dose check`. Keys and their order are stable:
+    those of check_combination_dict, with the per-order ones filled in by check_order_dict."""
+    return joined(check_combination_dict(check), check_order_dict(check))
+
+
+def check_combination_dict(check: Any) -> dict[str, Any]:
+    """Every key of a check's object, in the documented order; those that depend on the
+    patient or the order are PER_PATIENT here (check_order_dict gives them). The same for
+    every check of one drug, regimen, schedule, phase, scope and tolerance."""
+    per_kg = check.regimen.basis == "per_kg"
     return {
         "schema_version": SCHEMA_VERSION,
         "drug": check.molecule.id,
@@ -84,27 +98,78 @@ def dose_check_dict(check: Any) -> dict[str, Any]:
         "indication": check.regimen.indication,
         "schedule": check.schedule.name,
         "phase": check.phase.name,
-        "weight_input": check.request.weight,
-        "weight_kg": number(check.weight, "kg"),
-        "dose_input": check.request.dose,
-        "dose_mg": number(check.ordered_mg, "mg"),
-        "dose_mg_per_kg": (
-            ratio(check.ordered) if check.per_kg_input else number(check.ordered_rate, "mg/kg", 3)
-        ),
+        "weight_input": PER_PATIENT,
+        "weight_kg": PER_PATIENT,
+        "dose_input": PER_PATIENT,
+        "dose_mg": PER_PATIENT,
+        "dose_mg_per_kg": PER_PATIENT,
         "tolerance_pct": plain(check.tolerance_pct, 2),
         "tolerance_from": check.tolerance_from,
         "checked_against": check.scope,
+        "verdict": PER_PATIENT,
+        "match": PER_PATIENT,
+        "level": PER_PATIENT,
+        "level_name": PER_PATIENT,
+        "nearest": PER_PATIENT,
+        "comparisons": PER_PATIENT,
+        "over_label": PER_PATIENT,
+        "max_dose_mg_per_kg": (
+            ratio(check.maximum.dose) if check.maximum is not None and per_kg else None
+        ),
+        "max_dose_source": check.maximum.source if check.maximum is not None else None,
+        "message": PER_PATIENT,
+        "warnings": PER_PATIENT,
+        "notes": PER_PATIENT,
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def check_order_dict(check: Any) -> dict[str, Any]:
+    """The PER_PATIENT keys of check_combination_dict, for this check."""
+    d = _order_figures(check)
+    matched = check.matched_level
+    return {
+        "weight_input": check.request.weight,
+        "weight_kg": number(check.weight, "kg"),
+        "dose_input": check.request.dose,
+        "dose_mg": d["dose_mg"],
+        "dose_mg_per_kg": d["dose_mg_per_kg"],
         "verdict": check.verdict,
         "match": check.matched,
         "level": matched.level.level if matched and matched.level is not None else None,
         "level_name": matched.name if matched else None,
-        "nearest": _comparison_dict(check.nearest, basis),
-        "comparisons": [_comparison_dict(c, basis) for c in check.comparisons],
+        "nearest": d["nearest"],
+        "comparisons": d["comparisons"],
+        "over_label": d["over_label"],
+        "message": dose_check_message(check, d),
+        "warnings": list(check.warnings),
+        "notes": list(check.notes),
+    }
+
+
+def _order_figures(check: Any) -> dict[str, Any]:
+    """The figures of a check's object that its message shows too, each made once."""
+    basis = check.regimen.basis
+    over = check.over_label
+    comparisons = [_comparison_dict(c, basis) for c in check.comparisons]
+    # the nearest is one of the comparisons: its dict is made once
+    nearest = next(
+        (d for c, d in zip(check.comparisons, comparisons, strict=True) if c is check.nearest),
+        None,
+    ) or _comparison_dict(check.nearest, basis)
+    return {
+        "dose_mg": number(check.ordered_mg, "mg"),
+        "dose_mg_per_kg": (
+            ratio(check.ordered) if check.per_kg_input else number(check.ordered_rate, "mg/kg", 3)
+        ),
+        "nearest": nearest,
+        "comparisons": comparisons,
         "over_label": (
             {
                 "kind": over.kind,
                 "what": over.what,
-                "limit_mg_per_kg": ratio(over.limit_rate) if per_kg else None,
+                "limit_mg_per_kg": ratio(over.limit_rate) if basis == "per_kg" else None,
                 "limit_mg": number(over.limit_dose, "mg"),
                 "difference_mg": number(over.difference, "mg"),
                 "difference_pct": percent(over.difference_pct),
@@ -113,12 +178,6 @@ def dose_check_dict(check: Any) -> dict[str, Any]:
             if over is not None
             else None
         ),
-        "max_dose_mg_per_kg": (
-            ratio(check.maximum.dose) if check.maximum is not None and per_kg else None
-        ),
-        "max_dose_source": check.maximum.source if check.maximum is not None else None,
-        "message": dose_check_message(check),
-        **trailer(check, sources=False),
     }
 
 

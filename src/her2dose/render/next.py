@@ -15,16 +15,25 @@ from her2dose.render.numbers import (
     ratio,
     table_of,
     text_number,
-    trailer,
     vial_list,
     vial_text,
 )
+from her2dose.render.records import PER_PATIENT, joined
 from her2dose.render.tables import Sheet, footer, warnings_block
 
 
 def next_dict(nd: Any) -> dict[str, Any]:
-    """The documented JSON object for `her2dose next`. Keys and order are stable."""
-    plan = nd.plan
+    """The documented JSON object for `her2dose next`. Keys and order are stable: those of
+    next_shared_dict, with the per-patient ones filled in by next_patient_dict."""
+    return joined(next_shared_dict(nd), next_patient_dict(nd))
+
+
+def next_shared_dict(nd: Any) -> dict[str, Any]:
+    """Every key of an answer's object, in the documented order; those that depend on the
+    patient (the dates, the plan's figures, the words) are PER_PATIENT here. The rest
+    reads only the drug, regimen, course shape, level and previous dose of the request,
+    the status, action and rule of the answer, and the schedule, phase, dose rate, fixed
+    dose, product and reminders of the dose given."""
     basis = nd.regimen.basis if nd.regimen is not None else None
     fixed = nd.fixed_dose
     product = nd.product
@@ -44,21 +53,21 @@ def next_dict(nd: Any) -> dict[str, Any]:
         "indication": nd.regimen.indication if nd.regimen is not None else None,
         "schedule": nd.shape.name if nd.shape is not None else None,
         "chemotherapy": nd.shape.chemotherapy if nd.shape is not None else None,
-        "start": nd.start.isoformat() if nd.start else None,
+        "start": PER_PATIENT,
         "previous": nd.request.previous,
-        "last_dose": nd.last_dose.isoformat(),
-        "on": nd.on.isoformat(),
-        "due_date": nd.due_date.isoformat(),
-        "due_weekday": nd.due_weekday,
-        "days_since_last_dose": nd.days_since_last_dose,
-        "days_late": nd.days_late,
-        "days_until_due": nd.days_until_due,
-        "minimum_interval_days": nd.minimum_interval_days,
-        "earliest_date": nd.due_date.isoformat(),
+        "last_dose": PER_PATIENT,
+        "on": PER_PATIENT,
+        "due_date": PER_PATIENT,
+        "due_weekday": PER_PATIENT,
+        "days_since_last_dose": PER_PATIENT,
+        "days_late": PER_PATIENT,
+        "days_until_due": PER_PATIENT,
+        "minimum_interval_days": PER_PATIENT,
+        "earliest_date": PER_PATIENT,
         "status": nd.status,
         "give_now": nd.gives_dose,
         "action": nd.action,
-        "message": nd.message,
+        "message": PER_PATIENT,
         "dose_schedule": nd.schedule.name if nd.schedule is not None else None,
         "phase": nd.phase.name if nd.phase is not None else (fixed.name if fixed else None),
         "level": nd.level.level if nd.level is not None and nd.gives_dose else None,
@@ -66,13 +75,13 @@ def next_dict(nd: Any) -> dict[str, Any]:
         "dose_mg_per_kg": ratio(nd.dose_rate)
         if nd.dose_rate is not None and basis == "per_kg"
         else None,
-        "weight_input": nd.request.weight,
-        "weight_kg": number(plan.weight, "kg") if plan else None,
-        "dose_mg": number(plan.dose, "mg") if plan else None,
-        "vials": vial_list(plan),
-        "infusion": plan.infusion.which if plan else None,
-        "infusion_minutes": number(plan.infusion.minutes, "min") if plan else None,
-        "rate_ml_per_h": number(plan.infusion.rate, "mL/h") if plan else None,
+        "weight_input": PER_PATIENT,
+        "weight_kg": PER_PATIENT,
+        "dose_mg": PER_PATIENT,
+        "vials": PER_PATIENT,
+        "infusion": PER_PATIENT,
+        "infusion_minutes": PER_PATIENT,
+        "rate_ml_per_h": PER_PATIENT,
         "route": "subcutaneous" if fixed else ("intravenous" if nd.regimen else None),
         "volume_ml": number(fixed.volume, "mL") if fixed else None,
         "injection_minutes": number(fixed.injection_time, "min") if fixed else None,
@@ -81,14 +90,48 @@ def next_dict(nd: Any) -> dict[str, Any]:
             if fixed and fixed.injection_time_range
             else None
         ),
-        "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
+        "next_due_date": PER_PATIENT,
         "rule": nd.rule_text,
         "rule_source": nd.rule_source,
         "reminders": [
             {"kind": r.kind, "text": r.text, "source": r.source, "evidence": r.evidence}
             for r in nd.reminders
         ],
-        **trailer(nd),
+        "warnings": PER_PATIENT,
+        "notes": PER_PATIENT,
+        "sources": PER_PATIENT,
+        "regimens_file": None,
+        "regimens_sha256": None,
+    }
+
+
+def next_patient_dict(nd: Any) -> dict[str, Any]:
+    """The PER_PATIENT keys of next_shared_dict, for this answer."""
+    plan = nd.plan
+    due = nd.due_date.isoformat()
+    return {
+        "start": nd.start.isoformat() if nd.start else None,
+        "last_dose": nd.last_dose.isoformat(),
+        "on": nd.on.isoformat(),
+        "due_date": due,
+        "due_weekday": nd.due_weekday,
+        "days_since_last_dose": nd.days_since_last_dose,
+        "days_late": nd.days_late,
+        "days_until_due": nd.days_until_due,
+        "minimum_interval_days": nd.minimum_interval_days,
+        "earliest_date": due,
+        "message": nd.message,
+        "weight_input": nd.request.weight,
+        "weight_kg": number(plan.weight, "kg") if plan else None,
+        "dose_mg": number(plan.dose, "mg") if plan else None,
+        "vials": vial_list(plan),
+        "infusion": plan.infusion.which if plan else None,
+        "infusion_minutes": number(plan.infusion.minutes, "min") if plan else None,
+        "rate_ml_per_h": number(plan.infusion.rate, "mL/h") if plan else None,
+        "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
+        "warnings": list(nd.warnings),
+        "notes": list(nd.notes),
+        "sources": list(nd.sources),
     }
 
 

@@ -1,0 +1,148 @@
+"""A batch's check and next are made in two parts (one per combination, cached; one per
+patient), by the functions the single commands use: rows that share a combination give
+what the single command gives each of them, errors included and in the same order."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import replace
+
+import pytest
+from conftest import SHIPPED
+
+from her2dose import render
+from her2dose.commands.check import Checker, compute_check
+from her2dose.commands.next import NextPlanner, compute_next
+from her2dose.data import loader as regimens
+from her2dose.errors import Her2DoseError
+from her2dose.model.results import CheckRequest, NextRequest
+
+BOOK = regimens.load(SHIPPED)
+ROUNDING = replace(
+    BOOK, policy=replace(BOOK.policy, round_to_vial_pct=BOOK.policy.rounding_max_pct)
+)
+TODAY = datetime.date(2026, 6, 1)
+
+
+def _answer(compute):
+    """The answer's object, or (the field named, the message) of its error."""
+    try:
+        return compute()
+    except Her2DoseError as error:
+        return (getattr(error, "field", None), str(error))
+
+
+# One combination (ENHERTU for breast), then others, then the first again: the cached
+# setup is used again, and a row's error never reaches the next row.
+CHECK_ROWS = [
+    {"weight": "72 kg", "dose": "388.8 mg"},
+    {"weight": "abc", "dose": "388.8 mg", "tolerance": "x"},  # the weight's error first
+    {"weight": "72 kg", "dose": "", "tolerance": "x"},  # then the dose's
+    {"weight": "72 kg", "dose": "389 mg", "tolerance": "x"},  # then the tolerance's
+    {"weight": "72 kg", "dose": "5.4 mg/kg", "tolerance": "10%"},
+    {"weight": "158 lb", "dose": "0.3168 g"},
+    {"weight": "49", "dose": "600 mg", "level": "-1"},
+    {"drug": "kadcyla", "indication": "metastatic-breast", "weight": "72 kg", "dose": "400 mg"},
+    {"drug": "enhertoo", "weight": "72 kg", "dose": "389 mg"},
+    {"drug": "ogivri", "indication": "gastric", "weight": "70 kg", "dose": "420 mg"},
+    {"drug": "ogivri", "indication": "gastric", "phase": "maintenance", "weight": "70 kg"},
+    {"weight": "72 kg", "dose": "316.8 mg"},
+]
+
+
+@pytest.mark.parametrize("book", [BOOK, ROUNDING], ids=["shipped", "vial-rounding"])
+def test_checker_rows_are_compute_check_row_by_row(book):
+    checker = Checker(book)
+    answers = []
+    for row in CHECK_ROWS:
+        request = CheckRequest(
+            **{"drug": "enhertu", "indication": "breast", "dose": None, **row}  # type: ignore[arg-type]
+        )
+        single = _answer(lambda r=request: render.dose_check_dict(compute_check(book, r)))
+        batch = _answer(lambda r=request: render.dose_check_dict(checker.check(r)[1]))
+        assert batch == single
+        answers.append(single)
+    errors = [a for a in answers if isinstance(a, tuple)]
+    assert [field for field, _ in errors] == [
+        "weight",
+        "dose",
+        "tolerance",
+        "drug",
+        "phase",
+        "dose",
+    ]
+    assert any(isinstance(a, dict) and a["verdict"] == "match" for a in answers)
+
+
+def test_rows_of_one_combination_share_one_setup():
+    checker = Checker(BOOK)
+    request = CheckRequest(drug="enhertu", weight="72 kg", dose="388.8 mg", indication="breast")
+    first, _ = checker.check(request)
+    again, result = checker.check(replace(request, weight="80 kg", dose="432 mg"))
+    assert again is first and result.verdict == "match"
+
+
+# One ENHERTU combination on several days (due, late, not yet due), PHESGO (a fixed dose),
+# a trastuzumab pattern with its start, and errors in the dates and the choices.
+NEXT_ROWS = [
+    {"last_dose": "2026-05-01", "on": "2026-05-22"},
+    {"last_dose": "2026-05-01", "on": "2026-05-30"},
+    {"last_dose": "2026-05-20", "on": "2026-05-25"},
+    {"last_dose": "2026-07-01", "on": "2026-07-05"},  # in the future
+    {"last_dose": "2026-05-01", "on": "2026-04-30"},  # before the last dose
+    {"last_dose": "2026-13-01"},
+    {"last_dose": "2026-05-01", "on": "2026-05-22", "weight": "158 lb", "previous": "iv"},
+    {
+        "drug": "phesgo",
+        "indication": None,
+        "weight": None,
+        "last_dose": "2026-04-01",
+        "on": "2026-05-20",
+        "previous": "iv",
+    },
+    {
+        "drug": "phesgo",
+        "indication": None,
+        "weight": None,
+        "last_dose": "2026-04-01",
+        "on": "2026-05-20",
+    },
+    {
+        "drug": "herceptin",
+        "indication": "adjuvant",
+        "schedule": "adjuvant-weekly-then-q3w",
+        "chemotherapy": "paclitaxel",
+        "start": "2026-01-05",
+        "last_dose": "2026-03-23",
+        "on": "2026-04-07",
+    },
+    {
+        "drug": "herceptin",
+        "indication": "adjuvant",
+        "schedule": "q3w",
+        "start": "2025-06-02",
+        "last_dose": "2026-05-11",
+        "on": "2026-06-01",
+        "weight": None,
+    },
+    {"last_dose": "2026-05-01", "on": "2026-06-20"},
+]
+
+
+@pytest.mark.parametrize("book", [BOOK, ROUNDING], ids=["shipped", "vial-rounding"])
+def test_next_planner_rows_are_compute_next_row_by_row(book):
+    planner = NextPlanner(book, TODAY)
+    statuses = []
+    for row in NEXT_ROWS:
+        request = NextRequest(
+            **{"drug": "enhertu", "indication": "breast", "weight": "72 kg", **row}  # type: ignore[arg-type]
+        )
+        single = _answer(lambda r=request: render.next_dict(compute_next(book, r, TODAY)))
+        batch = _answer(lambda r=request: render.next_dict(planner.next(r)[1]))
+        if isinstance(single, dict):  # the plan's "from now" differs by the clock
+            single["notes"] = [n.split(", ")[0] for n in single["notes"]]
+            batch["notes"] = [n.split(", ")[0] for n in batch["notes"]]
+        assert batch == single
+        statuses.append(single["status"] if isinstance(single, dict) else single[0])
+    assert {"due", "late", "not-yet-due", "course-complete"} <= set(statuses)
+    assert {"last-dose", "on", "previous"} <= set(statuses)
