@@ -126,6 +126,18 @@ def test_the_caches_are_bounded(monkeypatch):
     assert len(units._QUANTITIES) <= 50
 
 
+def test_what_is_made_while_keeping_outlives_a_fresh_start(monkeypatch):
+    monkeypatch.setattr(units, "_SHARED_MAX", 50)
+    monkeypatch.setattr(units, "_KEPT", {})
+    with units.keeping():
+        vial = units.quantity(Decimal("150"), "mg")
+    for n in range(200):  # four fresh starts of the shared quantities
+        units.quantity(Decimal(n) + Decimal("0.5"), "mL")
+    assert id(vial) in units._MADE  # still converted by its unit text, not by Pint
+    assert units.magnitude(vial, "g") == Decimal("0.150")
+    assert len(units._MADE) <= 50 + len(units._KEPT)
+
+
 # -- units.computes: a function declares the units it computes in, once --------------------
 
 

@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from her2dose import units
 from her2dose.data import rules
 from her2dose.data import schema as s
 from her2dose.data.courses import CourseSections
@@ -81,7 +82,8 @@ def load(path: Path | str | None = None, *, expected_sha256: str | None = None) 
             str(path), [f"{too_deep}: nested deeper than {MAX_DEPTH} levels, which no entry is"]
         )
     checker = Checker()
-    book = checker.book(data, str(path), digest)
+    with units.keeping():
+        book = checker.book(data, str(path), digest)
     if checker.problems:
         raise RegimenFileError(str(path), checker.problems)
     assert book is not None

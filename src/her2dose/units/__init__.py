@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -81,11 +82,34 @@ _MADE: dict[int, tuple[pint.Quantity, str, Decimal]] = {}
 _SHARED_MAX = 20_000
 
 
+# What is made inside `keeping()`: entries of _MADE that survive its fresh starts (the
+# regimens file's quantities, used by every row of a batch however long it is).
+_KEPT: dict[int, tuple[pint.Quantity, str, Decimal]] = {}
+_keeping = False
+
+
 def _remember(q: pint.Quantity, unit_text: str, value: Decimal) -> None:
-    if len(_MADE) >= _SHARED_MAX:
+    if len(_MADE) >= _SHARED_MAX + len(_KEPT):
         _MADE.clear()
+        _MADE.update(_KEPT)
         _QUANTITIES.clear()
-    _MADE[id(q)] = (q, unit_text, value)
+    _MADE[id(q)] = entry = (q, unit_text, value)
+    if _keeping:
+        _KEPT[id(q)] = entry
+
+
+@contextmanager
+def keeping() -> Iterator[None]:
+    """Keep what is made inside on magnitude()'s fast path for good (the loader makes a
+    book inside it): a long batch starts its shared quantities afresh every few thousand
+    rows, and would otherwise convert the book's vials, volumes and times the slow way
+    in every row after the first fresh start."""
+    global _keeping
+    before, _keeping = _keeping, True
+    try:
+        yield
+    finally:
+        _keeping = before
 
 
 def quantity(magnitude: Decimal | int | str, unit_text: str) -> pint.Quantity:
