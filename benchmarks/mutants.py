@@ -3,7 +3,7 @@
     python benchmarks/mutants.py                      # every module, the default tests
     python benchmarks/mutants.py rounding check       # some modules
     python benchmarks/mutants.py --list rounding      # print the mutants, run nothing
-    python benchmarks/mutants.py --tests tests/test_core_mutants.py --timeout 20
+    python benchmarks/mutants.py --tests tests/core/test_rounding_cases.py --timeout 20
 
 Each mutant is one small change a person could make by mistake: a comparison's boundary
 (< and <=) or sense (== and !=, in and not in), + and -, * and /, an integer constant +1 or
@@ -54,13 +54,14 @@ MODULES = {
 }
 # Fast first: a killed mutant usually fails in the first file, under a second.
 DEFAULT_TESTS = (
-    "tests/test_core_mutants.py",
-    "tests/test_rounding.py",
-    "tests/test_vials.py",
-    "tests/test_dose_check.py",
-    "tests/test_dose_check_precision.py",
-    "tests/test_plan_dose.py",
-    "tests/test_levels.py",
+    "tests/core/test_rounding_cases.py",
+    "tests/core/test_dose_cases.py",
+    "tests/core/test_rounding.py",
+    "tests/core/test_vials.py",
+    "tests/commands/test_dose_check.py",
+    "tests/commands/test_dose_check_precision.py",
+    "tests/commands/test_plan_dose.py",
+    "tests/commands/test_levels.py",
 )
 
 COMPARE_SWAPS = {

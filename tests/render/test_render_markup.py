@@ -3,11 +3,8 @@ sentence print as written, in every command's table."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-SHIPPED = Path(__file__).resolve().parents[2] / "regimens.toml"
+from conftest import SHIPPED
 
 # (what the shipped file says, what the copy says): sentences each command shows
 EDITS = [

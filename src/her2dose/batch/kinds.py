@@ -27,7 +27,7 @@ VERSION_COLUMN = "her2dose_version"
 DROPPED_FROM_FULL = ("regimens_file",)
 
 # The default columns (README, "her2dose batch"): what a person reads in a spreadsheet.
-# Stable: tests/test_batch_columns.py pins them.
+# Stable: tests/batch/test_batch_columns.py pins them.
 LEAN = {
     "plan": (
         "drug",

@@ -26,7 +26,7 @@ class CsvWriter:
     Writes exactly what csv.writer(quoting=QUOTE_NONNUMERIC) would write for those cells
     (text quoted with doubled quotes, numbers bare, rows ending CRLF), but quotes each
     distinct text once: a plan row repeats kilobytes of label text, and neutralising and
-    quoting it afresh on every row cost more than planning the row. tests/test_batch.py
+    quoting it afresh on every row cost more than planning the row. tests/batch/test_batch.py
     checks the two agree."""
 
     TEXTS_KEPT = 8192  # distinct texts remembered; memory stays flat however many rows

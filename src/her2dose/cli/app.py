@@ -198,7 +198,7 @@ def app_for(args: list[str]) -> typer.Typer:
     first argument names a command, only that command is ever used: the group's own options
     (--help, --version) would have to come before the name, and its list of commands is
     shown only when none is named, so the run, its output and its errors are the same
-    (tests/test_startup_costs.py).
+    (tests/cli/test_startup_costs.py).
     """
     if args and args[0] in COMMAND_MODULES:
         name = args[0]

@@ -100,7 +100,7 @@ ProductForWeightOption = text_option("Product whose vials to use (with --weight)
 
 # Closed sets show their values; open ones (names from the regimens file) say what they
 # are and complete from the file. Kept beside the commands' own lists by a test
-# (tests/test_cli_ergonomics.py), since importing those would load Pint for --help.
+# (tests/cli/test_cli_ergonomics.py), since importing those would load Pint for --help.
 METAVARS = {
     "drug": "DRUG",
     "weight": "WEIGHT",

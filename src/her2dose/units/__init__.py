@@ -67,7 +67,7 @@ def unit(text: str) -> pint.Unit:
 # Shared Quantities. Pint's constructor is the costly part of the per-row arithmetic (a
 # batch row builds about nine), and with Decimal magnitudes a Quantity is never changed in
 # place (Pint returns a new one from every operation; `ito`, the one exception, is not used
-# anywhere, and tests/test_units_fast.py checks so), so one object can stand for every
+# anywhere, and tests/units/test_units_fast.py checks so), so one object can stand for every
 # equal value. A hit must also have the same exponent and sign, so that 400 mg and
 # 400.0 mg stay what they were made as.
 _QUANTITIES: dict[tuple[str, Decimal], tuple[pint.Quantity, Decimal]] = {}
@@ -164,7 +164,7 @@ def magnitude(q: pint.Quantity, unit_text: str) -> Decimal:
     The per-patient arithmetic of a plan runs once per batch row, so it works on
     magnitudes: converted here, from a checked Quantity, with Pint's exact factor (every
     unit in units.txt is multiplicative). Raises pint.DimensionalityError like `m_as`;
-    tests/test_units_fast.py checks the answer against `m_as`. A quantity made here
+    tests/units/test_units_fast.py checks the answer against `m_as`. A quantity made here
     (quantity(), parse_quantity()) is converted from its unit text; any other from its
     unit's (name, exponent) pairs, compared as plain tuples (building `q.units` and
     comparing Unit objects costs more than the whole conversion).

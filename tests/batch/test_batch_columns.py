@@ -6,14 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
+from conftest import SHIPPED
 
 from her2dose import __version__
 from her2dose.batch import kinds
-
-SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 
 ORDERS = "order_id,drug,weight,indication,mrn\nA-1,enhertu,72 kg,breast,M-1\n"
 

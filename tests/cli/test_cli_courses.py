@@ -6,11 +6,9 @@ import json
 import subprocess
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-
-SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
+from conftest import SHIPPED
 
 SCHEDULE_KEYS = [
     "schema_version",

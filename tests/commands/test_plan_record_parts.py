@@ -22,7 +22,7 @@ from her2dose.data import loader as regimens
 from her2dose.errors import Her2DoseError
 from her2dose.model.plan import PlanRequest
 
-BOOK = regimens.load(Path(__file__).resolve().parents[1] / "regimens.toml")
+BOOK = regimens.load(Path(__file__).resolve().parents[2] / "regimens.toml")
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
 

@@ -7,14 +7,13 @@ import csv
 import datetime
 import io
 import json
-from pathlib import Path
 
+from conftest import SHIPPED
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from her2dose.batch import kinds
 
-SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 CHECK = kinds.kind("check")
 NEXT = kinds.kind("next")
 

@@ -9,14 +9,13 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import SHIPPED
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from her2dose import render
 from her2dose.batch import run as batch
 from her2dose.model.plan import PlanRequest
-
-SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 
 OPTIONS = ["drug", "weight", "indication", "product", "level", "phase", "schedule", "infusion"]
 

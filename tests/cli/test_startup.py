@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import SHIPPED
 
-SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 PLAN_JSON = [  # a plan as JSON, on the shipped file
     "plan",
     "enhertu",

@@ -64,7 +64,7 @@ def test_quantity_is_what_pint_builds(value, unit_text):
 
 # -- Pint's public API only ---------------------------------------------------------------
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 PRIVATE = re.compile(
     r"(?<![A-Za-z0-9])_magnitude\b|\._units\b|(?<![A-Za-z0-9])_units\b|object\.__new__"
 )

@@ -13,7 +13,7 @@ from her2dose.commands.schedule import compute_schedule
 from her2dose.data import loader as regimens
 from her2dose.model.results import DUE, LATE, NextRequest, ScheduleRequest, days
 
-BOOK = regimens.load(Path(__file__).resolve().parents[1] / "regimens.toml")
+BOOK = regimens.load(Path(__file__).resolve().parents[2] / "regimens.toml")
 
 
 def shapes(book):

@@ -19,7 +19,6 @@ import pytest
 from her2dose.batch import run as batch
 from her2dose.batch import write
 
-SHIPPED = Path(__file__).resolve().parents[1] / "regimens.toml"
 ORDERS = (
     "order_id,drug,weight,indication\nA-1,enhertu,72 kg,breast\nA-2,kadcyla,70,metastatic-breast\n"
 )
