@@ -11,7 +11,6 @@ them, not four.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from her2dose.core import dosing
@@ -19,6 +18,7 @@ from her2dose.data.loader import normalise
 from her2dose.errors import InputError, NotEncodedError, UnknownNameError
 from her2dose.model import Level, Molecule, Phase, Product, Regimen, RegimenBook, Schedule
 from her2dose.model.courses import Course
+from her2dose.model.records import record
 
 if TYPE_CHECKING:
     from her2dose.model.results import Shape
@@ -46,7 +46,7 @@ class MissingChoicesError(InputError):
         self.fields = fields
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selection:
     molecule: Molecule
     named_product: Product | None  # the product DRUG named (a brand), if it did
@@ -64,7 +64,7 @@ class Selection:
         return chosen.brand if chosen is not None else self.molecule.name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Missing:
     option: str
     values: tuple[str, ...]

@@ -4,12 +4,12 @@ dose level of each cycle. Pure: dates in, dates out; no clock (callers pass date
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from her2dose.errors import InputError
 from her2dose.model import Level, Phase, Regimen, Schedule
 from her2dose.model.courses import Course
+from her2dose.model.records import record
 from her2dose.model.results import Shape, days
 
 # More than this many intervals since the last dose is a gap no label rule covers.
@@ -66,7 +66,7 @@ def long_gap(last: date, on: date, interval_days: int) -> bool:
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?:\s*([+-]?\d+)\s*$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CycleLevels:
     """The dose level of each numbered cycle, from '1-5:0,6:-1,7-10:-2'."""
 

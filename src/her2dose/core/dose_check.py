@@ -13,12 +13,12 @@ more than P/2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from her2dose import units
 from her2dose.core import dosing
 from her2dose.model import Level, Phase, Quantity, Regimen, Schedule
+from her2dose.model.records import record
 from her2dose.model.results import (
     ABOVE_LABEL_DOSE,
     ABOVE_MAXIMUM,
@@ -30,7 +30,7 @@ from her2dose.model.results import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     """A label dose to compare with: a level, or a phase of a regimen without levels."""
 
@@ -43,7 +43,7 @@ class Candidate:
     planned_by: str | None = None  # the rounding that made planned_mg, in words
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limit:
     kind: str  # "maximum" or "label-dose"
     what: str
@@ -52,7 +52,7 @@ class Limit:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verdict:
     verdict: str
     nearest: Comparison
@@ -62,7 +62,7 @@ class Verdict:
     message: str | None  # when the usual "matches level ..." would not say it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LabelDose:
     """A label dose before any weight: what a Candidate is made of for each patient."""
 
@@ -72,7 +72,7 @@ class LabelDose:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LabelLimit:
     """What "above the label" is measured against, before any weight."""
 

@@ -8,8 +8,9 @@ here and nowhere else. A value outside its range is a typing slip until shown ot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+from her2dose.model.records import record
 
 SUPPORTED_SCHEMA = 1
 # A stated concentration may differ from strength / deliverable volume by at most this
@@ -22,7 +23,7 @@ RECONSTITUTION_TOLERANCE = Decimal("0.10")
 MAX_DEPTH = 12
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Measure:
     """A quantity written in one of the label's units and inside a plausible range."""
 
@@ -85,7 +86,7 @@ ARRAY = "array"
 OTHER = "other"  # read by the section's own code (a choice, an id, a range)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Field:
     type: str | Measure
     required: bool = True

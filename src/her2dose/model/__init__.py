@@ -5,9 +5,11 @@ Quantities are Pint quantities with Decimal magnitudes; nothing here does I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Any
+
+from her2dose.model.records import record
 
 Quantity = Any  # pint.Quantity; kept as Any so importing this module does not import pint
 
@@ -41,7 +43,7 @@ def evidence_word(level: str) -> str:
     return EVIDENCE_WORDS.get(level, "")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Sourced:
     """A label sentence or rule with where it comes from."""
 
@@ -50,7 +52,7 @@ class Sourced:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reminder:
     kind: str
     text: str
@@ -62,7 +64,7 @@ class Reminder:
         return not self.regimens or regimen_id in self.regimens
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Preparation:
     diluent: str | None
     bag_volume: Quantity | None
@@ -77,7 +79,7 @@ class Preparation:
         return self.field_evidence.get(name, self.evidence)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Vial:
     strength: Quantity  # mass
     multiple_dose: bool
@@ -91,7 +93,7 @@ class Vial:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IndicationStop:
     """An indication of the label that is not encoded: its names stop every command."""
 
@@ -104,7 +106,7 @@ class IndicationStop:
     evidence: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DrugStop:
     """A drug users may name that is not encoded at all ([not_encoded_drugs.ID])."""
 
@@ -115,7 +117,7 @@ class DrugStop:
     evidence: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Molecule:
     id: str
     name: str
@@ -133,7 +135,7 @@ class Molecule:
     not_encoded_indications: tuple[IndicationStop, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Product:
     id: str
     brand: str
@@ -147,7 +149,7 @@ class Product:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Phase:
     name: str
     dose: Quantity  # mass/mass for per_kg regimens, mass for flat ones
@@ -158,7 +160,7 @@ class Phase:
     interpretation: str | None = None  # how her2dose reads the label's words (a range)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Schedule:
     name: str
     interval: Quantity
@@ -167,7 +169,7 @@ class Schedule:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Level:
     level: int  # 0 = starting dose, -1 = first reduction, ...
     name: str
@@ -176,14 +178,14 @@ class Level:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MaxDose:
     dose: Quantity
     source: str
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Regimen:
     id: str
     molecule_id: str
@@ -206,7 +208,7 @@ class Regimen:
 DOSE_WEIGHT_CHOICES = ("current", "baseline_until_threshold")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     """Institutional settings ([policy] in regimens.toml); CLI flags may override them."""
 
@@ -233,7 +235,7 @@ class Policy:
     evidence: str = "policy"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RegimenBook:
     path: str
     sha256: str

@@ -8,10 +8,10 @@ command does, does not also create the classes of `adjust`'s requests and answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from her2dose.model import Quantity
+from her2dose.model.records import record
 
 # What the label says to do now (a rule's `action`), in the words her2dose prints.
 ACTIONS: dict[str, str] = {
@@ -32,7 +32,7 @@ EVENT_INPUTS = ("grade", "lvef", "any")
 CTCAE_GRADES = (1, 2, 3, 4, 5)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Range:
     """A span of percent values as the label writes it: '<40', '>=16', '40-45' (inclusive)."""
 
@@ -56,7 +56,7 @@ class Range:
         return tuple(b for b in (self.low, self.high) if b is not None)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LvefCondition:
     """One way an LVEF row can apply; every part given must hold."""
 
@@ -79,7 +79,7 @@ class LvefCondition:
         return self.below_lln is None or below_lln is self.below_lln
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     """One row of a label's dose-modification table."""
 
@@ -109,7 +109,7 @@ class Rule:
         return not self.regimens or regimen_id in self.regimens
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NotEncoded:
     """A row of the label's table that the digest could not verify."""
 
@@ -125,7 +125,7 @@ class NotEncoded:
         return not self.regimens or regimen_id in self.regimens
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Event:
     id: str
     name: str
@@ -142,7 +142,7 @@ class Event:
         return [e for e in entries if e.applies_to(regimen_id)]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdverseEvents:
     """One molecule's dose-modification table."""
 

@@ -8,9 +8,10 @@ modules `courses` and `missed_doses`. Kept apart from `model` so that `courses` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from her2dose.model import Quantity, Sourced
+from her2dose.model.records import record
 
 # [missed_doses.MOLECULE].rule
 RELOAD = "reload"  # late by more than `reload_after`: give the loading dose again
@@ -28,7 +29,7 @@ MISSED_DOSE_RULES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pattern:
     """A course made of two schedules: `first` (with its loading dose) for as long as the
     chosen chemotherapy lasts, then `then` (maintenance only), `switch_after` the last
@@ -44,7 +45,7 @@ class Pattern:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Course:
     """How long a regimen is given: a fixed number of cycles, a total duration, or
     open-ended (`until` progression ...). At most one of the three is set."""
@@ -60,7 +61,7 @@ class Course:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FixedDose:
     """A ready-to-use fixed dose (PHESGO): the dose in words, its volume and time."""
 
@@ -73,7 +74,7 @@ class FixedDose:
     injection_time_range: tuple[Quantity, Quantity] | None = None  # "2 to 5 minutes"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MissedDoseRule:
     molecule_id: str
     rule: str  # one of MISSED_DOSE_RULES

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
@@ -22,6 +22,7 @@ from her2dose.model import (
     Schedule,
     Vial,
 )
+from her2dose.model.records import record
 from her2dose.model.storage import StorageFacts, UseBy, UseByRule
 
 CURRENT = "current"
@@ -42,7 +43,7 @@ def _kg(q: Quantity) -> str:
     return f"{q.m_as('kg').quantize(Decimal('0.01'), rounding=ROUND_HALF_UP).normalize():f} kg"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Plan:
     request: PlanRequest
     molecule: Molecule
@@ -85,7 +86,7 @@ class Plan:
         return self.dosing_weight if self.dosing_weight is not None else self.weight
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolvedRequest:
     """The patient-independent part of a plan: names, rules, product, policy in force."""
 
@@ -133,7 +134,7 @@ class ResolvedRequest:
         return value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicyEffect:
     """A policy setting that changed something in this plan, and what it changed."""
 
@@ -143,7 +144,7 @@ class PolicyEffect:
     effect: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenVial:
     """An opened multiple-dose vial offered with --open-vial-mg / --open-vial-date."""
 
@@ -163,7 +164,7 @@ class OpenVial:
         return (self.remainder - self.drawn).to("mg") if self.usable else units.quantity(0, "mg")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KeptRemainder:
     """What stays in a multiple-dose vial after the dose, and until when it may be used."""
 
@@ -175,7 +176,7 @@ class KeptRemainder:
     use_by: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WeightChange:
     current: Quantity  # kg
     baseline: Quantity  # kg
@@ -206,7 +207,7 @@ class WeightChange:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rounding:
     method: str  # "vial" or "increment"
     ordered: Quantity  # mg, before rounding
@@ -241,14 +242,14 @@ class Rounding:
         return self.vials_before - self.vials_after
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RoundingOutcome:
     dose: Quantity  # the dose to give, mg
     rounding: Rounding | None  # None when the dose was not changed
     notes: tuple[str, ...]  # why a rounding that was asked for was not made, or how it was bounded
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reconstitution:
     strength: Quantity
     count: int
@@ -256,7 +257,7 @@ class Reconstitution:
     volume: Quantity | None  # None: the product is a solution, or the volume is not encoded
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InfusionPlan:
     concentration: Quantity | None  # None: not encoded for the product
     drug_volume: Quantity | None  # volume of drug solution to withdraw; None: not encoded
@@ -268,13 +269,13 @@ class InfusionPlan:
     rate: Quantity | None  # mL/h over `minutes`
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VialCount:
     vial: Vial
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VialPlan:
     counts: tuple[VialCount, ...]  # largest strength first, zero counts left out
     total: Quantity  # mg in the vials used
@@ -285,7 +286,7 @@ class VialPlan:
         return sum(c.count for c in self.counts)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlanRequest:
     """What a user asked for, as text, exactly as typed (CLI option or batch cell)."""
 
@@ -321,7 +322,7 @@ AMBIGUOUS = "ambiguous"  # the tolerance covers two levels and the dose is neith
 VERDICTS = (MATCH, NO_MATCH, ABOVE_LABEL_DOSE, ABOVE_MAXIMUM, AMBIGUOUS)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrderedDose:
     """An order planned as written (`plan --dose`), and how it compares with the label:
     the same verdict and figures as `check`."""

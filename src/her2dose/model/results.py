@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -31,6 +31,7 @@ from her2dose.model.plan import (  # noqa: F401 - the verdicts, re-exported
     VERDICTS,
     Plan,
 )
+from her2dose.model.records import record
 
 # Kinds of answer `adjust` gives.
 ANSWER_RULE = "rule"
@@ -50,7 +51,7 @@ def weekday(d: date) -> str:
     return WEEKDAYS[d.weekday()]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NextDose:
     request: NextRequest
     molecule: Molecule
@@ -104,7 +105,7 @@ class NextDose:
         return self.status in GIVE_NOW
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScheduledDose:
     number: int  # 1-based
     date: date
@@ -125,7 +126,7 @@ class ScheduledDose:
         return weekday(self.date)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CourseSchedule:
     request: ScheduleRequest
     molecule: Molecule
@@ -145,7 +146,7 @@ class CourseSchedule:
     cycle_levels: str | None = None  # --levels as given, when the level changes by cycle
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LvefReading:
     lvef: Decimal | None  # percent
     drop: Decimal | None  # absolute decrease from baseline, percentage points
@@ -154,7 +155,7 @@ class LvefReading:
     symptomatic_chf: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """What happens next: one branch of a rule, with the level it leaves the patient on."""
 
@@ -170,7 +171,7 @@ class Outcome:
         return "discontinue" if self.discontinue else self.step
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Adjustment:
     request: AdjustRequest
     molecule: Molecule
@@ -203,7 +204,7 @@ class Adjustment:
         return self.rule.action if self.rule is not None else self.answer
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comparison:
     level: Level | None  # None for regimens dosed by phase
     name: str  # "starting dose", "first dose reduction", "maintenance dose (q3w)"
@@ -217,7 +218,7 @@ class Comparison:
     pct_places: int = 1  # decimal places that show difference_pct on its side of tolerance
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OverLabel:
     kind: str  # "maximum" or "label-dose"
     what: str  # "the label's maximum", "the starting dose", "the labelled maintenance dose"
@@ -228,7 +229,7 @@ class OverLabel:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DoseCheck:
     request: CheckRequest
     molecule: Molecule
@@ -263,7 +264,7 @@ class DoseCheck:
         return self.nearest if self.matched else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LevelRow:
     level: Level | None  # None for regimens dosed by phase
     schedule: Schedule
@@ -273,7 +274,7 @@ class LevelRow:
     plan: Plan | None  # with a weight: mg, vials and volumes at this level
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LevelTable:
     request: LevelsRequest
     molecule: Molecule
@@ -289,7 +290,7 @@ class LevelTable:
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NextRequest:
     """What a user asked for, as typed; `on` None means today."""
 
@@ -307,7 +308,7 @@ class NextRequest:
     infusion: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Shape:
     """The shape of a course: one schedule, or a pattern of two (weekly, then q3w)."""
 
@@ -349,7 +350,7 @@ class Shape:
         return given + timedelta(self.switch_after_days), self.then
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScheduleRequest:
     """What a user asked for, as typed."""
 
@@ -367,7 +368,7 @@ class ScheduleRequest:
     first_cycle: int | None = None  # the list starts at this cycle (a course begun elsewhere)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdjustRequest:
     """What a user asked `adjust`, as typed."""
 
@@ -385,7 +386,7 @@ class AdjustRequest:
     weight: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckRequest:
     drug: str
     weight: str
@@ -398,7 +399,7 @@ class CheckRequest:
     product: str | None = None  # whose vials the active rounding policy rounds to
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LevelsRequest:
     drug: str
     indication: str | None = None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from her2dose.model import Quantity, Sourced
+from her2dose.model.records import record
 
 STAGES = ("reconstituted", "diluted")
 STORAGE_KINDS = ("refrigerated", "room_temperature")
@@ -14,7 +14,7 @@ STAGE_WORDS = {"reconstituted": "reconstituted vials", "diluted": "diluted bag"}
 STORAGE_WORDS = {"refrigerated": "refrigerated", "room_temperature": "room temperature"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UseByRule:
     """One label hold time: how long a stage may be kept, how, and from when."""
 
@@ -27,7 +27,7 @@ class UseByRule:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SterileWaterAlternative:
     """A multiple-dose vial reconstituted with sterile water (no benzyl alcohol): single-dose."""
 
@@ -39,7 +39,7 @@ class SterileWaterAlternative:
     evidence: str = ""  # one of EVIDENCE_LEVELS: the weakest document `source` cites
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StorageFacts:
     """[storage.ID] of regimens.toml, for a product or a molecule."""
 
@@ -49,7 +49,7 @@ class StorageFacts:
     without_benzyl_alcohol: SterileWaterAlternative | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UseBy:
     what: str  # "reconstituted vials", "diluted bag", "opened multiple-dose vial (420 mg)"
     storage: str  # one of STORAGE_KINDS

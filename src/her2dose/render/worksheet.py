@@ -15,10 +15,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from her2dose.model.records import record
 from her2dose.render.evidence import reminder_text, tagged, words
 
 if TYPE_CHECKING:
@@ -30,14 +31,14 @@ NDC_PATTERN = re.compile(r"\bNDC\s+(\d{4,5}-\d{3,4}-\d{1,2})\b")
 BOXED = "boxed warning"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Row:
     label: str
     value: str
     strong: bool = False  # the figures a checker reads first: dose, withdraw, rate
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Section:
     title: str
     rows: tuple[Row, ...] = ()
@@ -45,7 +46,7 @@ class Section:
     alert: bool = False  # drawn boxed: warnings, the boxed warning
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Worksheet:
     title: str
     subtitle: str
