@@ -301,7 +301,7 @@ def parse_quantity(
     description, dims, examples = KINDS[kind]
     raw = str(text)
     match = _NUMBER_AND_UNIT.match(raw)
-    if any(c.isdigit() and not c.isascii() for c in raw):
+    if not raw.isascii() and any(c.isdigit() and not c.isascii() for c in raw):
         raise InputError(
             field,
             f"{field} '{raw}' has a digit other than 0-9; write the number with the digits "
