@@ -5,7 +5,6 @@ what the single command gives each of them, errors included and in the same orde
 from __future__ import annotations
 
 import datetime
-from dataclasses import replace
 
 import pytest
 from conftest import SHIPPED
@@ -15,6 +14,7 @@ from her2dose.commands.check import Checker, compute_check
 from her2dose.commands.next import NextPlanner, compute_next
 from her2dose.data import loader as regimens
 from her2dose.errors import Her2DoseError
+from her2dose.model.records import replace
 from her2dose.model.results import CheckRequest, NextRequest
 
 BOOK = regimens.load(SHIPPED)

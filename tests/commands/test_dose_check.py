@@ -4,7 +4,6 @@ levels matches neither unless it is within tolerance of one."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from her2dose.commands.check import PRINTED_MG, compute_check
 from her2dose.commands.levels import compute_levels
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError
+from her2dose.model.records import replace
 from her2dose.model.results import (
     ABOVE_LABEL_DOSE,
     ABOVE_MAXIMUM,

@@ -3,7 +3,6 @@ dose a rounding policy produced, and a tolerance that covers two levels."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -14,6 +13,7 @@ from her2dose import render, units
 from her2dose.commands.check import compute_check
 from her2dose.commands.plan import compute_plan
 from her2dose.model.plan import PlanRequest
+from her2dose.model.records import replace
 from her2dose.model.results import (
     ABOVE_LABEL_DOSE,
     ABOVE_MAXIMUM,

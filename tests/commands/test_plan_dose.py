@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -12,6 +11,7 @@ from her2dose.commands.check import compute_check
 from her2dose.commands.plan import compute_plan
 from her2dose.errors import InputError
 from her2dose.model.plan import PlanRequest
+from her2dose.model.records import replace
 from her2dose.model.results import ABOVE_LABEL_DOSE, MATCH, NO_MATCH, CheckRequest
 
 PREPARED = "2026-03-02 09:00"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from her2dose import render, units
 from her2dose.commands.plan import RESOLVE_FIELDS, compute_plan, plan_patient, resolve
 from her2dose.errors import InputError
 from her2dose.model.plan import PlanRequest
+from her2dose.model.records import replace
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=LONDON)

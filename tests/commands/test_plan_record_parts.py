@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from her2dose.commands.plan import Planner, compute_plan, plan_patient, resolve
 from her2dose.data import loader as regimens
 from her2dose.errors import Her2DoseError
 from her2dose.model.plan import PlanRequest
+from her2dose.model.records import replace
 
 BOOK = regimens.load(Path(__file__).resolve().parents[2] / "regimens.toml")
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from her2dose.commands.next import compute_next
 from her2dose.commands.plan import compute_plan
 from her2dose.commands.schedule import compute_schedule
 from her2dose.model.plan import PlanRequest
+from her2dose.model.records import replace
 from her2dose.model.results import (
     AMBIGUOUS,
     MATCH,

@@ -3,7 +3,6 @@ first part for a batch: the same plans as compute_plan's, by construction and by
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +13,7 @@ from her2dose import render, units
 from her2dose.commands.plan import RESOLVE_FIELDS, Planner, compute_plan, plan_patient, resolve
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model.plan import PlanRequest
+from her2dose.model.records import fields, replace
 
 # Fields resolve() does not read: they vary per patient (any new field must be classified).
 PATIENT_FIELDS = frozenset(

@@ -11,7 +11,6 @@ benchmarks/mutants.py runs these tests against generated mutants of the core.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 from core_cases import (
@@ -38,6 +37,7 @@ from her2dose.core.rounding import (
 )
 from her2dose.core.vials import plan_vials
 from her2dose.errors import InputError
+from her2dose.model.records import replace
 from her2dose.model.results import (
     ABOVE_LABEL_DOSE,
     ABOVE_MAXIMUM,

@@ -5,7 +5,6 @@ Rows: (id, edits, entry.field named, what the message says), as in the other loa
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
 
@@ -17,6 +16,7 @@ from her2dose.commands.plan import compute_plan
 from her2dose.data import loader as regimens
 from her2dose.errors import InputError, NotEncodedError, RegimenFileError
 from her2dose.model import EVIDENCE_LEVELS, LABEL_EVIDENCE, evidence_word, weakest
+from her2dose.model import records as model_records
 from her2dose.model.plan import PlanRequest
 
 TDXD_PHASE = "[regimens.tdxd-breast.schedules.q3w.phases.standard]\n"
@@ -199,14 +199,14 @@ def test_a_broken_entry_is_named(tmp_path, edits, where, says):
 
 
 def records(value, seen=None):
-    """Every dataclass record reachable from the book."""
+    """Every record reachable from the book."""
     seen = set() if seen is None else seen
     if id(value) in seen:
         return
     seen.add(id(value))
-    if dataclasses.is_dataclass(value):
+    if model_records.is_record(value):
         yield value
-        for f in dataclasses.fields(value):
+        for f in model_records.fields(value):
             yield from records(getattr(value, f.name), seen)
     elif isinstance(value, dict):
         for v in value.values():
@@ -305,7 +305,7 @@ def test_a_multiple_dose_vial_without_an_in_use_time_keeps_no_remainder(book):
         "in-use time of the opened OGIVRI 420 mg multiple-dose vial is not encoded" in n
         for n in plan.notes
     )
-    opened = dataclasses.replace(request, open_vial_mg="100 mg", open_vial_date="2026-01-01")
+    opened = model_records.replace(request, open_vial_mg="100 mg", open_vial_date="2026-01-01")
     with pytest.raises(
         InputError, match="in-use time of the OGIVRI 420 mg multiple-dose vial is not encoded"
     ):

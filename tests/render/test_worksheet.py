@@ -387,14 +387,14 @@ def test_letter_paper_is_one_page_too(book):
 
 
 def test_a_sheet_too_long_for_one_page_runs_on_and_loses_nothing(book):
-    import dataclasses
+    from her2dose.model.records import replace
 
     sheet = _sheet(book, drug="enhertu", indication="breast", weight="72 kg")
     many = tuple(
         worksheet.Row("WARNING", f"warning number {n}: " + "confirm this line " * 12)
         for n in range(40)
     )
-    long = dataclasses.replace(
+    long = replace(
         sheet, sections=(worksheet.Section("Warnings", many, alert=True), *sheet.sections)
     )
     data = worksheet.pdf_bytes(long)

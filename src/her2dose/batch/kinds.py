@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from her2dose import __version__, render
 from her2dose.errors import Her2DoseError, InputError
 from her2dose.model import RegimenBook
 from her2dose.model.plan import PlanRequest
+from her2dose.model.records import fields
 from her2dose.model.results import CheckRequest, NextRequest
 
 STATUS_COLUMNS = ("status", "error")
@@ -137,7 +138,7 @@ def column_words(message: str, batch_kind: Kind) -> str:
 
     def word(match: re.Match[str]) -> str:
         name = match.group(1).replace("-", "_")
-        if name in batch_kind.request.__dataclass_fields__:
+        if name in batch_kind.columns.values():
             return f"column '{batch_kind.column_of(name)}'"
         return match.group(0)
 

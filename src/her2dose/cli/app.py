@@ -101,12 +101,12 @@ def load_book(path: Path | None, sha256: str | None = None) -> "RegimenBook":
 def request(cls: type, **values: Any) -> Any:
     """The command's request record: each field is the value of the command's option (or
     argument) of the same name, or of `values` where the command passes it otherwise."""
-    import dataclasses
-
     from typer._click.globals import get_current_context
 
+    from her2dose.model.records import fields
+
     given = {**get_current_context().params, **values}
-    return cls(**{field.name: given[field.name] for field in dataclasses.fields(cls)})
+    return cls(**{field.name: given[field.name] for field in fields(cls)})
 
 
 def stdout_console():  # -> rich.console.Console

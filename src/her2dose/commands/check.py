@@ -12,7 +12,7 @@ figure is that figure. A dose the active rounding policy produces is recognised 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 
@@ -39,6 +39,7 @@ from her2dose.core.dose_check import (
 from her2dose.errors import InputError
 from her2dose.model import Policy, Product, Quantity, RegimenBook
 from her2dose.model.plan import Plan, PlanRequest
+from her2dose.model.records import replace
 from her2dose.model.results import CheckRequest, DoseCheck
 
 # render prints mg to 0.1 (render.PLACES["mg"]): the ordering precision when the regimens

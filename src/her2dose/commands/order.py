@@ -4,7 +4,6 @@ and the words for a rounding that raised a dose above the label."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from her2dose import units
@@ -12,6 +11,7 @@ from her2dose.core import dosing, rounding
 from her2dose.errors import InputError
 from her2dose.model import Level, Quantity, RegimenBook
 from her2dose.model.plan import MATCH, OrderedDose, PlanRequest, ResolvedRequest, Rounding
+from her2dose.model.records import replace
 
 # The plan's dose at a level under the policy in force, and the rounding in words; None
 # when that plan is not rounded.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from operator import attrgetter
@@ -48,6 +47,7 @@ from her2dose.model.plan import (
     ResolvedRequest,
     VialPlan,
 )
+from her2dose.model.records import replace
 from her2dose.model.storage import STAGES
 
 

@@ -4,7 +4,6 @@ drawing first from an already opened vial. Pure: no I/O.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from her2dose import units
@@ -12,6 +11,7 @@ from her2dose.core.preparation_times import after
 from her2dose.errors import InputError
 from her2dose.model import Product, Quantity, Vial
 from her2dose.model.plan import KeptRemainder, OpenVial, VialPlan
+from her2dose.model.records import replace
 from her2dose.model.storage import SterileWaterAlternative
 
 OPENED = "opened vial"

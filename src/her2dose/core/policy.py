@@ -7,13 +7,12 @@ flag or a batch column of the same name) may override any of them except the cei
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from her2dose.errors import InputError
-from her2dose.model import Policy, range_problems
+from her2dose.model import Policy, range_problems, records
 
 # Request fields that override the policy setting of the same name.
 OVERRIDABLE = (
@@ -78,7 +77,7 @@ def with_overrides(
             changes[name] = parse_names(text)
         else:
             changes[name] = str(text).strip().lower().replace("-", "_")
-    updated = dataclasses.replace(policy, **changes)
+    updated = records.replace(policy, **changes)
     for setting, message in range_problems(updated):
         if origins.get(setting) == FROM_REQUEST or setting not in origins:
             raise InputError(setting, f"{setting}: {message}")

@@ -8,11 +8,11 @@ maximum per kg (KADCYLA 3.6 mg/kg) is checked against today's weight by the call
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from her2dose.model import Quantity
 from her2dose.model.plan import BASELINE, CURRENT, WeightChange
+from her2dose.model.records import replace
 
 
 def assess(
