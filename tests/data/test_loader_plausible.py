@@ -255,3 +255,12 @@ def test_no_mutant_of_a_clinical_number_loads_silently():
             silent.append(description)
     assert tried > 500
     assert silent == []
+
+
+def test_the_loader_parser_reads_the_shipped_file_as_the_standard_library_does():
+    # The loader parses with tomli (a compiled build, for start-up); the standard library's
+    # tomllib is the same parser, and must see the same file.
+    import tomli
+
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert tomli.loads(text) == tomllib.loads(text)

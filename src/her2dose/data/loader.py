@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from her2dose import units
 from her2dose.data import rules
@@ -69,8 +70,8 @@ def load(path: Path | str | None = None, *, expected_sha256: str | None = None) 
     if expected_sha256 is not None:
         check_sha256(str(path), digest, expected_sha256)
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomli.loads(raw.decode("utf-8"))
+    except (tomli.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RegimenFileError(str(path), [f"not valid TOML: {exc}"]) from None
     except RecursionError:
         raise RegimenFileError(
