@@ -156,6 +156,10 @@ def test_a_value_after_double_dash_is_not_an_option(cli):
         (["check", "enhertu", "-w", "72"], "missing option --dose / -d"),
         (["plna", "enhertu"], "unknown command 'plna' (did you mean 'plan'?)"),
         (["--bogus"], "unknown option --bogus"),
+        # no suggestion that only shares the dashes and a letter or two
+        (["plan", "enhertu", "--bogus", "1"], "unknown option --bogus; see"),
+        (["plan", "enhertu", "--jsn"], "unknown option --jsn (did you mean --json?)"),
+        (["adjust", "kadcyla", "--lvl", "1"], "unknown option --lvl (did you mean --level?)"),
         (["batch", "a.csv", "--format", "xml"], "'xml' is not one of 'csv', 'jsonl', 'xlsx'"),
     ],
 )

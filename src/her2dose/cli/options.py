@@ -290,13 +290,15 @@ def _param_names(param: core.Parameter | None) -> str:
 
 
 def _closest(typed: str, names: Iterable[str]) -> list[str]:
-    """Of Click's suggestions, those about as close to `typed` as the closest one:
-    --wieght is --weight, not --weight-date too."""
+    """Of Click's suggestions, those close to `typed` and about as close as the closest one:
+    --wieght is --weight, not --weight-date too. Compared without their dashes, which every
+    option shares (Click's own score makes --bogus "close" to --dose)."""
     import difflib
 
-    score = {name: difflib.SequenceMatcher(None, typed, name).ratio() for name in names}
-    best = max(score.values())
-    return sorted(name for name, ratio in score.items() if ratio >= best - 0.1)
+    bare = typed.lstrip("-")
+    score = {name: difflib.SequenceMatcher(None, bare, name.lstrip("-")).ratio() for name in names}
+    best = max(score.values(), default=0.0)
+    return sorted(name for name, ratio in score.items() if ratio >= max(best - 0.1, 0.6))
 
 
 def one_line(error: exceptions.UsageError) -> OneLineUsageError:
@@ -307,10 +309,18 @@ def one_line(error: exceptions.UsageError) -> OneLineUsageError:
         return error
     if isinstance(error, exceptions.NoSuchOption):
         message = f"unknown option {error.option_name}"
-        if error.possibilities:
-            message += (
-                f" (did you mean {' or '.join(_closest(error.option_name, error.possibilities))}?)"
-            )
+        # every option of the command, not only Click's three picks (made with the dashes)
+        names = [
+            name
+            for param in (ctx.command.params if ctx is not None else ())
+            for name in (*param.opts, *param.secondary_opts)
+            if name.startswith("--")
+        ]
+        if ctx is not None and _takes_json(ctx.command):
+            names.append("--json")
+        close = _closest(error.option_name, names or error.possibilities or ())
+        if close:
+            message += f" (did you mean {' or '.join(close)}?)"
     elif isinstance(error, exceptions.MissingParameter):
         what = _param_names(error.param)
         kind = "option" if _is_option(error.param) else "argument"

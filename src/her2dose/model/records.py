@@ -124,7 +124,6 @@ def _compiled_init(cls: type) -> Any:
     return init
 
 
-
 # How many records of a class are built by the interpreted __init__ before its compiled one
 # takes over: compiling costs about as much as building 50-100 records the slower way.
 COMPILE_AFTER = 64
@@ -179,6 +178,7 @@ def _interpreted_init(cls: Any) -> Any:
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     return __init__
+
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def record(cls: type[T]) -> type[T]:
