@@ -10,7 +10,7 @@ pertuzumab and trastuzumab; unverified rules (PERJETA) answer "check the label".
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from operator import attrgetter
 from typing import Any
@@ -43,6 +43,7 @@ from her2dose.model.courses import (
     MissedDoseRule,
 )
 from her2dose.model.plan import Plan, PlanRequest
+from her2dose.model.records import record
 from her2dose.model.results import (
     COURSE_COMPLETE,
     DUE,
@@ -159,6 +160,32 @@ def setup_next(book: RegimenBook, request: NextRequest) -> NextSetup:
     return NextSetup(molecule, rule, chosen, course, course_note, schedule_note, words, intervals)
 
 
+@record
+class NextDated:
+    """A regimen's answer on its dates (last dose, on, start), before the plan of the dose
+    given: what the rows of a combination that differ only in weight and infusion share.
+    `fields` are NextDose's but `request`: the whole answer when there is no plan to make
+    (`sources` None); else with_plan adds the plan, its warnings and notes, and its sources
+    between `sources` and `after` (the dose given and its level)."""
+
+    fields: dict[str, Any]
+    sources: tuple[str, ...] | None = None
+    after: tuple[str, ...] = ()
+    # What render works out from this answer alone, kept here so that a batch works it out
+    # once for the rows on these dates: see `remember`. Not part of the value.
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """compute(), worked out once per key for these dates. `key` must name every input
+        of `compute` that is not part of `fields` but the request, the plan and what it
+        adds."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = compute()
+            return value
+
+
 def next_patient(
     book: RegimenBook,
     setup: NextSetup,
@@ -170,12 +197,25 @@ def next_patient(
 ) -> NextDose:
     """The per-patient part: the dates, what is due, and the plan of the dose given. `plan`
     plans a request (compute_plan on `book` when None)."""
+    if setup.chosen is None:
+        return fixed_next(setup, request, last, on)
+    return with_plan(book, next_dated(setup, request, last, on), request, plan)
+
+
+def fixed_next(setup: NextSetup, request: NextRequest, last: date, on: date) -> NextDose:
+    """next_patient for a fixed-dose product (next_fixed.py)."""
+    rule = setup.rule
+    assert rule is not None
+    if rule.rule == FIXED_DOSE_TRANSITION:
+        return fixed_dose_next(request, setup.molecule, rule, last, on)
+    return one_fixed_dose_next(request, setup.molecule, rule, last, on)
+
+
+def next_dated(setup: NextSetup, request: NextRequest, last: date, on: date) -> NextDated:
+    """next_patient for a regimen, up to the plan: reads of `request` only the start and
+    what setup_key holds."""
     molecule, rule, chosen = setup.molecule, setup.rule, setup.chosen
-    if chosen is None:
-        assert rule is not None
-        if rule.rule == FIXED_DOSE_TRANSITION:
-            return fixed_dose_next(request, molecule, rule, last, on)
-        return one_fixed_dose_next(request, molecule, rule, last, on)
+    assert chosen is not None
     regimen, level, shape = chosen.regimen, chosen.level, chosen.shape
     assert shape is not None and setup.words is not None and setup.intervals is not None
     intervals = setup.intervals
@@ -219,7 +259,6 @@ def next_patient(
     if shape.pattern is not None:
         sources.append(shape.pattern.source)
     base = {
-        "request": request,
         "molecule": molecule,
         "regimen": regimen,
         "shape": shape,
@@ -236,28 +275,32 @@ def next_patient(
     end = core_courses.course_end(course, start)
     if core_courses.is_past_course_end(end, due, on):
         assert course is not None and end is not None
-        return NextDose(
-            **base,
-            status=COURSE_COMPLETE,
-            action=None,
-            message=(
-                f"the course is complete: {courses.course_length_text(course)} in total "
-                f"from {start}, no dose on or after {end.isoformat()}; give no further dose."
-                + (f" {course.limit}" if course.limit else "")
-            ),
-            notes=tuple(notes),
-            sources=tuple(dict.fromkeys(sources)),
+        return NextDated(
+            dict(
+                **base,
+                status=COURSE_COMPLETE,
+                action=None,
+                message=(
+                    f"the course is complete: {courses.course_length_text(course)} in total "
+                    f"from {start}, no dose on or after {end.isoformat()}; give no further dose."
+                    + (f" {course.limit}" if course.limit else "")
+                ),
+                notes=tuple(notes),
+                sources=tuple(dict.fromkeys(sources)),
+            )
         )
 
     late = (on - due).days
     if late < 0:
-        return NextDose(
-            **base,
-            status=NOT_YET_DUE,
-            action=None,
-            message=not_yet_due(due, interval),
-            notes=tuple(notes),
-            sources=tuple(dict.fromkeys(sources)),
+        return NextDated(
+            dict(
+                **base,
+                status=NOT_YET_DUE,
+                action=None,
+                message=not_yet_due(due, interval),
+                notes=tuple(notes),
+                sources=tuple(dict.fromkeys(sources)),
+            )
         )
 
     next_due, next_schedule = shape.due_after(on, due_schedule, start)
@@ -305,16 +348,18 @@ def next_patient(
         )
         if rule is not None:
             sources.append(rule.source)
-        return NextDose(
-            **base,
-            status=NOT_ENCODED_STATUS,
-            action=None,
-            message=f"{days_words(late)} late: {text}",
-            rule_text=text,
-            rule_source=rule.source if rule is not None else None,
-            warnings=tuple(warnings),
-            notes=tuple(notes),
-            sources=tuple(dict.fromkeys(sources)),
+        return NextDated(
+            dict(
+                **base,
+                status=NOT_ENCODED_STATUS,
+                action=None,
+                message=f"{days_words(late)} late: {text}",
+                rule_text=text,
+                rule_source=rule.source if rule is not None else None,
+                warnings=tuple(warnings),
+                notes=tuple(notes),
+                sources=tuple(dict.fromkeys(sources)),
+            )
         )
     elif rule.rule == RELOAD:
         assert rule.reload_after is not None
@@ -357,25 +402,8 @@ def next_patient(
     if end is not None and next_due >= end:
         notes.append(f"no further dose after this one: the course ends on {end.isoformat()}")
         next_due = None
-    dose_plan = None
-    if request.weight is not None:
-        dose_plan = (plan or (lambda r: compute_plan(book, r, use_by_shown=False)))(
-            beside_request(
-                request,
-                regimen.indication,
-                level=request.level,
-                phase=give.name,
-                schedule=due_schedule.name,
-                infusion=request.infusion,
-            )
-        )
-        warnings += dose_plan.warnings
-        notes += dose_plan.notes
-        sources += dose_plan.sources
-    sources += [give.source] + ([level.source] if level is not None else [])
-    if dose_plan is not None:
-        base["product"] = dose_plan.product
-    return NextDose(
+    after = [give.source] + ([level.source] if level is not None else [])
+    answer = dict(
         **base,
         status=status,
         action=action,
@@ -386,32 +414,102 @@ def next_patient(
         phase=give,
         dose_rate=dose_rate,
         next_due_date=next_due,
-        plan=dose_plan,
-        reminders=dose_plan.reminders if dose_plan is not None else molecule.reminders,
+        reminders=molecule.reminders,
         warnings=tuple(warnings),
         notes=tuple(notes),
-        sources=tuple(dict.fromkeys(sources)),
+        sources=tuple(dict.fromkeys(sources + after)),
+    )
+    if request.weight is None:
+        return NextDated(answer)
+    return NextDated(answer, tuple(dict.fromkeys(sources)), tuple(after))
+
+
+def with_plan(
+    book: RegimenBook,
+    dated: NextDated,
+    request: NextRequest,
+    plan: Callable[[PlanRequest], Plan] | None = None,
+) -> NextDose:
+    """The answer for this patient: `dated`'s, with the plan of the dose given on the
+    request's weight and infusion. `plan` as for next_patient."""
+    answer = dated.fields
+    if dated.sources is None:
+        return NextDose(request=request, **answer)
+    regimen, phase, schedule = answer["regimen"], answer["phase"], answer["schedule"]
+    dose_plan = (plan or (lambda r: compute_plan(book, r, use_by_shown=False)))(
+        beside_request(
+            request,
+            regimen.indication,
+            level=request.level,
+            phase=phase.name,
+            schedule=schedule.name,
+            infusion=request.infusion,
+        )
+    )
+    return NextDose(
+        request=request,
+        **{
+            **answer,
+            "product": dose_plan.product,
+            "plan": dose_plan,
+            "reminders": dose_plan.reminders,
+            "warnings": (*answer["warnings"], *dose_plan.warnings),
+            "notes": (*answer["notes"], *dose_plan.notes),
+            "sources": tuple(dict.fromkeys((*dated.sources, *dose_plan.sources, *dated.after))),
+        },
     )
 
 
 class NextPlanner:
     """compute_next for many patients on one book: each distinct setup_next (on setup_key)
-    worked out once, and the plan of each dose given made by one Planner. Answers are
-    exactly compute_next's, as they are made by the same functions."""
+    worked out once, each regimen's answer on each distinct dates (next_dated) once, and
+    the plan of each dose given made by one Planner. Answers are exactly compute_next's, as
+    they are made by the same functions."""
 
     def __init__(self, book: RegimenBook, today: date, max_entries: int = 4096) -> None:
         self.book = book
         self.today = today
         self.planner = Planner(book, max_entries, use_by_shown=False)
         self._setups = _Memo(max_entries)
+        self._same_setups = _Memo(max_entries)
         self._dates = _Memo(max_entries)
+        self._dated = _Memo(max_entries)
 
     def parse_date(self, text: str, field: str) -> date:
         return self._dates.get((text, field), lambda: courses.parse_date(text, field))
 
     def next(self, request: NextRequest) -> tuple[NextSetup, NextDose]:
         """The answer, and the setup it was made on (shared by the combination's rows)."""
-        last, on = _dates(request, self.today, self.parse_date)
-        setup = self._setups.get(setup_key(request), lambda: setup_next(self.book, request))
-        answer = next_patient(self.book, setup, request, last, on, plan=self.planner.plan)
+        setup, _, answer = self.dated_next(request)
         return setup, answer
+
+    def dated_next(self, request: NextRequest) -> tuple[NextSetup, NextDated | None, NextDose]:
+        """next(), and the NextDated the answer was made from (shared by the combination's
+        rows on the same dates; None for a fixed-dose product, whose answer is made whole)."""
+        last, on = _dates(request, self.today, self.parse_date)
+        setup = self._setups.get(
+            setup_key(request), lambda: self._same(setup_next(self.book, request))
+        )
+        if setup.chosen is None:
+            return setup, None, fixed_next(setup, request, last, on)
+        # a setup is its own key (compared by identity), kept alive by the entry
+        dated = self._dated.get(
+            (setup, last, on, request.start, request.weight is None),
+            lambda: next_dated(setup, request, last, on),
+        )
+        return setup, dated, with_plan(self.book, dated, request, self.planner.plan)
+
+    def _same(self, setup: NextSetup) -> NextSetup:
+        """The setup already made for the same choices written another way (the drug's
+        case, a brand or the molecule with --product, the default level or none), else
+        `setup`: such rows then share their answers on the same dates. next_dated reads of
+        a setup only what these choices make."""
+        chosen = setup.chosen
+        if chosen is None:
+            return setup
+        shape = chosen.shape
+        assert shape is not None
+        # ids of the book's objects: the setup kept here holds each of them
+        choices = (setup.molecule, setup.rule, chosen.regimen, chosen.product, chosen.level)
+        key = (*map(id, choices), id(setup.course), shape.name, shape.chemotherapy)
+        return self._same_setups.get(key, lambda: setup)
