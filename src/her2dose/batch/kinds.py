@@ -256,15 +256,16 @@ def _next_answerer(
     from her2dose.commands.next import NextPlanner
     from her2dose.render.next import (
         DOSE_KEYS,
+        PREPARED_KEYS,
         next_dates_dict,
         next_dose_dict,
         next_patient_dict,
         next_shared_dict,
     )
 
-    planner = NextPlanner(book, today)
-    shared = _Shared()
     keys = tuple(k for k in DOSE_KEYS if columns is None or k in columns or k == "warnings")
+    planner = NextPlanner(book, today, preparation=any(k in PREPARED_KEYS for k in keys))
+    shared = _Shared()
 
     def answer(request: NextRequest) -> Answer:
         setup, dated, nd = planner.dated_next(request)

@@ -466,10 +466,14 @@ class NextPlanner:
     the plan of each dose given made by one Planner. Answers are exactly compute_next's, as
     they are made by the same functions."""
 
-    def __init__(self, book: RegimenBook, today: date, max_entries: int = 4096) -> None:
+    def __init__(
+        self, book: RegimenBook, today: date, max_entries: int = 4096, preparation: bool = True
+    ) -> None:
+        """`preparation` as for plan_patient: False when no vials, infusion, notes or
+        sources of the answers are shown."""
         self.book = book
         self.today = today
-        self.planner = Planner(book, max_entries, use_by_shown=False)
+        self.planner = Planner(book, max_entries, use_by_shown=False, preparation=preparation)
         self._setups = _Memo(max_entries)
         self._same_setups = _Memo(max_entries)
         self._dates = _Memo(max_entries)

@@ -151,6 +151,10 @@ DOSE_KEYS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+# The keys of DOSE_KEYS made from the plan's vials and infusion, or with what they add.
+PREPARED_KEYS = ("vials", "infusion", "infusion_minutes", "rate_ml_per_h", "notes", "sources")
+
+
 def next_dose_dict(nd: Any, keys: Iterable[str] = tuple(DOSE_KEYS)) -> dict[str, Any]:
     """Those of DOSE_KEYS named in `keys` (all by default), for this answer."""
     plan = nd.plan
