@@ -5,6 +5,7 @@ what the single command gives each of them, errors included and in the same orde
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from conftest import SHIPPED
@@ -146,3 +147,127 @@ def test_next_planner_rows_are_compute_next_row_by_row(book):
         statuses.append(single["status"] if isinstance(single, dict) else single[0])
     assert {"due", "late", "not-yet-due", "course-complete"} <= set(statuses)
     assert {"last-dose", "on", "previous"} <= set(statuses)
+
+
+# Rows that share a combination and its dates share one NextDated; what differs between
+# them (the weight, the infusion, a weight or none, other dates) still gives each row its
+# own answer, compute_next's.
+SAME_DATES = {"last_dose": "2026-05-01", "on": "2026-05-22"}
+SHARED_ROWS = [
+    {"weight": "72 kg"},
+    {"weight": "158 lb", "infusion": "subsequent"},
+    {"weight": None},
+    {"weight": "49"},
+    {"weight": "abc"},  # the plan's error, for this row only
+    {"weight": "72 kg", "on": "2026-05-30"},  # late: other dates, another answer
+    {"weight": "72 kg", "last_dose": "2026-05-20", "on": "2026-05-25"},  # not yet due
+    {"weight": "72 kg"},
+]
+
+
+@pytest.mark.parametrize("book", [BOOK, ROUNDING], ids=["shipped", "vial-rounding"])
+def test_rows_on_the_same_dates_share_the_dated_answer_not_the_patient(book):
+    planner = NextPlanner(book, TODAY)
+    answers, dated = [], []
+    for row in SHARED_ROWS:
+        request = NextRequest(
+            **{"drug": "enhertu", "indication": "breast", **SAME_DATES, **row}  # type: ignore[arg-type]
+        )
+        single = _answer(lambda r=request: render.next_dict(compute_next(book, r, TODAY)))
+        try:
+            _, shared, answer = planner.dated_next(request)
+        except Her2DoseError as error:
+            assert single == (getattr(error, "field", None), str(error))
+            continue
+        batch = render.next_dict(answer)
+        single["notes"] = [n.split(", ")[0] for n in single["notes"]]  # "from now" differs
+        batch["notes"] = [n.split(", ")[0] for n in batch["notes"]]
+        assert batch == single
+        answers.append(single)
+        dated.append(shared)
+    first, pounds, no_weight, bare, later, early, again = answers
+    assert dated[1] is dated[0] is dated[3] is dated[6]  # the same combination and dates
+    assert dated[2] is not dated[0]  # no weight: no plan to make
+    assert dated[4] is not dated[0] and dated[5] is not dated[0]  # other dates
+    assert first["dose_mg"] == again["dose_mg"]
+    assert pounds["weight_kg"] != first["weight_kg"] and pounds["infusion"] == "subsequent"
+    assert bare["weight_kg"] == 49 and first["infusion"] == "first"
+    if book is BOOK:  # unrounded: each weight its own dose
+        assert [first["dose_mg"], bare["dose_mg"]] == [388.8, 264.6]
+        assert pounds["dose_mg"] not in (first["dose_mg"], bare["dose_mg"], None)
+    assert no_weight["dose_mg"] is None and no_weight["weight_input"] is None
+    assert [a["status"] for a in (first, later, early)] == ["due", "late", "not-yet-due"]
+    assert later["days_late"] == 8 and later["due_date"] == first["due_date"]
+    assert len({a["message"] for a in (first, later, early)}) == 3
+
+
+# The same choices written another way share one setup, and so their answers on the same
+# dates: each still says what compute_next says for its own request.
+SPELLINGS = [
+    {"drug": "enhertu", "indication": "breast"},
+    {"drug": "ENHERTU", "indication": "Breast"},
+    {"drug": "t-dxd", "indication": "breast", "level": "0"},
+    {"drug": "enhertu", "indication": "breast", "level": "-1"},  # other choices
+    {"drug": "trastuzumab", "product": "ogivri", "indication": "gastric"},
+    {"drug": "ogivri", "indication": "gastric"},
+]
+
+
+def test_spellings_of_one_combination_share_a_setup():
+    planner = NextPlanner(BOOK, TODAY)
+    setups, dated = [], []
+    for row in SPELLINGS:
+        request = NextRequest(**{**SAME_DATES, "weight": "72 kg", **row})  # type: ignore[arg-type]
+        setup, shared, answer = planner.dated_next(request)
+        single = render.next_dict(compute_next(BOOK, request, TODAY))
+        batch = render.next_dict(answer)
+        single["notes"] = [n.split(", ")[0] for n in single["notes"]]
+        batch["notes"] = [n.split(", ")[0] for n in batch["notes"]]
+        assert batch == single
+        setups.append(setup)
+        dated.append(shared)
+    assert setups[0] is setups[1] is setups[2] and dated[0] is dated[1] is dated[2]
+    assert setups[3] is not setups[0]
+    assert setups[4] is setups[5] and setups[4] is not setups[0]
+
+
+def _every_combination_csv() -> str:
+    """A next row for each drug, indication, schedule and level of the shipped book, due
+    today, 8 days late and 30 days late, with a weight and without."""
+    lines = ["id,drug,weight,indication,schedule,level,last_dose,on,infusion"]
+    for regimen in BOOK.regimens.values():
+        for product in BOOK.products_of(regimen.molecule_id):
+            for schedule in regimen.schedules:
+                for level in ["", *(str(lv.level) for lv in regimen.levels)]:
+                    for on, weight, infusion in [
+                        ("2026-05-22", "72 kg", ""),
+                        ("2026-05-30", "158 lb", "subsequent"),
+                        ("2026-05-31", "", ""),
+                        ("2026-06-20", "49", "first"),
+                    ]:
+                        lines.append(
+                            f"{len(lines)},{product.id},{weight},{regimen.indication},"
+                            f"{schedule},{level},2026-05-01,{on},{infusion}"
+                        )
+    return "\n".join(lines) + "\n"
+
+
+def test_a_batch_makes_only_the_columns_it_writes_and_makes_them_alike(cli):
+    """Lean columns are made without the plan's vials and infusion: each is what the full
+    row (and so `her2dose next`) says; a list of columns gets each of its own."""
+    text = _every_combination_csv()
+    base = ("batch", "-", "--command", "next", "--format", "jsonl", "--regimens", str(SHIPPED))
+    full = [
+        json.loads(line) for line in cli(*base, "--columns", "full", input=text).stdout.splitlines()
+    ]
+    lean = [json.loads(line) for line in cli(*base, input=text).stdout.splitlines()]
+    some = cli(*base, "--columns", "weight_kg,vials,dose_mg,sources", input=text).stdout
+    assert len(full) == len(lean) == len(text.splitlines()) - 1
+    for whole, part in zip(full, lean, strict=True):
+        assert part == {key: whole[key] for key in part}
+    for whole, line in zip(full, map(json.loads, some.splitlines()), strict=True):
+        assert line == {key: whole[key] for key in line}
+    ok = [line for line in lean if line["status"] == "ok"]
+    assert len(ok) > len(lean) / 2 and any(line["dose_mg"] for line in ok)
+    # a product whose concentration is not encoded: the plan's warning without its vials
+    assert any("concentration of HERZUMA" in " ".join(line["warnings"]) for line in ok)

@@ -157,3 +157,32 @@ def test_an_empty_drug_is_an_error_naming_the_field(book):
         compute_plan(book, PlanRequest(drug="  ", weight="70 kg"))
     assert caught.value.field == "drug"
     assert str(caught.value).startswith("drug is required")
+
+
+@settings(max_examples=200)
+@given(
+    combination=st.sampled_from([*COMBINATIONS, {"drug": "herzuma", "indication": "gastric"}]),
+    weight=weights,
+)
+def test_a_plan_without_its_preparation_has_the_dose_and_warnings_of_the_whole(
+    book, combination, weight
+):
+    """preparation=False (a batch that writes neither vials nor times): the same weight,
+    dose, product and warnings (HERZUMA's unencoded concentration among them), or the same
+    error; no vials or infusion."""
+    request = PlanRequest(weight=weight, **combination)
+    whole = Planner(book, now=NOW, zone=UTC)
+    lean = Planner(book, now=NOW, zone=UTC, preparation=False)
+
+    def parts(planner):
+        try:
+            plan = planner.plan(request)
+        except InputError as error:
+            return f"{type(error).__name__}: {error}"
+        return plan.weight, plan.dose, plan.product, plan.reminders, plan.warnings, plan.vials
+
+    got, expected = parts(lean), parts(whole)
+    if isinstance(expected, str):
+        assert got == expected
+    else:
+        assert got[:5] == expected[:5] and got[5] is None and expected[5] is not None

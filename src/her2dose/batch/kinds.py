@@ -9,7 +9,7 @@ single command, so that a batch and the command agree row by row.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import MISSING, dataclass
 from datetime import date
 from typing import Any
@@ -156,8 +156,11 @@ def constants(book: RegimenBook) -> dict[str, Any]:
     return {VERSION_COLUMN: __version__, "regimens_sha256": book.sha256}
 
 
-def answerer(batch_kind: Kind, book: RegimenBook, today: date) -> Callable[[Any], Answer]:
-    """request -> Answer, for batch_kind."""
+def answerer(
+    batch_kind: Kind, book: RegimenBook, today: date, columns: Collection[str] | None = None
+) -> Callable[[Any], Answer]:
+    """request -> Answer, for batch_kind. `columns`: the columns written (None: all); an
+    answer may leave out of its own part the keys of no column but `warnings`."""
     if batch_kind.name == "plan":
         from her2dose.commands.plan import Planner
 
@@ -169,7 +172,7 @@ def answerer(batch_kind: Kind, book: RegimenBook, today: date) -> Callable[[Any]
         return plan
     if batch_kind.name == "check":
         return _check_answerer(book)
-    return _next_answerer(book, today)
+    return _next_answerer(book, today, columns)
 
 
 def _traced(record: dict[str, Any], book: RegimenBook) -> dict[str, Any]:
@@ -244,24 +247,40 @@ def _with_nearest_columns(combination: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _next_answerer(book: RegimenBook, today: date) -> Callable[[NextRequest], Answer]:
+def _next_answerer(
+    book: RegimenBook, today: date, columns: Collection[str] | None
+) -> Callable[[NextRequest], Answer]:
     """Each row answered by a NextPlanner (commands/next.py); the part of its record that
-    next_shared_dict gives made once for each setup and kind of answer."""
+    next_shared_dict gives made once for each setup and kind of answer, the part the dates
+    give once for each combination on its dates, and of the rest only what is written."""
     from her2dose.commands.next import NextPlanner
-    from her2dose.render.next import next_patient_dict, next_shared_dict
+    from her2dose.render.next import (
+        DOSE_KEYS,
+        PREPARED_KEYS,
+        next_dates_dict,
+        next_dose_dict,
+        next_patient_dict,
+        next_shared_dict,
+    )
 
-    planner = NextPlanner(book, today)
+    keys = tuple(k for k in DOSE_KEYS if columns is None or k in columns or k == "warnings")
+    planner = NextPlanner(book, today, preparation=any(k in PREPARED_KEYS for k in keys))
     shared = _Shared()
 
     def answer(request: NextRequest) -> Answer:
-        setup, nd = planner.next(request)
+        setup, dated, nd = planner.dated_next(request)
         common = shared.get(
             # what next_shared_dict reads besides the setup's choices
             (setup, nd.schedule, nd.phase, nd.dose_rate, nd.fixed_dose, nd.product, nd.reminders),
             (nd.status, nd.action, nd.rule_text, nd.rule_source),
             lambda: next_record(_traced(next_shared_dict(nd), book)),
         )
-        return common, next_patient_dict(nd)
+        if dated is None:  # a fixed dose: made whole for each row
+            return common, next_patient_dict(nd)
+        # the row's dates are those of every row of `dated`
+        record = dated.remember("dates", lambda: next_dates_dict(nd)).copy()
+        record.update(next_dose_dict(nd, keys))
+        return common, record
 
     return answer
 

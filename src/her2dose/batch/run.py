@@ -211,7 +211,7 @@ def run(
             if merged:
                 before, after = before + after, []
             report.columns = [*before, *STATUS_COLUMNS, *columns, *after]
-            answer = kinds.answerer(kind, book, today)
+            answer = kinds.answerer(kind, book, today, columns)
             # What exists before the rows (the regimens book, the unit registry, the
             # modules) outlives the run: the cycle collector need not walk it again at
             # each of its full collections (a few percent of a large batch's time).

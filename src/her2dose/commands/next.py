@@ -10,17 +10,23 @@ pertuzumab and trastuzumab; unverified rules (PERJETA) answer "check the label".
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from operator import attrgetter
 from typing import Any
 
 from her2dose.commands import schedule as courses
 from her2dose.commands import selection
+from her2dose.commands.next_fixed import (  # noqa: F401 - PREVIOUS_CHOICES re-exported
+    PREVIOUS_CHOICES,
+    days_words,
+    fixed_dose_next,
+    not_yet_due,
+    one_fixed_dose_next,
+)
 from her2dose.commands.plan import Planner, _Memo, beside_request, compute_plan
 from her2dose.core import courses as core_courses
 from her2dose.core import dosing
-from her2dose.data.loader import normalise
 from her2dose.errors import InputError
 from her2dose.model import (
     Molecule,
@@ -37,6 +43,7 @@ from her2dose.model.courses import (
     MissedDoseRule,
 )
 from her2dose.model.plan import Plan, PlanRequest
+from her2dose.model.records import record
 from her2dose.model.results import (
     COURSE_COMPLETE,
     DUE,
@@ -46,10 +53,7 @@ from her2dose.model.results import (
     NextDose,
     NextRequest,
     days,
-    weekday,
 )
-
-PREVIOUS_CHOICES = ("iv", "phesgo")
 
 
 def _dates(
@@ -156,6 +160,32 @@ def setup_next(book: RegimenBook, request: NextRequest) -> NextSetup:
     return NextSetup(molecule, rule, chosen, course, course_note, schedule_note, words, intervals)
 
 
+@record
+class NextDated:
+    """A regimen's answer on its dates (last dose, on, start), before the plan of the dose
+    given: what the rows of a combination that differ only in weight and infusion share.
+    `fields` are NextDose's but `request`: the whole answer when there is no plan to make
+    (`sources` None); else with_plan adds the plan, its warnings and notes, and its sources
+    between `sources` and `after` (the dose given and its level)."""
+
+    fields: dict[str, Any]
+    sources: tuple[str, ...] | None = None
+    after: tuple[str, ...] = ()
+    # What render works out from this answer alone, kept here so that a batch works it out
+    # once for the rows on these dates: see `remember`. Not part of the value.
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """compute(), worked out once per key for these dates. `key` must name every input
+        of `compute` that is not part of `fields` but the request, the plan and what it
+        adds."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = self.memo[key] = compute()
+            return value
+
+
 def next_patient(
     book: RegimenBook,
     setup: NextSetup,
@@ -167,12 +197,25 @@ def next_patient(
 ) -> NextDose:
     """The per-patient part: the dates, what is due, and the plan of the dose given. `plan`
     plans a request (compute_plan on `book` when None)."""
+    if setup.chosen is None:
+        return fixed_next(setup, request, last, on)
+    return with_plan(book, next_dated(setup, request, last, on), request, plan)
+
+
+def fixed_next(setup: NextSetup, request: NextRequest, last: date, on: date) -> NextDose:
+    """next_patient for a fixed-dose product (next_fixed.py)."""
+    rule = setup.rule
+    assert rule is not None
+    if rule.rule == FIXED_DOSE_TRANSITION:
+        return fixed_dose_next(request, setup.molecule, rule, last, on)
+    return one_fixed_dose_next(request, setup.molecule, rule, last, on)
+
+
+def next_dated(setup: NextSetup, request: NextRequest, last: date, on: date) -> NextDated:
+    """next_patient for a regimen, up to the plan: reads of `request` only the start and
+    what setup_key holds."""
     molecule, rule, chosen = setup.molecule, setup.rule, setup.chosen
-    if chosen is None:
-        assert rule is not None
-        if rule.rule == FIXED_DOSE_TRANSITION:
-            return _fixed_dose_next(request, molecule, rule, last, on)
-        return _one_fixed_dose_next(request, molecule, rule, last, on)
+    assert chosen is not None
     regimen, level, shape = chosen.regimen, chosen.level, chosen.shape
     assert shape is not None and setup.words is not None and setup.intervals is not None
     intervals = setup.intervals
@@ -216,7 +259,6 @@ def next_patient(
     if shape.pattern is not None:
         sources.append(shape.pattern.source)
     base = {
-        "request": request,
         "molecule": molecule,
         "regimen": regimen,
         "shape": shape,
@@ -233,28 +275,32 @@ def next_patient(
     end = core_courses.course_end(course, start)
     if core_courses.is_past_course_end(end, due, on):
         assert course is not None and end is not None
-        return NextDose(
-            **base,
-            status=COURSE_COMPLETE,
-            action=None,
-            message=(
-                f"the course is complete: {courses.course_length_text(course)} in total "
-                f"from {start}, no dose on or after {end.isoformat()}; give no further dose."
-                + (f" {course.limit}" if course.limit else "")
-            ),
-            notes=tuple(notes),
-            sources=tuple(dict.fromkeys(sources)),
+        return NextDated(
+            dict(
+                **base,
+                status=COURSE_COMPLETE,
+                action=None,
+                message=(
+                    f"the course is complete: {courses.course_length_text(course)} in total "
+                    f"from {start}, no dose on or after {end.isoformat()}; give no further dose."
+                    + (f" {course.limit}" if course.limit else "")
+                ),
+                notes=tuple(notes),
+                sources=tuple(dict.fromkeys(sources)),
+            )
         )
 
     late = (on - due).days
     if late < 0:
-        return NextDose(
-            **base,
-            status=NOT_YET_DUE,
-            action=None,
-            message=_not_yet_due(due, interval),
-            notes=tuple(notes),
-            sources=tuple(dict.fromkeys(sources)),
+        return NextDated(
+            dict(
+                **base,
+                status=NOT_YET_DUE,
+                action=None,
+                message=not_yet_due(due, interval),
+                notes=tuple(notes),
+                sources=tuple(dict.fromkeys(sources)),
+            )
         )
 
     next_due, next_schedule = shape.due_after(on, due_schedule, start)
@@ -302,16 +348,18 @@ def next_patient(
         )
         if rule is not None:
             sources.append(rule.source)
-        return NextDose(
-            **base,
-            status=NOT_ENCODED_STATUS,
-            action=None,
-            message=f"{_days(late)} late: {text}",
-            rule_text=text,
-            rule_source=rule.source if rule is not None else None,
-            warnings=tuple(warnings),
-            notes=tuple(notes),
-            sources=tuple(dict.fromkeys(sources)),
+        return NextDated(
+            dict(
+                **base,
+                status=NOT_ENCODED_STATUS,
+                action=None,
+                message=f"{days_words(late)} late: {text}",
+                rule_text=text,
+                rule_source=rule.source if rule is not None else None,
+                warnings=tuple(warnings),
+                notes=tuple(notes),
+                sources=tuple(dict.fromkeys(sources)),
+            )
         )
     elif rule.rule == RELOAD:
         assert rule.reload_after is not None
@@ -321,7 +369,7 @@ def next_patient(
         if late <= limit:
             action = give.name
             message = (
-                f"{_days(late)} late ({limit} or fewer): give the {give.name} dose, "
+                f"{days_words(late)} late ({limit} or fewer): give the {give.name} dose, "
                 f"{words(give)}, now and re-time the schedule from it; {then}"
             )
         else:
@@ -330,7 +378,7 @@ def next_patient(
             dose_rate = give.dose
             action = "re-load"
             message = (
-                f"{_days(late)} late (more than {limit}): re-load now with "
+                f"{days_words(late)} late (more than {limit}): re-load now with "
                 f"{words(give)} (the loading dose), then {words(maintenance)} "
                 f"maintenance: {then}"
             )
@@ -344,7 +392,7 @@ def next_patient(
             else f"the scheduled dose, {words(give)}"
         )
         message = (
-            f"{_days(late)} late: give the dose now, {how}; keep the "
+            f"{days_words(late)} late: give the dose now, {how}; keep the "
             f"{interval_days}-day interval from this dose, "
             f"{then}; there is no re-loading dose"
         )
@@ -354,25 +402,8 @@ def next_patient(
     if end is not None and next_due >= end:
         notes.append(f"no further dose after this one: the course ends on {end.isoformat()}")
         next_due = None
-    dose_plan = None
-    if request.weight is not None:
-        dose_plan = (plan or (lambda r: compute_plan(book, r, use_by_shown=False)))(
-            beside_request(
-                request,
-                regimen.indication,
-                level=request.level,
-                phase=give.name,
-                schedule=due_schedule.name,
-                infusion=request.infusion,
-            )
-        )
-        warnings += dose_plan.warnings
-        notes += dose_plan.notes
-        sources += dose_plan.sources
-    sources += [give.source] + ([level.source] if level is not None else [])
-    if dose_plan is not None:
-        base["product"] = dose_plan.product
-    return NextDose(
+    after = [give.source] + ([level.source] if level is not None else [])
+    answer = dict(
         **base,
         status=status,
         action=action,
@@ -383,214 +414,106 @@ def next_patient(
         phase=give,
         dose_rate=dose_rate,
         next_due_date=next_due,
-        plan=dose_plan,
-        reminders=dose_plan.reminders if dose_plan is not None else molecule.reminders,
+        reminders=molecule.reminders,
         warnings=tuple(warnings),
         notes=tuple(notes),
-        sources=tuple(dict.fromkeys(sources)),
+        sources=tuple(dict.fromkeys(sources + after)),
     )
+    if request.weight is None:
+        return NextDated(answer)
+    return NextDated(answer, tuple(dict.fromkeys(sources)), tuple(after))
 
 
-def _refuse_options(request: NextRequest, name: str) -> None:
-    for option, value in (
-        ("weight", request.weight),
-        ("level", request.level),
-        ("indication", request.indication),
-        ("product", request.product),
-        ("schedule", request.schedule),
-        ("chemotherapy", request.chemotherapy),
-        ("start", request.start),
-        ("infusion", request.infusion),
-    ):
-        if value is not None:
-            raise InputError(
-                option, f"{name} is a fixed dose given every 3 weeks; leave out --{option}"
-            )
-
-
-def _one_fixed_dose_next(
-    request: NextRequest, molecule: Molecule, rule: MissedDoseRule, last: date, on: date
-) -> NextDose:
-    """HERCEPTIN HYLECTA: one fixed dose; a missed dose is given as soon as possible, and
-    the next no sooner than the interval after it. No loading dose."""
-    name = molecule.abbreviation or molecule.name
-    _refuse_options(request, name)
-    if request.previous is not None:
-        raise InputError("previous", "--previous applies only to PHESGO; leave it out")
-    assert rule.interval is not None and rule.dose is not None
-    interval = days(rule.interval)
-    due, base, early = _fixed_dose_due(request, molecule, rule, last, on, interval)
-    if early is not None:
-        return early
-    late = (on - due).days
-    dose = rule.dose
-    volume = f"{dose.volume.m_as('mL'):f}".rstrip("0").rstrip(".")
-    if late == 0:
-        message = (
-            f"give the {name} dose, {dose.dose} ({volume} mL) subcutaneously, today; the next "
-            f"dose no sooner than {interval} days later."
-        )
-    else:
-        message = (
-            f"{_days(late)} late: give the missed dose now, {dose.dose} ({volume} mL); the next "
-            f"dose no sooner than {interval} days after it; there is no loading dose."
-        )
-    return NextDose(
-        **base,
-        status=DUE if late == 0 else LATE,
-        action="standard",
-        message=message,
-        rule_text=rule.text,
-        rule_source=rule.source,
-        fixed_dose=dose,
-        next_due_date=on + timedelta(interval),
-        sources=tuple(dict.fromkeys((rule.source, dose.source))),
-    )
-
-
-def _fixed_dose_next(
-    request: NextRequest, molecule: Molecule, rule: MissedDoseRule, last: date, on: date
-) -> NextDose:
-    """PHESGO: a ready-to-use fixed dose; loading or maintenance by time since the last
-    intravenous pertuzumab and trastuzumab dose."""
-    name = molecule.abbreviation or molecule.name
-    _refuse_options(request, name)
-    previous = None
-    if request.previous is not None:
-        previous = normalise(request.previous)
-        if previous not in PREVIOUS_CHOICES:
-            raise InputError(
-                "previous",
-                f"--previous '{request.previous}' must be iv (the last dose was intravenous "
-                f"pertuzumab and trastuzumab) or phesgo",
-            )
-    assert rule.interval is not None and rule.reload_at is not None
-    interval = days(rule.interval)
-    threshold = days(rule.reload_at)
-    since = (on - last).days
-    due, base, early = _fixed_dose_due(request, molecule, rule, last, on, interval)
-    if early is not None:
-        return early
-    late = (on - due).days
-    threshold_text = _days_text(threshold)
-    if late > 0 and previous is None:
-        raise InputError(
-            "previous",
-            f"the {name} dose is {_days(late)} late: say what the last dose was with --previous iv "
-            f"(intravenous pertuzumab and trastuzumab: the label's transition rule, loading dose "
-            f"after {threshold_text} or more) or --previous phesgo",
-        )
-    if late > 0 and previous == "phesgo":
-        assert rule.own_missed_dose is not None
-        return NextDose(
-            **base,
-            status=NOT_ENCODED_STATUS,
-            action=None,
-            message=f"{_days(late)} late: {rule.own_missed_dose.text}",
-            rule_text=rule.own_missed_dose.text,
-            rule_source=rule.own_missed_dose.source,
-            sources=(rule.own_missed_dose.source, rule.source),
-        )
-    status = DUE if late == 0 else LATE
-    then = f"then the maintenance dose every {interval} days"
-    if previous != "iv":
-        dose = rule.doses["maintenance"]
-        message = f"give the {name} maintenance dose today; {then}"
-    elif since >= threshold:
-        dose = rule.doses["loading"]
-        message = (
-            f"{since} days since the last intravenous pertuzumab and trastuzumab dose "
-            f"({threshold_text} or more): give the {name} loading (initial) dose; {then}"
-        )
-    else:
-        dose = rule.doses["maintenance"]
-        message = (
-            f"{since} days since the last intravenous pertuzumab and trastuzumab dose "
-            f"(less than {threshold_text}): give the {name} maintenance dose; {then}"
-        )
-    return NextDose(
-        **base,
-        status=status,
-        action=dose.name,
-        message=f"{message}.",
-        rule_text=rule.text if previous == "iv" else None,
-        rule_source=rule.source if previous == "iv" else None,
-        fixed_dose=dose,
-        next_due_date=on + timedelta(interval),
-        sources=tuple(dict.fromkeys((rule.source, dose.source))),
-    )
-
-
-def _not_yet_due(due: date, interval: int) -> str:
-    return (
-        f"the next dose is due on {due.isoformat()} ({weekday(due)}), "
-        f"{interval} days after the last dose; do not give it before then "
-        f"(minimum interval {interval} days)."
-    )
-
-
-def _fixed_dose_due(
+def with_plan(
+    book: RegimenBook,
+    dated: NextDated,
     request: NextRequest,
-    molecule: Molecule,
-    rule: MissedDoseRule,
-    last: date,
-    on: date,
-    interval: int,
-) -> tuple[date, dict[str, Any], NextDose | None]:
-    """A fixed dose's due date, the fields every answer for it shares, and the answer
-    when it is not yet due (None when it is due or late)."""
-    due = last + timedelta(interval)
-    base: dict[str, Any] = {
-        "request": request,
-        "molecule": molecule,
-        "regimen": None,
-        "shape": None,
-        "rule": rule,
-        "last_dose": last,
-        "on": on,
-        "start": None,
-        "due_date": due,
-        "minimum_interval_days": interval,
-        "reminders": molecule.reminders,
-    }
-    if on >= due:
-        return due, base, None
-    early = NextDose(
-        **base,
-        status=NOT_YET_DUE,
-        action=None,
-        message=_not_yet_due(due, interval),
-        sources=(rule.source,),
+    plan: Callable[[PlanRequest], Plan] | None = None,
+) -> NextDose:
+    """The answer for this patient: `dated`'s, with the plan of the dose given on the
+    request's weight and infusion. `plan` as for next_patient."""
+    answer = dated.fields
+    if dated.sources is None:
+        return NextDose(request=request, **answer)
+    regimen, phase, schedule = answer["regimen"], answer["phase"], answer["schedule"]
+    dose_plan = (plan or (lambda r: compute_plan(book, r, use_by_shown=False)))(
+        beside_request(
+            request,
+            regimen.indication,
+            level=request.level,
+            phase=phase.name,
+            schedule=schedule.name,
+            infusion=request.infusion,
+        )
     )
-    return due, base, early
-
-
-def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
-
-
-def _days_text(n: int) -> str:
-    return f"{n // 7} weeks" if n % 7 == 0 else f"{n} days"
+    return NextDose(
+        request=request,
+        **{
+            **answer,
+            "product": dose_plan.product,
+            "plan": dose_plan,
+            "reminders": dose_plan.reminders,
+            "warnings": (*answer["warnings"], *dose_plan.warnings),
+            "notes": (*answer["notes"], *dose_plan.notes),
+            "sources": tuple(dict.fromkeys((*dated.sources, *dose_plan.sources, *dated.after))),
+        },
+    )
 
 
 class NextPlanner:
     """compute_next for many patients on one book: each distinct setup_next (on setup_key)
-    worked out once, and the plan of each dose given made by one Planner. Answers are
-    exactly compute_next's, as they are made by the same functions."""
+    worked out once, each regimen's answer on each distinct dates (next_dated) once, and
+    the plan of each dose given made by one Planner. Answers are exactly compute_next's, as
+    they are made by the same functions."""
 
-    def __init__(self, book: RegimenBook, today: date, max_entries: int = 4096) -> None:
+    def __init__(
+        self, book: RegimenBook, today: date, max_entries: int = 4096, preparation: bool = True
+    ) -> None:
+        """`preparation` as for plan_patient: False when no vials, infusion, notes or
+        sources of the answers are shown."""
         self.book = book
         self.today = today
-        self.planner = Planner(book, max_entries, use_by_shown=False)
+        self.planner = Planner(book, max_entries, use_by_shown=False, preparation=preparation)
         self._setups = _Memo(max_entries)
+        self._same_setups = _Memo(max_entries)
         self._dates = _Memo(max_entries)
+        self._dated = _Memo(max_entries)
 
     def parse_date(self, text: str, field: str) -> date:
         return self._dates.get((text, field), lambda: courses.parse_date(text, field))
 
     def next(self, request: NextRequest) -> tuple[NextSetup, NextDose]:
         """The answer, and the setup it was made on (shared by the combination's rows)."""
-        last, on = _dates(request, self.today, self.parse_date)
-        setup = self._setups.get(setup_key(request), lambda: setup_next(self.book, request))
-        answer = next_patient(self.book, setup, request, last, on, plan=self.planner.plan)
+        setup, _, answer = self.dated_next(request)
         return setup, answer
+
+    def dated_next(self, request: NextRequest) -> tuple[NextSetup, NextDated | None, NextDose]:
+        """next(), and the NextDated the answer was made from (shared by the combination's
+        rows on the same dates; None for a fixed-dose product, whose answer is made whole)."""
+        last, on = _dates(request, self.today, self.parse_date)
+        setup = self._setups.get(
+            setup_key(request), lambda: self._same(setup_next(self.book, request))
+        )
+        if setup.chosen is None:
+            return setup, None, fixed_next(setup, request, last, on)
+        # a setup is its own key (compared by identity), kept alive by the entry
+        dated = self._dated.get(
+            (setup, last, on, request.start, request.weight is None),
+            lambda: next_dated(setup, request, last, on),
+        )
+        return setup, dated, with_plan(self.book, dated, request, self.planner.plan)
+
+    def _same(self, setup: NextSetup) -> NextSetup:
+        """The setup already made for the same choices written another way (the drug's
+        case, a brand or the molecule with --product, the default level or none), else
+        `setup`: such rows then share their answers on the same dates. next_dated reads of
+        a setup only what these choices make."""
+        chosen = setup.chosen
+        if chosen is None:
+            return setup
+        shape = chosen.shape
+        assert shape is not None
+        # ids of the book's objects: the setup kept here holds each of them
+        choices = (setup.molecule, setup.rule, chosen.regimen, chosen.product, chosen.level)
+        key = (*map(id, choices), id(setup.course), shape.name, shape.chemotherapy)
+        return self._same_setups.get(key, lambda: setup)

@@ -193,10 +193,13 @@ def plan_patient(
     zone: tzinfo | None = None,
     weighed: tuple[Quantity, list[str], list[str]] | None = None,
     use_by_shown: bool = True,
+    preparation: bool = True,
 ) -> Plan:
     """The per-patient part: weights, dose, rounding, vials, volumes, times. `weighed` is
     parse_weight's answer when the caller already has it (batch keeps one per weight).
-    `use_by_shown` as for compute_plan."""
+    `use_by_shown` as for compute_plan. `preparation=False`: the caller shows the dose and
+    the warnings only (a batch's columns), so no vials, infusion or use-by times are worked
+    out (vials and infusion None); the notes and sources lack what they would add."""
     r = resolved
     zone = zone if zone is not None else clock.local_zone()
     weight, weight_warnings, weight_notes = weighed or parse_weight(request.weight, book)
@@ -324,41 +327,45 @@ def plan_patient(
             r.product, opened.remainder, opened.opened, prepared_at, dose
         )
 
-    # Vials, volumes, remainders kept, use-by times
-    fresh = (dose - opened.drawn).to("mg") if opened is not None else dose
-    if fresh.magnitude > 0:
-        vial_plan = plan_vials(fresh, r.product.vials)
-    else:
-        vial_plan = VialPlan((), units.quantity(0, "mg"), units.quantity(0, "mg"))
-    infusion = plan_infusion(
-        dose, vial_plan, r.preparation, r.phase, r.which, concentration=r.concentration
-    )
-    remainders = multiple_dose.kept_remainders(vial_plan, prepared_at, opened)
-    if infusion.concentration is None:
+    # Vials, volumes, remainders kept, use-by times (None and none: `preparation` False)
+    vial_plan = infusion = None
+    remainders, use_by = (), ()
+    if preparation or opened is not None:
+        fresh = (dose - opened.drawn).to("mg") if opened is not None else dose
+        if fresh.magnitude > 0:
+            vial_plan = plan_vials(fresh, r.product.vials)
+        else:
+            vial_plan = VialPlan((), units.quantity(0, "mg"), units.quantity(0, "mg"))
+        infusion = plan_infusion(
+            dose, vial_plan, r.preparation, r.phase, r.which, concentration=r.concentration
+        )
+        remainders = multiple_dose.kept_remainders(vial_plan, prepared_at, opened)
+        if vial_plan.leftover.magnitude > 0:
+            notes.extend(
+                f"in-use time of the opened {r.product.brand} {c.vial.strength:~P} "
+                "multiple-dose vial is not encoded: check the current prescribing information"
+                for c in vial_plan.counts
+                if c.vial.multiple_dose and c.vial.in_use is None
+            )
+        if any(k.origin == multiple_dose.NEW for k in remainders) and any(
+            not c.vial.multiple_dose for c in vial_plan.counts
+        ):
+            notes.append(
+                "draw the single-dose vials empty first, so that what is left stays in "
+                "the multiple-dose vial"
+            )
+        stages = STAGES if vial_plan.counts else ("diluted",)
+        use_by = r.remember(
+            (time_key, stages),
+            lambda: preparation_times.use_by_times(r.use_by_rules, prepared_at, stages=stages),
+        )
+    # without plan_infusion, as it would find it: the loader makes a product's vials agree
+    if (infusion.concentration if infusion is not None else r.concentration) is None:
         warnings.append(
             f"the concentration of {r.product.brand} after reconstitution is not encoded: the "
             "volume to withdraw, the total volume and the rate are not computed; check the "
             "current prescribing information, section 2"
         )
-    if vial_plan.leftover.magnitude > 0:
-        notes.extend(
-            f"in-use time of the opened {r.product.brand} {c.vial.strength:~P} "
-            "multiple-dose vial is not encoded: check the current prescribing information"
-            for c in vial_plan.counts
-            if c.vial.multiple_dose and c.vial.in_use is None
-        )
-    if any(k.origin == multiple_dose.NEW for k in remainders) and any(
-        not c.vial.multiple_dose for c in vial_plan.counts
-    ):
-        notes.append(
-            "draw the single-dose vials empty first, so that what is left stays in "
-            "the multiple-dose vial"
-        )
-    stages = STAGES if vial_plan.counts else ("diluted",)
-    use_by = r.remember(
-        (time_key, stages),
-        lambda: preparation_times.use_by_times(r.use_by_rules, prepared_at, stages=stages),
-    )
 
     next_level_dose = (
         dosing.dose_for(next_level.dose, r.regimen.basis, dosing_weight)
@@ -373,7 +380,7 @@ def plan_patient(
                 r.schedule.source,
                 level.source if level is not None else r.phase.source,
                 r.product.source,
-                *(c.vial.source for c in vial_plan.counts),
+                *(c.vial.source for c in (vial_plan.counts if vial_plan else ())),
                 *(k.vial.source for k in remainders),
                 r.preparation.source if r.preparation is not None else None,
                 r.regimen.max_dose.source if done is not None and r.regimen.max_dose else None,
@@ -529,7 +536,8 @@ class Planner:
     of RESOLVE_FIELDS) and each distinct weight text worked out once. Plans are exactly
     compute_plan's, as they are made by the same two functions. `now` is fixed for the
     run, so that rows without prepared_at share one preparation time. `use_by_shown` as for
-    compute_plan: False for the plans of commands that show no use-by times."""
+    compute_plan: False for the plans of commands that show no use-by times; `preparation`
+    as for plan_patient."""
 
     def __init__(
         self,
@@ -539,9 +547,11 @@ class Planner:
         now: datetime | None = None,
         zone: tzinfo | None = None,
         use_by_shown: bool = True,
+        preparation: bool = True,
     ) -> None:
         self.book = book
         self.use_by_shown = use_by_shown
+        self.preparation = preparation
         self.zone = zone if zone is not None else clock.local_zone()
         self.now = now if now is not None else clock.now(self.zone)
         self._resolve_key = attrgetter(*RESOLVE_FIELDS)
@@ -561,6 +571,7 @@ class Planner:
             zone=self.zone,
             weighed=weighed,
             use_by_shown=self.use_by_shown,
+            preparation=self.preparation,
         )
 
 

@@ -55,8 +55,8 @@ class Plan:
     dose_rate: Quantity  # mg/kg (per_kg) or mg (flat)
     weight: Quantity  # in kg, exact
     dose: Quantity  # mg, exact
-    vials: VialPlan
-    infusion: InfusionPlan
+    vials: VialPlan | None  # None: plan_patient(preparation=False), and infusion too
+    infusion: InfusionPlan | None
     next_level: Level | None
     next_step: str
     reminders: tuple[Reminder, ...]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from her2dose.render.evidence import reminder_text, tagged
@@ -106,8 +107,16 @@ def next_shared_dict(nd: Any) -> dict[str, Any]:
 
 
 def next_patient_dict(nd: Any) -> dict[str, Any]:
-    """The PER_PATIENT keys of next_shared_dict, for this answer."""
-    plan = nd.plan
+    """The PER_PATIENT keys of next_shared_dict, for this answer: next_dates_dict's, then
+    next_dose_dict's."""
+    record = next_dates_dict(nd)
+    record.update(next_dose_dict(nd))
+    return record
+
+
+def next_dates_dict(nd: Any) -> dict[str, Any]:
+    """The PER_PATIENT keys that the dates give (the last dose, on, the start): the same for
+    every patient of a combination on those dates, whatever the weight."""
     due = nd.due_date.isoformat()
     return {
         "start": nd.start.isoformat() if nd.start else None,
@@ -121,18 +130,35 @@ def next_patient_dict(nd: Any) -> dict[str, Any]:
         "minimum_interval_days": nd.minimum_interval_days,
         "earliest_date": due,
         "message": nd.message,
-        "weight_input": nd.request.weight,
-        "weight_kg": number(plan.weight, "kg") if plan else None,
-        "dose_mg": number(plan.dose, "mg") if plan else None,
-        "vials": vial_list(plan),
-        "infusion": plan.infusion.which if plan else None,
-        "infusion_minutes": number(plan.infusion.minutes, "min") if plan else None,
-        "rate_ml_per_h": number(plan.infusion.rate, "mL/h") if plan else None,
         "next_due_date": nd.next_due_date.isoformat() if nd.next_due_date else None,
-        "warnings": list(nd.warnings),
-        "notes": list(nd.notes),
-        "sources": list(nd.sources),
     }
+
+
+# The other PER_PATIENT keys: the weight, the plan of the dose given, and what the plan
+# adds to the warnings, notes and sources. Each is made by itself, so that a caller that
+# writes only some of them (a batch's columns) makes only those.
+DOSE_KEYS: dict[str, Callable[[Any, Any], Any]] = {
+    "weight_input": lambda nd, plan: nd.request.weight,
+    "weight_kg": lambda nd, plan: number(plan.weight, "kg") if plan else None,
+    "dose_mg": lambda nd, plan: number(plan.dose, "mg") if plan else None,
+    "vials": lambda nd, plan: vial_list(plan),
+    "infusion": lambda nd, plan: plan.infusion.which if plan else None,
+    "infusion_minutes": lambda nd, plan: number(plan.infusion.minutes, "min") if plan else None,
+    "rate_ml_per_h": lambda nd, plan: number(plan.infusion.rate, "mL/h") if plan else None,
+    "warnings": lambda nd, plan: list(nd.warnings),
+    "notes": lambda nd, plan: list(nd.notes),
+    "sources": lambda nd, plan: list(nd.sources),
+}
+
+
+# The keys of DOSE_KEYS made from the plan's vials and infusion, or with what they add.
+PREPARED_KEYS = ("vials", "infusion", "infusion_minutes", "rate_ml_per_h", "notes", "sources")
+
+
+def next_dose_dict(nd: Any, keys: Iterable[str] = tuple(DOSE_KEYS)) -> dict[str, Any]:
+    """Those of DOSE_KEYS named in `keys` (all by default), for this answer."""
+    plan = nd.plan
+    return {key: DOSE_KEYS[key](nd, plan) for key in keys}
 
 
 def next_sheet(nd: Any, book_path: str, sha256: str) -> Sheet:
