@@ -271,3 +271,35 @@ def test_a_batch_makes_only_the_columns_it_writes_and_makes_them_alike(cli):
     assert len(ok) > len(lean) / 2 and any(line["dose_mg"] for line in ok)
     # a product whose concentration is not encoded: the plan's warning without its vials
     assert any("concentration of HERZUMA" in " ".join(line["warnings"]) for line in ok)
+
+
+def test_a_check_batch_makes_only_the_columns_it_writes_and_makes_them_alike(cli):
+    """Lean check columns are made without every comparison's figures and the message;
+    each is what the full row (and so `her2dose check`) says."""
+    text = (
+        "id,drug,weight,indication,level,phase,schedule,ordered_dose\n"
+        "1,enhertu,72 kg,breast,,,,389 mg\n"
+        "2,enhertu,72 kg,breast,,,,316.8 mg\n"
+        "3,enhertu,72 kg,breast,,,,5.4 mg/kg\n"
+        "4,enhertu,72 kg,gastric,,,,6.6 mg/kg\n"
+        "5,kadcyla,72 kg,metastatic-breast,,,,260 mg\n"
+        "6,kadcyla,45.9 kg,metastatic-breast,-1,,,137.7 mg\n"
+        "7,trastuzumab,72 kg,metastatic-breast,,maintenance,q3w,432 mg\n"
+        "8,trastuzumab,72 kg,metastatic-breast,,loading,weekly,250 mg\n"
+        "9,margenza,80 kg,,,,,1200 mg\n"
+        "10,enhertu,72 kg,breast,,,,banana\n"
+    )
+    base = ("batch", "-", "--command", "check", "--format", "jsonl", "--regimens", str(SHIPPED))
+    full = [
+        json.loads(line) for line in cli(*base, "--columns", "full", input=text).stdout.splitlines()
+    ]
+    lean = [json.loads(line) for line in cli(*base, input=text).stdout.splitlines()]
+    some = cli(*base, "--columns", "message,difference_pct,comparisons", input=text).stdout
+    assert len(full) == len(lean) == 10
+    for whole, part in zip(full, lean, strict=True):
+        assert part == {key: whole[key] for key in part}
+    for whole, line in zip(full, map(json.loads, some.splitlines()), strict=True):
+        assert line == {key: whole[key] for key in line}
+    verdicts = [line.get("verdict") for line in lean]
+    assert "match" in verdicts and "above-label" in " ".join(map(str, verdicts))
+    assert lean[0]["difference_mg"] == 0.2 and lean[-1]["status"] == "error"

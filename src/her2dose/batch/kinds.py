@@ -171,7 +171,7 @@ def answerer(
 
         return plan
     if batch_kind.name == "check":
-        return _check_answerer(book)
+        return _check_answerer(book, columns)
     return _next_answerer(book, today, columns)
 
 
@@ -212,14 +212,18 @@ NEAREST_COLUMNS = {
 }
 
 
-def _check_answerer(book: RegimenBook) -> Callable[[CheckRequest], Answer]:
+def _check_answerer(
+    book: RegimenBook, columns: Collection[str] | None
+) -> Callable[[CheckRequest], Answer]:
     """Each row checked by a Checker (commands/check.py); the part of its record shared by
-    a combination's rows made once per setup and tolerance."""
+    a combination's rows made once per setup and tolerance, and of the rest only what is
+    written (the nearest level's columns come from `nearest`)."""
     from her2dose.commands.check import Checker
     from her2dose.render.check import check_combination_dict, check_order_dict
 
     checker = Checker(book)
     shared = _Shared()
+    keys = None if columns is None else {*columns, "nearest", "warnings"}
 
     def check(request: CheckRequest) -> Answer:
         setup, result = checker.check(request)
@@ -228,7 +232,7 @@ def _check_answerer(book: RegimenBook) -> Callable[[CheckRequest], Answer]:
             (result.tolerance_pct, result.tolerance_from),
             lambda: _with_nearest_columns(_traced(check_combination_dict(result), book)),
         )
-        order = check_order_dict(result)
+        order = check_order_dict(result, keys)
         nearest = order["nearest"]
         for column, name in NEAREST_COLUMNS.items():
             order[column] = nearest[name]

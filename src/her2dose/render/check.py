@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from her2dose.render.evidence import grouped, tagged
@@ -125,37 +126,50 @@ def check_combination_dict(check: Any) -> dict[str, Any]:
     }
 
 
-def check_order_dict(check: Any) -> dict[str, Any]:
-    """The PER_PATIENT keys of check_combination_dict, for this check."""
-    d = _order_figures(check)
+# The keys of check_order_dict that need a dict of every comparison made (the rest need
+# only the nearest one's): a batch that writes none of them makes only the nearest.
+ALL_COMPARISONS_KEYS = frozenset({"comparisons", "message"})
+
+
+def check_order_dict(check: Any, keys: Collection[str] | None = None) -> dict[str, Any]:
+    """The PER_PATIENT keys of check_combination_dict, for this check; with `keys`, only
+    those (a batch's columns), and only what they need is made."""
+    every = keys is None or not ALL_COMPARISONS_KEYS.isdisjoint(keys)
+    d = _order_figures(check, every)
     matched = check.matched_level
-    return {
-        "weight_input": check.request.weight,
-        "weight_kg": number(check.weight, "kg"),
-        "dose_input": check.request.dose,
-        "dose_mg": d["dose_mg"],
-        "dose_mg_per_kg": d["dose_mg_per_kg"],
-        "verdict": check.verdict,
-        "match": check.matched,
-        "level": matched.level.level if matched and matched.level is not None else None,
-        "level_name": matched.name if matched else None,
-        "nearest": d["nearest"],
-        "comparisons": d["comparisons"],
-        "over_label": d["over_label"],
-        "message": dose_check_message(check, d),
-        "warnings": list(check.warnings),
-        "notes": list(check.notes),
+    made: dict[str, Callable[[], Any]] = {
+        "weight_input": lambda: check.request.weight,
+        "weight_kg": lambda: number(check.weight, "kg"),
+        "dose_input": lambda: check.request.dose,
+        "dose_mg": lambda: d["dose_mg"],
+        "dose_mg_per_kg": lambda: d["dose_mg_per_kg"],
+        "verdict": lambda: check.verdict,
+        "match": lambda: check.matched,
+        "level": lambda: matched.level.level if matched and matched.level is not None else None,
+        "level_name": lambda: matched.name if matched else None,
+        "nearest": lambda: d["nearest"],
+        "comparisons": lambda: d["comparisons"],
+        "over_label": lambda: d["over_label"],
+        "message": lambda: dose_check_message(check, d),
+        "warnings": lambda: list(check.warnings),
+        "notes": lambda: list(check.notes),
     }
+    return {key: make() for key, make in made.items() if keys is None or key in keys}
 
 
-def _order_figures(check: Any) -> dict[str, Any]:
-    """The figures of a check's object that its message shows too, each made once."""
+def _order_figures(check: Any, every: bool = True) -> dict[str, Any]:
+    """The figures of a check's object that its message shows too, each made once; with
+    `every` False, of the comparisons only the nearest (comparisons None)."""
     basis = check.regimen.basis
     over = check.over_label
-    comparisons = [_comparison_dict(c, basis) for c in check.comparisons]
+    comparisons = [_comparison_dict(c, basis) for c in check.comparisons] if every else None
     # the nearest is one of the comparisons: its dict is made once
     nearest = next(
-        (d for c, d in zip(check.comparisons, comparisons, strict=True) if c is check.nearest),
+        (
+            d
+            for c, d in zip(check.comparisons, comparisons or (), strict=False)
+            if c is check.nearest
+        ),
         None,
     ) or _comparison_dict(check.nearest, basis)
     return {
