@@ -146,7 +146,7 @@ def _container(u: pint.Unit) -> Any:
     return reg.UnitsContainer(dict(reg.Quantity(Decimal(1), u).unit_items()))
 
 
-def _factor(source: pint.Unit, target_text: str) -> Decimal:
+def _factor(source: Any, target_text: str) -> Decimal:  # a Unit (Pint types q.units PlainUnit)
     # Pint's own conversion of 1 source unit: the factor Pint multiplies by in `m_as`.
     return Decimal(registry().Quantity(Decimal(1), source).m_as(unit(target_text)))
 
@@ -258,7 +258,8 @@ def _is_mass_per_mass(u: pint.Unit) -> bool:
     # Pint treats mg/kg as dimensionless, so check numerator and denominator apart:
     # 'mL/L' or '%' must not pass for a dose per body weight.
     reg = registry()
-    items = list(reg.Quantity(Decimal(1), u).unit_items())
+    # exponents are whole numbers or Decimals here (a unit text never gives a complex)
+    items: list[tuple[str, Any]] = list(reg.Quantity(Decimal(1), u).unit_items())
     up = [(name, exp) for name, exp in items if exp > 0]
     down = [(name, -exp) for name, exp in items if exp < 0]
     mass = reg.get_dimensionality("[mass]")
@@ -284,7 +285,7 @@ def _is_kind(parsed_unit: pint.Unit, kind: str) -> bool:
 def is_bare_number(text: str) -> bool:
     """True for '72' (no unit), which callers may read in a default unit and say so."""
     match = _NUMBER_AND_UNIT.match(str(text))
-    return bool(match) and not match.group(2)
+    return match is not None and not match.group(2)
 
 
 def parse_quantity(
