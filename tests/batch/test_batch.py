@@ -526,7 +526,7 @@ def test_a_crash_mid_file_keeps_the_previous_output_untouched(cli, tmp_path, mon
 
 def test_a_bug_in_one_row_fails_that_row_only(cli, monkeypatch):
     monkeypatch.delenv("HER2DOSE_DEBUG", raising=False)
-    from her2dose.commands import plan as plan_module
+    from her2dose.commands import planner as plan_module
 
     real = plan_module.Planner.plan
 
@@ -637,7 +637,7 @@ def test_the_csv_writer_writes_what_csv_writer_writes(records, passthrough, deli
 
 
 def test_the_csv_writer_matches_csv_writer_on_real_plans(book):
-    from her2dose.commands.plan import Planner
+    from her2dose.commands.planner import Planner
 
     planner = Planner(book)
     columns = batch.plan_columns(planner)
@@ -688,7 +688,7 @@ def test_rows_are_written_as_they_are_read(book):
 
 
 def test_the_columns_come_from_plan_dict(book):
-    from her2dose.commands.plan import Planner
+    from her2dose.commands.planner import Planner
 
     planner = Planner(book)
     request = PlanRequest(drug="margenza", weight="70 kg")

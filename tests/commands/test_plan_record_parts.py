@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from her2dose import render
 from her2dose.batch import run as batch
-from her2dose.commands.plan import Planner, compute_plan, plan_patient, resolve
+from her2dose.commands.plan import compute_plan, plan_patient, resolve
+from her2dose.commands.planner import Planner
 from her2dose.data import loader as regimens
 from her2dose.errors import Her2DoseError
 from her2dose.model.plan import PlanRequest

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from her2dose import render, units
-from her2dose.commands.plan import RESOLVE_FIELDS, Planner, compute_plan, plan_patient, resolve
+from her2dose.commands.plan import RESOLVE_FIELDS, compute_plan, plan_patient, resolve
+from her2dose.commands.planner import Planner
 from her2dose.errors import InputError, UnknownNameError
 from her2dose.model.plan import PlanRequest
 from her2dose.model.records import fields, replace

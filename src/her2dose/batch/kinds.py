@@ -162,7 +162,7 @@ def answerer(
     """request -> Answer, for batch_kind. `columns`: the columns written (None: all); an
     answer may leave out of its own part the keys of no column but `warnings`."""
     if batch_kind.name == "plan":
-        from her2dose.commands.plan import Planner
+        from her2dose.commands.planner import Planner
 
         planner = Planner(book)
 

@@ -57,7 +57,7 @@ from her2dose.model import RegimenBook
 from her2dose.model.plan import PlanRequest
 
 if TYPE_CHECKING:
-    from her2dose.commands.plan import Planner
+    from her2dose.commands.planner import Planner
 
 STATUS_COLUMNS = kinds.STATUS_COLUMNS
 OPTION_FIELDS = tuple(kinds.kind("plan").columns.values())

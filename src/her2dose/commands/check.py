@@ -19,13 +19,12 @@ from operator import attrgetter
 from her2dose import units
 from her2dose.commands import selection
 from her2dose.commands.plan import (  # noqa: F401 - parse_dose re-exported
-    Planner,
-    _Memo,
     beside_request,
     compute_plan,
     parse_dose,
     parse_weight,
 )
+from her2dose.commands.planner import Memo, Planner
 from her2dose.core import dosing
 from her2dose.core.dose_check import (
     LabelDose,
@@ -209,9 +208,9 @@ class Checker:
         self.book = book
         self.planner = Planner(book, max_entries, use_by_shown=False)
         self._setup_key = attrgetter(*SETUP_FIELDS)
-        self._setups = _Memo(max_entries)
-        self._weights = _Memo(max_entries)
-        self._doses = _Memo(max_entries)
+        self._setups = Memo(max_entries)
+        self._weights = Memo(max_entries)
+        self._doses = Memo(max_entries)
 
     def check(self, request: CheckRequest) -> tuple[CheckSetup, DoseCheck]:
         """The check, and the setup it was made on (shared by the combination's rows)."""

@@ -24,7 +24,8 @@ from her2dose.commands.next_fixed import (  # noqa: F401 - PREVIOUS_CHOICES re-e
     not_yet_due,
     one_fixed_dose_next,
 )
-from her2dose.commands.plan import Planner, _Memo, beside_request, compute_plan
+from her2dose.commands.plan import beside_request, compute_plan
+from her2dose.commands.planner import Memo, Planner
 from her2dose.core import courses as core_courses
 from her2dose.core import dosing
 from her2dose.errors import InputError
@@ -474,10 +475,10 @@ class NextPlanner:
         self.book = book
         self.today = today
         self.planner = Planner(book, max_entries, use_by_shown=False, preparation=preparation)
-        self._setups = _Memo(max_entries)
-        self._same_setups = _Memo(max_entries)
-        self._dates = _Memo(max_entries)
-        self._dated = _Memo(max_entries)
+        self._setups = Memo(max_entries)
+        self._same_setups = Memo(max_entries)
+        self._dates = Memo(max_entries)
+        self._dated = Memo(max_entries)
 
     def parse_date(self, text: str, field: str) -> date:
         return self._dates.get((text, field), lambda: courses.parse_date(text, field))
